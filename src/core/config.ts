@@ -1,0 +1,254 @@
+import { ConfigError } from './errors.js'
+import { formatDurationMs, parseDurationMs } from './duration.js'
+import { REDACTED, truncateForMessage } from './redact.js'
+
+/** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
+export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
+
+/** Along the lines of the VISULOX example: PIN, valid until, sequence. */
+export const DEFAULT_TEMPLATE = 'PIN: ${VLXPIN}\\nValid until: ${VLXPIN_EXPIRATIONTIME}\\nSeq: ${VLXPIN_SEQUENCE}'
+
+export type ConfigKey =
+  | 'regexp.sms'
+  | 'smskannel.gwurl'
+  | 'smskannel.postquery'
+  | 'smskannel.user'
+  | 'smskannel.password'
+  | 'smskannel.passwordfile'
+  | 'smskannel.sender'
+  | 'smskannel.feedbackurl'
+  | 'smskannel.timeout'
+  | 'smskannel.method'
+  | 'smskannel.dlrmask'
+  | 'smskannel.maxparts'
+  | 'smskannel.country'
+  | 'smskannel.template'
+
+interface KeySpec {
+  defaultValue?: string
+  secret?: true
+  /** The flag that sets it, for "where to set it" messages; secrets have none on purpose. */
+  flag?: string
+  describe: string
+}
+
+export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
+  'regexp.sms': { defaultValue: DEFAULT_NUMBER_PATTERN, describe: 'pattern the raw number must match' },
+  'smskannel.gwurl': { flag: '--gwurl', describe: 'Kannel smsbox base URL, e.g. http://kannel:13013' },
+  'smskannel.postquery': { defaultValue: '/cgi-bin/sendsms', flag: '--postquery', describe: 'sendsms path' },
+  'smskannel.user': { flag: '--user', describe: 'sendsms-user username' },
+  'smskannel.password': { secret: true, describe: 'sendsms-user password (env, .env or config file only)' },
+  'smskannel.passwordfile': { flag: '--password-file', describe: 'file whose first line is the password' },
+  'smskannel.sender': { flag: '--sender', describe: 'sender (from); empty: Kannel\'s global-sender' },
+  'smskannel.feedbackurl': { flag: '--feedbackurl', describe: 'where Kannel reports delivery (dlr-url base)' },
+  'smskannel.timeout': { defaultValue: '10s', flag: '--timeout', describe: 'whole-send timeout: 500ms, 10s, 10' },
+  'smskannel.method': { defaultValue: 'post', flag: '--method', describe: 'post (X-Kannel headers) or get (query)' },
+  'smskannel.dlrmask': { defaultValue: '31', flag: '--dlr-mask', describe: 'Kannel dlr-mask: 1 delivered, 2 failed, 4 buffered, 8 SMSC ack, 16 SMSC nack' },
+  'smskannel.maxparts': { defaultValue: '1', flag: '--max-parts', describe: 'longest text allowed, in SMS parts (<= max-messages)' },
+  'smskannel.country': { flag: '--country', describe: 'default country for national numbers (ISO code, e.g. DE)' },
+  'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
+}
+
+export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
+
+export function isConfigKey(name: string): name is ConfigKey {
+  return Object.hasOwn(CONFIG_KEYS, name)
+}
+
+/** `smskannel.gwurl` is `SMSKANNEL_GWURL` in the environment and in `.env`. */
+export function envNameForKey(key: ConfigKey): string {
+  return key.toUpperCase().replaceAll('.', '_')
+}
+
+/** One value with where it came from, for `sms-kannel config` and for error messages. */
+export interface SourcedValue {
+  value: string
+  where: string
+}
+
+export type SourceValues = Partial<Record<ConfigKey, SourcedValue>>
+
+/** The places settings come from, each already read by the shell. */
+export interface ConfigSources {
+  file?: SourceValues
+  dotenv?: SourceValues
+  env?: SourceValues
+  flags?: SourceValues
+}
+
+export type SendMethod = 'get' | 'post'
+
+export interface Config {
+  numberPattern: RegExp
+  /** Base URL with any path prefix, no trailing slash. */
+  gatewayUrl: string
+  sendPath: string
+  username: string
+  password: string
+  sender: string | undefined
+  feedbackUrl: URL | undefined
+  timeoutMs: number
+  method: SendMethod
+  dlrMask: number
+  maxParts: number
+  defaultCountry: string | undefined
+  template: string
+}
+
+export interface ResolvedConfig {
+  config: Config
+  /** Every key's effective value and origin; secrets already redacted. */
+  effective: Array<{ key: ConfigKey; value: string | undefined; where: string }>
+}
+
+/** Lowest first: later sources win. */
+const PRECEDENCE = ['file', 'dotenv', 'env', 'flags'] as const
+
+/** Kannel's dlr-mask is a bit set of the five DLR types (kannel-behaviour §7.1). */
+const MAX_DLR_MASK = 31
+/** Kannel's sendsms-user max-messages is per user; more than 10 parts is never a PIN. */
+const MAX_PARTS_LIMIT = 10
+const MIN_TIMEOUT_MS = 100
+const MAX_TIMEOUT_MS = 600_000
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
+
+/**
+ * Merges defaults < config file < .env < environment < flags and validates the result.
+ * Throws ConfigError naming the key, its origin and where to set it.
+ */
+export function resolveConfig(sources: ConfigSources): ResolvedConfig {
+  const merged: SourceValues = {}
+  for (const key of CONFIG_KEY_NAMES) {
+    const defaultValue = CONFIG_KEYS[key].defaultValue
+    if (defaultValue !== undefined) merged[key] = { value: defaultValue, where: 'default' }
+  }
+  for (const level of PRECEDENCE) {
+    for (const [key, sourced] of Object.entries(sources[level] ?? {}) as Array<[ConfigKey, SourcedValue]>) {
+      // An empty value (SMSKANNEL_SENDER=) means "not set here", not "set to nothing".
+      if (sourced.value.trim() !== '') merged[key] = sourced
+    }
+  }
+  const config = validateConfig(merged)
+  const effective = CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile').map((key) => {
+    const sourced = merged[key]
+    const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED : sourced?.value
+    return { key, value: shown, where: sourced?.where ?? 'not set' }
+  })
+  return { config, effective }
+}
+
+function whereToSet(key: ConfigKey): string {
+  const flag = CONFIG_KEYS[key].flag
+  const ways = [`${key} in the config file`, `${envNameForKey(key)} in the environment or .env`]
+  if (flag) ways.push(flag)
+  return `Set ${ways.join(', ')}.`
+}
+
+function required(values: SourceValues, key: ConfigKey): SourcedValue {
+  const sourced = values[key]
+  if (!sourced) {
+    const extra = key === 'smskannel.password' ? ' (or smskannel.passwordfile / --password-file)' : ''
+    throw new ConfigError(`${key} is not set.`, whereToSet(key) + extra)
+  }
+  return sourced
+}
+
+function invalid(key: ConfigKey, sourced: SourcedValue, why: string): ConfigError {
+  const shown = CONFIG_KEYS[key].secret ? '' : ` "${truncateForMessage(sourced.value)}"`
+  return new ConfigError(`${key}${shown} (from ${sourced.where}) ${why}`, whereToSet(key))
+}
+
+function validateConfig(values: SourceValues): Config {
+  const patternValue = required(values, 'regexp.sms')
+  let numberPattern: RegExp
+  try {
+    numberPattern = new RegExp(patternValue.value)
+  } catch {
+    throw invalid('regexp.sms', patternValue, 'is not a valid regular expression.')
+  }
+
+  const gatewayUrl = parseHttpUrl('smskannel.gwurl', required(values, 'smskannel.gwurl'))
+  if (gatewayUrl.search || gatewayUrl.hash) {
+    throw invalid('smskannel.gwurl', required(values, 'smskannel.gwurl'), 'must not have a query or fragment.')
+  }
+
+  const pathValue = required(values, 'smskannel.postquery')
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
+    throw invalid('smskannel.postquery', pathValue, 'must be a path starting with /, such as /cgi-bin/sendsms.')
+  }
+
+  const username = required(values, 'smskannel.user')
+  if (CONTROL_CHARS.test(username.value)) throw invalid('smskannel.user', username, 'contains control characters.')
+  const password = required(values, 'smskannel.password')
+  if (CONTROL_CHARS.test(password.value)) {
+    throw invalid('smskannel.password', password, 'contains control characters (a stray newline?).')
+  }
+
+  const senderValue = values['smskannel.sender']
+  // Kannel takes numeric senders up to 20 digits and alphanumeric ones up to 11 (GSM 03.40).
+  if (senderValue && !/^(\+?[0-9]{1,20}|[A-Za-z0-9 ._&-]{1,11})$/.test(senderValue.value)) {
+    throw invalid('smskannel.sender', senderValue, 'must be a number of up to 20 digits or up to 11 letters and digits.')
+  }
+
+  const feedbackValue = values['smskannel.feedbackurl']
+  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
+
+  const timeoutValue = required(values, 'smskannel.timeout')
+  const timeoutMs = parseDurationMs(timeoutValue.value)
+  if (timeoutMs === undefined || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) {
+    throw invalid(
+      'smskannel.timeout',
+      timeoutValue,
+      `must be a duration from ${formatDurationMs(MIN_TIMEOUT_MS)} to ${formatDurationMs(MAX_TIMEOUT_MS)}, such as 500ms, 10s or 10.`,
+    )
+  }
+
+  const methodValue = required(values, 'smskannel.method')
+  const method = methodValue.value.trim().toLowerCase()
+  if (method !== 'get' && method !== 'post') throw invalid('smskannel.method', methodValue, 'must be post or get.')
+
+  const dlrMask = parseIntegerIn('smskannel.dlrmask', required(values, 'smskannel.dlrmask'), 0, MAX_DLR_MASK)
+  const maxParts = parseIntegerIn('smskannel.maxparts', required(values, 'smskannel.maxparts'), 1, MAX_PARTS_LIMIT)
+
+  const countryValue = values['smskannel.country']
+  const defaultCountry = countryValue?.value.trim().toUpperCase()
+  if (countryValue && !/^[A-Z]{2}$/.test(defaultCountry ?? '')) {
+    throw invalid('smskannel.country', countryValue, 'must be a two-letter country code such as DE or CH.')
+  }
+
+  return {
+    numberPattern,
+    gatewayUrl: gatewayUrl.href.replace(/\/+$/, ''),
+    sendPath: pathValue.value,
+    username: username.value,
+    password: password.value,
+    sender: senderValue?.value,
+    feedbackUrl,
+    timeoutMs: timeoutMs,
+    method,
+    dlrMask,
+    maxParts,
+    defaultCountry,
+    template: required(values, 'smskannel.template').value,
+  }
+}
+
+function parseHttpUrl(key: ConfigKey, sourced: SourcedValue): URL {
+  let url: URL
+  try {
+    url = new URL(sourced.value.trim())
+  } catch {
+    throw invalid(key, sourced, 'is not a URL; expected http://host:port.')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(key, sourced, 'must start with http:// or https://.')
+  // Credentials in the URL would be printed wherever the URL is; Kannel does not use them.
+  if (url.username || url.password) throw invalid(key, sourced, 'must not contain user:password@.')
+  return url
+}
+
+function parseIntegerIn(key: ConfigKey, sourced: SourcedValue, min: number, max: number): number {
+  const value = sourced.value.trim()
+  const number = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN
+  if (!(number >= min && number <= max)) throw invalid(key, sourced, `must be a whole number from ${min} to ${max}.`)
+  return number
+}

@@ -1,0 +1,81 @@
+/**
+ * Exit codes follow sysexits(3), so the VISULOX wrapper (and any shell script) can tell
+ * "retry later" from "fix the input" from "fix the configuration".
+ */
+export const EXIT = {
+  ok: 0,
+  bug: 1,
+  usage: 64,
+  input: 65,
+  gatewayRejected: 69,
+  gatewayUnavailable: 75,
+  protocol: 76,
+  auth: 77,
+  config: 78,
+} as const
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/** One row per exit code: the single source for `--help`, the README check and tests. */
+export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCode; meaning: string }> = [
+  { code: EXIT.ok, meaning: 'accepted by Kannel (or queued, with a warning); DLRs processed' },
+  { code: EXIT.bug, meaning: 'a bug in sms-kannel; --verbose prints the stack' },
+  { code: EXIT.usage, meaning: 'bad flags or arguments' },
+  { code: EXIT.input, meaning: 'invalid number, text or DLR; nothing was sent' },
+  { code: EXIT.gatewayRejected, meaning: 'Kannel refused the message; do not retry as is' },
+  { code: EXIT.gatewayUnavailable, meaning: 'gateway unreachable, busy or timed out; retry later' },
+  { code: EXIT.protocol, meaning: 'the reply is not Kannel\'s (wrong URL or path?)' },
+  { code: EXIT.auth, meaning: 'Kannel: authorization failed (user, password, allowed IP)' },
+  { code: EXIT.config, meaning: 'configuration missing or invalid' },
+]
+
+/** Base of every failure a user can act on; anything else reaching the CLI is a bug. */
+export abstract class SmsKannelError extends Error {
+  abstract readonly exitCode: ExitCode
+  /** A next step for the person reading the message, printed on its own line. */
+  readonly hint: string | undefined
+
+  constructor(message: string, hint?: string) {
+    super(message)
+    this.name = new.target.name
+    this.hint = hint
+  }
+}
+
+export class UsageError extends SmsKannelError {
+  readonly exitCode = EXIT.usage
+}
+
+export class InputError extends SmsKannelError {
+  readonly exitCode = EXIT.input
+}
+
+export class GatewayRejectedError extends SmsKannelError {
+  readonly exitCode = EXIT.gatewayRejected
+}
+
+/**
+ * The gateway could not be reached or did not answer in time. `mayHaveBeenSent` tells the
+ * caller whether resending could deliver the same PIN twice.
+ */
+export class GatewayUnavailableError extends SmsKannelError {
+  readonly exitCode = EXIT.gatewayUnavailable
+  readonly mayHaveBeenSent: boolean
+
+  constructor(message: string, options: { mayHaveBeenSent: boolean; hint?: string }) {
+    super(message, options.hint)
+    this.mayHaveBeenSent = options.mayHaveBeenSent
+  }
+}
+
+export class ProtocolError extends SmsKannelError {
+  readonly exitCode = EXIT.protocol
+}
+
+export class AuthError extends SmsKannelError {
+  readonly exitCode = EXIT.auth
+}
+
+export class ConfigError extends SmsKannelError {
+  readonly exitCode = EXIT.config
+}

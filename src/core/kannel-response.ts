@@ -1,0 +1,115 @@
+import { AuthError, GatewayRejectedError, GatewayUnavailableError, ProtocolError } from './errors.js'
+import { truncateForMessage } from './redact.js'
+
+/** What came back from the gateway; only the status code counts, never the phrase ("503 Foo"). */
+export interface GatewayReply {
+  status: number
+  /** The Server header: "Kannel/1.4.5" on every smsbox reply. */
+  server: string | undefined
+  body: string
+}
+
+export type SendOutcome = 'accepted' | 'queued'
+
+export interface ClassifiedReply {
+  outcome: SendOutcome
+  reply: string
+}
+
+/** Bodies of a 202, the only status that means accepted (kannel-behaviour §3.1). */
+const ACCEPTED = /^0:/
+const QUEUED = /^3:/
+/** With `immediate-sendsms-reply = true` smsbox answers before bearerbox has the message. */
+const IMMEDIATE_REPLY = /^Sent\./
+const AUTH_FAILED = /^Authorization failed/
+const NOT_ROUTABLE = /^Not routable/
+
+function looksLikeKannel(reply: GatewayReply): boolean {
+  return /^Kannel\b/i.test(reply.server ?? '')
+}
+
+function describe(reply: GatewayReply): string {
+  const body = reply.body.trim()
+  return `HTTP ${reply.status}${body ? `: ${truncateForMessage(body)}` : ''}`
+}
+
+/**
+ * Turns a sendsms reply into an outcome, or the error whose exit code tells the wrapper
+ * what to do. Follows the reply catalogue in kannel-behaviour §3.
+ */
+export function classifySendResponse(reply: GatewayReply): ClassifiedReply {
+  const body = reply.body.trim()
+  const kannel = looksLikeKannel(reply)
+
+  if (reply.status === 202) {
+    if (ACCEPTED.test(body)) return { outcome: 'accepted', reply: body }
+    if (QUEUED.test(body)) return { outcome: 'queued', reply: body }
+    if (IMMEDIATE_REPLY.test(body)) return { outcome: 'accepted', reply: body }
+    if (kannel) return { outcome: 'accepted', reply: body }
+  }
+  if (reply.status === 403 && AUTH_FAILED.test(body)) {
+    throw new AuthError(
+      'Kannel refused the credentials: Authorization failed for sendsms.',
+      'Check smskannel.user and smskannel.password against the sendsms-user group in kannel.conf (and its user-allow-ip).',
+    )
+  }
+  if (reply.status === 403 && NOT_ROUTABLE.test(body)) {
+    throw new GatewayRejectedError(
+      'Kannel cannot route this number to any SMSC: Not routable. Do not try again.',
+      'Check the SMSC\'s allowed-prefix / denied-prefix in kannel.conf.',
+    )
+  }
+  if (reply.status === 503) {
+    throw new GatewayUnavailableError(`Kannel is busy (${describe(reply)}); its queue is full.`, {
+      mayHaveBeenSent: false,
+      hint: 'Try again later; check that the SMSC is connected (bearerbox status page).',
+    })
+  }
+  if (reply.status === 404 && kannel) {
+    throw new ProtocolError(`Kannel does not know this path (${describe(reply)}).`, 'smskannel.postquery should be /cgi-bin/sendsms.')
+  }
+  if (kannel && (reply.status === 400 || reply.status === 403 || reply.status === 415)) {
+    throw new GatewayRejectedError(`Kannel rejected the message (${describe(reply)}).`, hintForRejection(body))
+  }
+  if (reply.status === 502 || reply.status === 504) {
+    throw new GatewayUnavailableError(`A proxy in front of Kannel could not reach it (${describe(reply)}).`, {
+      mayHaveBeenSent: false,
+      hint: 'Try again later; check that smsbox is running.',
+    })
+  }
+  if (reply.status >= 500) {
+    throw new GatewayUnavailableError(`The gateway failed (${describe(reply)}).`, {
+      mayHaveBeenSent: true,
+      hint: 'Kannel itself never answers this; check what listens at smskannel.gwurl.',
+    })
+  }
+  throw new ProtocolError(
+    `The gateway's reply is not Kannel's (${describe(reply)}${kannel ? '' : `, server ${truncateForMessage(reply.server ?? 'unnamed', 40)}`}).`,
+    'Check smskannel.gwurl and smskannel.postquery: they should point at the smsbox sendsms port.',
+  )
+}
+
+function hintForRejection(body: string): string {
+  if (/^Sender missing/.test(body)) return 'Set smskannel.sender, or global-sender in kannel.conf.'
+  if (/denied by white- and\/or black-lists/.test(body)) return 'Kannel refused the number (allowed-prefix / denied-prefix, or characters it does not take).'
+  if (/DLR-URL|DLR-Mask/.test(body)) return 'Check smskannel.feedbackurl and smskannel.dlrmask.'
+  return 'Kannel explains why after "rejected"; fix the setting it names.'
+}
+
+export type CheckOutcome = 'ok'
+
+/** A check request (no recipient) must get "missing receiver" from a Kannel smsbox. */
+export function classifyCheckResponse(reply: GatewayReply): CheckOutcome {
+  const body = reply.body.trim()
+  if (reply.status === 400 && /^Missing receiver/.test(body) && looksLikeKannel(reply)) return 'ok'
+  if (reply.status === 403 && AUTH_FAILED.test(body)) {
+    throw new AuthError('Kannel refused the credentials: Authorization failed for sendsms.', 'Check smskannel.user and smskannel.password against the sendsms-user group in kannel.conf (and its user-allow-ip).')
+  }
+  if (reply.status === 503 || reply.status === 502 || reply.status === 504) {
+    throw new GatewayUnavailableError(`The gateway is not available (${describe(reply)}).`, { mayHaveBeenSent: false })
+  }
+  throw new ProtocolError(
+    `The gateway's reply is not a Kannel smsbox's (${describe(reply)}, server ${truncateForMessage(reply.server ?? 'unnamed', 40)}).`,
+    'Check smskannel.gwurl and smskannel.postquery: they should point at the smsbox sendsms port.',
+  )
+}

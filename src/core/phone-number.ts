@@ -1,0 +1,78 @@
+import { InputError, ConfigError } from './errors.js'
+import { truncateForMessage } from './redact.js'
+
+/** Longer than any real number with formatting; also keeps a hostile regexp.sms fast. */
+const MAX_RAW_LENGTH = 64
+/** Characters people write inside numbers; Kannel reads a space as a second recipient. */
+const FORMATTING = /[\s.()\-/]/g
+/** E.164 allows 15 digits; short codes and internal numbers can be as short as 3. */
+const KANNEL_NUMBER = /^\+?[0-9]{3,20}$/
+
+/**
+ * Checks the number against `regexp.sms`, then makes it safe for Kannel's `to`: formatting
+ * removed and a `00` international prefix written as `+`.
+ * @example normalisePhoneNumber('+49 (170) 123-4567', pattern) === '+491701234567'
+ */
+export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string {
+  const trimmed = raw.trim()
+  if (trimmed === '') {
+    throw new InputError('No phone number: VLXSMS is empty.', 'VISULOX sets VLXSMS from the user\'s SMS number; by hand, pass --to.')
+  }
+  if (trimmed.length > MAX_RAW_LENGTH) throw new InputError(`The phone number is longer than ${MAX_RAW_LENGTH} characters.`)
+  if (!matchesWholly(numberPattern, trimmed)) {
+    throw new InputError(
+      `The phone number "${truncateForMessage(trimmed)}" does not match regexp.sms (${numberPattern.source}).`,
+      'Correct the user\'s SMS number, or regexp.sms if the number is right.',
+    )
+  }
+  const compact = trimmed.replace(FORMATTING, '').replace(/^00/, '+')
+  if (!KANNEL_NUMBER.test(compact)) {
+    throw new InputError(
+      `The phone number "${truncateForMessage(trimmed)}" is not a number Kannel can send to: after removing formatting it is "${truncateForMessage(compact)}".`,
+      'Use digits with an optional leading + or 00, such as +49 170 1234567.',
+    )
+  }
+  return compact
+}
+
+function matchesWholly(pattern: RegExp, text: string): boolean {
+  // A /g or /y pattern keeps lastIndex between calls; a fresh copy keeps test() stateless.
+  return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).test(text)
+}
+
+/**
+ * Hides the middle of a number in everything people read; enough is left to tell two
+ * numbers apart in a log.
+ * @example maskPhoneNumber('+491701234567') === '+4917******567'
+ */
+export function maskPhoneNumber(number: string): string {
+  if (number.length <= 6) return '*'.repeat(Math.max(0, number.length - 2)) + number.slice(-2)
+  const keepStart = number.startsWith('+') ? 5 : 4
+  const start = number.slice(0, Math.min(keepStart, number.length - 6))
+  return start + '*'.repeat(number.length - start.length - 3) + number.slice(-3)
+}
+
+/** libphonenumber-js's parser, passed in so this module stays free of its 100 ms import. */
+export interface NumberParser {
+  isSupportedCountry(country: string): boolean
+  parse(number: string, country: string): { number: string; isPossible(): boolean } | undefined
+}
+
+/**
+ * Writes a national number in full E.164 using the configured default country; numbers
+ * that already start with + keep their own country.
+ * @example toE164('01701234567', 'DE', parser) === '+491701234567'
+ */
+export function toE164(number: string, defaultCountry: string, parser: NumberParser): string {
+  if (!parser.isSupportedCountry(defaultCountry)) {
+    throw new ConfigError(`smskannel.country "${defaultCountry}" is not a country code libphonenumber knows.`, 'Use an ISO 3166 code such as DE, AT or CH.')
+  }
+  const parsed = parser.parse(number, defaultCountry)
+  if (!parsed || !parsed.isPossible()) {
+    throw new InputError(
+      `The phone number ${maskPhoneNumber(number)} is not a possible number for ${defaultCountry}.`,
+      'Check the user\'s SMS number; international numbers need a leading + or 00.',
+    )
+  }
+  return parsed.number
+}

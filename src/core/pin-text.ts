@@ -1,0 +1,98 @@
+import { ConfigError, InputError } from './errors.js'
+import { truncateForMessage } from './redact.js'
+
+/** What VISULOX puts in the environment of the PIN wrapper script. */
+export interface VisuloxPinEnvironment {
+  text: string | undefined
+  number: string | undefined
+  pin: string | undefined
+  pinFormatted: string | undefined
+  sequence: string | undefined
+  expirationTime: string | undefined
+  lifetime: string | undefined
+  loginUser: string | undefined
+}
+
+const VARIABLES = {
+  VLXPIN_TEXT: 'text',
+  VLXSMS: 'number',
+  VLXPIN: 'pin',
+  VLXPIN_FMT: 'pinFormatted',
+  VLXPIN_SEQUENCE: 'sequence',
+  VLXPIN_EXPIRATIONTIME: 'expirationTime',
+  VLXPIN_LIFETIME: 'lifetime',
+  VLXLOGINUSER: 'loginUser',
+} as const satisfies Record<string, keyof VisuloxPinEnvironment>
+
+/** A sequence goes into the dlr-url and the store; VISULOX's are short numbers. */
+const MAX_SEQUENCE_LENGTH = 64
+
+export function readVisuloxEnvironment(env: Readonly<Record<string, string | undefined>>): VisuloxPinEnvironment {
+  const result = {} as VisuloxPinEnvironment
+  for (const [name, field] of Object.entries(VARIABLES)) {
+    const value = Object.hasOwn(env, name) ? env[name] : undefined
+    result[field] = value === '' ? undefined : value
+  }
+  if (result.sequence !== undefined) {
+    result.sequence = result.sequence.trim()
+    if (result.sequence.length > MAX_SEQUENCE_LENGTH || /[\u0000-\u001f\u007f]/.test(result.sequence)) {
+      throw new InputError(`VLXPIN_SEQUENCE "${truncateForMessage(result.sequence, 20)}" is not a sequence number.`)
+    }
+  }
+  return result
+}
+
+/** The PIN in both forms VISULOX gives it; each is kept out of every output. */
+export function pinSecrets(vlx: VisuloxPinEnvironment): string[] {
+  return [vlx.pin, vlx.pinFormatted].filter((value): value is string => value !== undefined && value.trim() !== '')
+}
+
+/**
+ * Fills `${VLX...}` placeholders; `\n` in the template is a newline (config files are one
+ * line per key). An epoch-seconds expiration time is shown as local date and time.
+ * @example renderPinTemplate('PIN ${VLXPIN} seq ${VLXPIN_SEQUENCE}', vlx, 'Europe/Berlin')
+ */
+export function renderPinTemplate(template: string, vlx: VisuloxPinEnvironment, timeZone: string): string {
+  return template
+    .replace(/\\(n|\\)/g, (_, escaped: string) => (escaped === 'n' ? '\n' : '\\'))
+    .replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
+      if (!Object.hasOwn(VARIABLES, name)) {
+        throw new ConfigError(
+          `smskannel.template uses \${${name}}, which VISULOX does not set.`,
+          `Use one of ${Object.keys(VARIABLES).map((known) => `\${${known}}`).join(', ')}.`,
+        )
+      }
+      const field = VARIABLES[name as keyof typeof VARIABLES]
+      const value = vlx[field] ?? ''
+      return field === 'expirationTime' ? formatExpirationTime(value, timeZone) : value
+    })
+}
+
+/** VISULOX may give the expiry as epoch seconds; a person wants a wall-clock time. */
+export function formatExpirationTime(value: string, timeZone: string): string {
+  if (!/^\d{9,11}$/.test(value.trim())) return value
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(Number(value) * 1000))
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`
+}
+
+/** Warnings (never errors: the login must go on) when the user could not use the SMS. */
+export function checkPinText(text: string, vlx: VisuloxPinEnvironment): string[] {
+  const warnings: string[] = []
+  const pins = pinSecrets(vlx)
+  if (pins.length > 0 && !pins.some((pin) => text.includes(pin))) {
+    warnings.push('The text does not contain the PIN (VLXPIN or VLXPIN_FMT).')
+  }
+  if (vlx.sequence !== undefined && !text.includes(vlx.sequence)) {
+    warnings.push(`The text does not contain the sequence number ${vlx.sequence} (VLXPIN_SEQUENCE).`)
+  }
+  return warnings
+}

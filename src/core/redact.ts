@@ -1,0 +1,38 @@
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+
+/** Values end up in one-line messages; keep them short, printable and on one line. */
+export function truncateForMessage(text: string, maxLength = 80): string {
+  const oneLine = text.replace(CONTROL, '?')
+  return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength)}…` : oneLine
+}
+
+export const REDACTED = '********'
+
+/**
+ * Replaces every occurrence of each secret (the Kannel password, the PIN) in text meant for
+ * people. Also catches a secret's URL-encoded form, as it appears in a sendsms query.
+ */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let result = text
+  const forms = new Set<string>()
+  for (const secret of secrets) {
+    if (secret === '') continue
+    forms.add(secret)
+    forms.add(encodeURIComponent(secret))
+    forms.add(new URLSearchParams({ s: secret }).toString().slice(2))
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+    result = result.split(form).join(REDACTED)
+  }
+  return result
+}
+
+/** A sendsms URL with its password parameter hidden, for --dry-run and --verbose. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url)
+  for (const name of ['password', 'pass']) {
+    if (parsed.searchParams.has(name)) parsed.searchParams.set(name, REDACTED)
+  }
+  return parsed.href.replaceAll(encodeURIComponent(REDACTED), REDACTED)
+}

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest'
+import { resolveConfig, type ConfigSources, type SourceValues } from '../../src/core/config.js'
+import { configFromEnvironment, parseConfigText } from '../../src/core/config-file.js'
+import { ConfigError } from '../../src/core/errors.js'
+
+const minimal: SourceValues = {
+  'smskannel.gwurl': { value: 'http://kannel:13013', where: 'file' },
+  'smskannel.user': { value: 'tester', where: 'file' },
+  'smskannel.password': { value: 'foobar', where: 'file' },
+}
+
+function at(where: string, entries: Record<string, string>): SourceValues {
+  return Object.fromEntries(Object.entries(entries).map(([key, value]) => [key, { value, where }]))
+}
+
+function effectiveOf(sources: ConfigSources, key: string) {
+  return resolveConfig(sources).effective.find((row) => row.key === key)
+}
+
+describe('resolveConfig precedence: defaults < file < .env < environment < flags', () => {
+  it.each([
+    { name: 'default only', sources: { file: minimal }, want: { value: '10s', where: 'default' } },
+    { name: 'file beats default', sources: { file: { ...minimal, ...at('file', { 'smskannel.timeout': '5' }) } }, want: { value: '5', where: 'file' } },
+    {
+      name: '.env beats file',
+      sources: { file: { ...minimal, ...at('file', { 'smskannel.timeout': '5' }) }, dotenv: at('.env', { 'smskannel.timeout': '6' }) },
+      want: { value: '6', where: '.env' },
+    },
+    {
+      name: 'environment beats .env',
+      sources: { file: minimal, dotenv: at('.env', { 'smskannel.timeout': '6' }), env: at('env', { 'smskannel.timeout': '7' }) },
+      want: { value: '7', where: 'env' },
+    },
+    {
+      name: 'flags beat everything',
+      sources: { file: minimal, dotenv: at('.env', { 'smskannel.timeout': '6' }), env: at('env', { 'smskannel.timeout': '7' }), flags: at('flag', { 'smskannel.timeout': '8' }) },
+      want: { value: '8', where: 'flag' },
+    },
+    {
+      name: 'an empty value does not override a lower source',
+      sources: { file: { ...minimal, ...at('file', { 'smskannel.timeout': '5' }) }, env: at('env', { 'smskannel.timeout': '' }) },
+      want: { value: '5', where: 'file' },
+    },
+  ])('$name', ({ sources, want }) => {
+    expect(effectiveOf(sources, 'smskannel.timeout')).toMatchObject(want)
+  })
+
+  it('never shows the password in the effective configuration', () => {
+    const row = effectiveOf({ file: minimal }, 'smskannel.password')
+    expect(row?.value).toBe('********')
+    expect(JSON.stringify(resolveConfig({ file: minimal }).effective)).not.toContain('foobar')
+  })
+
+  it('turns the settings into typed values', () => {
+    const { config } = resolveConfig({ file: { ...minimal, ...at('f', { 'smskannel.timeout': '500ms', 'smskannel.method': 'GET', 'smskannel.country': 'de' }) } })
+    expect(config).toMatchObject({ gatewayUrl: 'http://kannel:13013', sendPath: '/cgi-bin/sendsms', timeoutMs: 500, method: 'get', dlrMask: 31, maxParts: 1, defaultCountry: 'DE' })
+    expect(config.numberPattern.test('+49 (170) 123-4567')).toBe(true)
+  })
+})
+
+describe('resolveConfig validation names the key, its origin and where to set it', () => {
+  it.each([
+    { name: 'missing gateway', values: { 'smskannel.gwurl': undefined }, message: /smskannel\.gwurl is not set/, hint: /SMSKANNEL_GWURL/ },
+    { name: 'missing password', values: { 'smskannel.password': undefined }, message: /smskannel\.password is not set/, hint: /password-file/ },
+    { name: 'gateway not a URL', values: { 'smskannel.gwurl': 'kannel:13013x' }, message: /smskannel\.gwurl/ },
+    { name: 'gateway with credentials', values: { 'smskannel.gwurl': 'http://u:p@kannel:13013' }, message: /user:password@/ },
+    { name: 'ftp feedback URL', values: { 'smskannel.feedbackurl': 'ftp://x/y' }, message: /http:\/\//, },
+    { name: 'broken regexp', values: { 'regexp.sms': '^[0-9' }, message: /regexp\.sms .* not a valid regular expression/ },
+    { name: 'timeout word', values: { 'smskannel.timeout': 'soon' }, message: /smskannel\.timeout "soon" \(from test\)/ },
+    { name: 'timeout too short', values: { 'smskannel.timeout': '5ms' }, message: /from 100ms to 600s/ },
+    { name: 'method', values: { 'smskannel.method': 'put' }, message: /post or get/ },
+    { name: 'dlr mask over 31', values: { 'smskannel.dlrmask': '67' }, message: /0 to 31/ },
+    { name: 'max parts zero', values: { 'smskannel.maxparts': '0' }, message: /1 to 10/ },
+    { name: 'country name', values: { 'smskannel.country': 'Germany' }, message: /two-letter/ },
+    { name: 'sender too long', values: { 'smskannel.sender': 'MyVeryLongBrand' }, message: /11 letters/ },
+    { name: 'password with newline', values: { 'smskannel.password': 'foobar\n' }, message: /control characters/ },
+    { name: 'postquery without slash', values: { 'smskannel.postquery': 'cgi-bin/sendsms' }, message: /starting with \// },
+  ])('$name', ({ values, message, hint }) => {
+    const file: SourceValues = { ...minimal }
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete file[key as keyof SourceValues]
+      else file[key as keyof SourceValues] = { value, where: 'test' }
+    }
+    let error: unknown
+    try {
+      resolveConfig({ file })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).message).toMatch(message)
+    if (hint) expect((error as ConfigError).hint).toMatch(hint)
+  })
+
+  it('never quotes the password in an error', () => {
+    expect(() => resolveConfig({ file: { ...minimal, 'smskannel.password': { value: 'sec\u0001ret', where: 'x' } } })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('sec') }),
+    )
+  })
+})
+
+describe('parseConfigText', () => {
+  it.each([
+    { name: 'key = value', line: 'smskannel.gwurl = http://kannel:13013', want: 'http://kannel:13013' },
+    { name: 'key=value without spaces', line: 'smskannel.gwurl=http://kannel:13013', want: 'http://kannel:13013' },
+    { name: 'quoted value', line: 'smskannel.gwurl = "http://kannel:13013"', want: 'http://kannel:13013' },
+    { name: 'key: value', line: 'smskannel.gwurl: http://kannel:13013', want: 'http://kannel:13013' },
+    { name: 'a visulox table row', line: 'smskannel.gwurl        http://kannel:13013', want: 'http://kannel:13013' },
+    { name: 'a bordered table row', line: '| smskannel.gwurl | http://kannel:13013 |', want: 'http://kannel:13013' },
+    { name: 'upper-case key', line: 'SMSKANNEL.GWURL = http://kannel:13013', want: 'http://kannel:13013' },
+  ])('reads $name', ({ line, want }) => {
+    expect(parseConfigText(line, 'f').values['smskannel.gwurl']?.value).toBe(want)
+  })
+
+  it('reads the table `visulox config -name sms` prints, pasted as is', () => {
+    const table = [
+      'Name                   Value',
+      '---------------------- ------------------------------------------',
+      'regexp.sms             ^[0-9 +.\\(\\)-]{6,}$',
+      'smskannel.gwurl        http://kannel.example.com:13013',
+      'smskannel.postquery    /cgi-bin/sendsms',
+      'smskannel.user         visulox',
+      'smskannel.password     s3cr3t = yes',
+      'smskannel.sender       VISULOX',
+      'smskannel.feedbackurl  http://vlx.example.com:8080/smsKannelfeedback',
+      'smskannel.timeout      10',
+      'sms.provider           kannel',
+    ].join('\n')
+    const { values, warnings } = parseConfigText(table, '/tmp/table.txt')
+    expect(Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.value]))).toEqual({
+      'regexp.sms': '^[0-9 +.\\(\\)-]{6,}$',
+      'smskannel.gwurl': 'http://kannel.example.com:13013',
+      'smskannel.postquery': '/cgi-bin/sendsms',
+      'smskannel.user': 'visulox',
+      'smskannel.password': 's3cr3t = yes',
+      'smskannel.sender': 'VISULOX',
+      'smskannel.feedbackurl': 'http://vlx.example.com:8080/smsKannelfeedback',
+      'smskannel.timeout': '10',
+    })
+    expect(values['smskannel.user']?.where).toBe('/tmp/table.txt:6')
+    expect(warnings).toEqual([])
+  })
+
+  it('skips comments, blank lines and rulers, and warns about a misspelt key', () => {
+    const { values, warnings } = parseConfigText('# comment\n\n+-----+\nsmskannel.gwrul = http://x\n', 'f.conf')
+    expect(values).toEqual({})
+    expect(warnings).toEqual(['f.conf:4: unknown key smskannel.gwrul ignored'])
+  })
+
+  it('ignores __proto__ and other odd keys without polluting objects', () => {
+    const { values } = parseConfigText('__proto__.polluted = 1\nconstructor.prototype = 2', 'f')
+    expect(values).toEqual({})
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
+  })
+})
+
+describe('configFromEnvironment', () => {
+  it('maps SMSKANNEL_GWURL and REGEXP_SMS to their keys', () => {
+    const { values } = configFromEnvironment({ SMSKANNEL_GWURL: 'http://k:1', REGEXP_SMS: '^\\d+$', PATH: '/bin' }, 'environment')
+    expect(values).toEqual({
+      'smskannel.gwurl': { value: 'http://k:1', where: 'environment SMSKANNEL_GWURL' },
+      'regexp.sms': { value: '^\\d+$', where: 'environment REGEXP_SMS' },
+    })
+  })
+
+  it('warns about an unknown SMSKANNEL_ variable', () => {
+    expect(configFromEnvironment({ SMSKANNEL_PASWORD: 'x' }, 'environment').warnings).toEqual(['environment: unknown variable SMSKANNEL_PASWORD ignored'])
+  })
+})

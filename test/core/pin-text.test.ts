@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_TEMPLATE } from '../../src/core/config.js'
+import { checkPinText, formatExpirationTime, readVisuloxEnvironment, renderPinTemplate } from '../../src/core/pin-text.js'
+import { ConfigError, InputError } from '../../src/core/errors.js'
+
+const env = { VLXPIN: '482913', VLXPIN_FMT: '482 913', VLXPIN_SEQUENCE: '4711', VLXPIN_EXPIRATIONTIME: '1795860804', VLXSMS: '+491701234567', VLXLOGINUSER: 'alice' }
+
+describe('renderPinTemplate', () => {
+  it('fills the default template with PIN, expiry and sequence', () => {
+    expect(renderPinTemplate(DEFAULT_TEMPLATE, readVisuloxEnvironment(env), 'Europe/Berlin')).toBe('PIN: 482913\nValid until: 2026-11-28 11:13\nSeq: 4711')
+  })
+
+  it.each([
+    { template: 'Hi ${VLXLOGINUSER}: ${VLXPIN_FMT}', want: 'Hi alice: 482 913' },
+    { template: 'a\\\\nb', want: 'a\\nb' },
+    { template: 'PIN ${VLXPIN_LIFETIME}.', want: 'PIN .' },
+  ])('renders $template', ({ template, want }) => {
+    expect(renderPinTemplate(template, readVisuloxEnvironment(env), 'UTC')).toBe(want)
+  })
+
+  it('names an unknown placeholder as a configuration error', () => {
+    expect(() => renderPinTemplate('${HOME}', readVisuloxEnvironment(env), 'UTC')).toThrow(ConfigError)
+  })
+})
+
+describe('formatExpirationTime', () => {
+  it.each([
+    { value: '1795860804', zone: 'UTC', want: '2026-11-28 10:13' },
+    { value: '1795860804', zone: 'Asia/Tokyo', want: '2026-11-28 19:13' },
+    { value: '11:45', zone: 'UTC', want: '11:45' },
+  ])('shows $value in $zone as $want', ({ value, zone, want }) => {
+    expect(formatExpirationTime(value, zone)).toBe(want)
+  })
+})
+
+describe('checkPinText warns when the user could not log in with the SMS', () => {
+  const vlx = readVisuloxEnvironment(env)
+  it.each([
+    { text: 'PIN 482913 seq 4711', want: [] },
+    { text: 'PIN 482 913 seq 4711', want: [] },
+    { text: 'seq 4711', want: ['The text does not contain the PIN (VLXPIN or VLXPIN_FMT).'] },
+    { text: 'PIN 482913', want: ['The text does not contain the sequence number 4711 (VLXPIN_SEQUENCE).'] },
+  ])('$text', ({ text, want }) => {
+    expect(checkPinText(text, vlx)).toEqual(want)
+  })
+
+  it('does not warn for a manual test without VISULOX variables', () => {
+    expect(checkPinText('hello', readVisuloxEnvironment({}))).toEqual([])
+  })
+})
+
+describe('readVisuloxEnvironment', () => {
+  it('refuses a sequence with control characters or a megabyte', () => {
+    expect(() => readVisuloxEnvironment({ VLXPIN_SEQUENCE: '1\n2' })).toThrow(InputError)
+    expect(() => readVisuloxEnvironment({ VLXPIN_SEQUENCE: '1'.repeat(1_000_000) })).toThrow(InputError)
+  })
+
+  it('treats empty variables as unset', () => {
+    expect(readVisuloxEnvironment({ VLXPIN_TEXT: '', VLXPIN: '' })).toMatchObject({ text: undefined, pin: undefined })
+  })
+})

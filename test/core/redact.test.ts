@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { redactSecrets, redactUrl } from '../../src/core/redact.js'
+import { parseDurationMs } from '../../src/core/duration.js'
+
+describe('redactSecrets', () => {
+  it.each([
+    { name: 'plain', text: 'password is p&ss+w=rd!', want: 'password is ********!' },
+    { name: 'URL-encoded', text: 'password=p%26ss%2Bw%3Drd&to=1', want: 'password=********&to=1' },
+    { name: 'form-encoded', text: 'text=PIN+482+913', secrets: ['482 913'], want: 'text=PIN+********' },
+  ])('hides a secret written $name', ({ text, secrets, want }) => {
+    expect(redactSecrets(text, secrets ?? ['p&ss+w=rd'])).toBe(want)
+  })
+
+  it('ignores empty secrets', () => {
+    expect(redactSecrets('abc', [''])).toBe('abc')
+  })
+})
+
+describe('redactUrl', () => {
+  it('hides password and pass, keeps the rest', () => {
+    expect(redactUrl('http://k:1/cgi-bin/sendsms?username=u&password=p%26x&to=%2B49')).toBe('http://k:1/cgi-bin/sendsms?username=u&password=********&to=%2B49')
+  })
+})
+
+describe('parseDurationMs', () => {
+  it.each([
+    { raw: '500ms', want: 500 },
+    { raw: '10s', want: 10_000 },
+    { raw: '10', want: 10_000 },
+    { raw: '1.5s', want: 1500 },
+    { raw: '2m', want: 120_000 },
+    { raw: '10 s', want: 10_000 },
+    { raw: 'ten', want: undefined },
+    { raw: '-1', want: undefined },
+    { raw: '', want: undefined },
+  ])('reads $raw as $want', ({ raw, want }) => {
+    expect(parseDurationMs(raw)).toBe(want)
+  })
+})
