@@ -1,0 +1,111 @@
+import { resolveConfig, type ConfigSources } from '../core/config.js'
+import { buildSendRequest, type SendRequest } from '../core/kannel-request.js'
+import { classifySendResponse, type SendOutcome } from '../core/kannel-response.js'
+import { maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from '../core/phone-number.js'
+import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate } from '../core/pin-text.js'
+import { redactUrl, REDACTED } from '../core/redact.js'
+import type { SmsEncoding } from '../core/sms-text.js'
+import { prepareText } from '../core/sms-text.js'
+import type { HttpClient } from '../shell/http.js'
+import type { Reporter } from '../shell/output.js'
+
+export interface SendInput {
+  sources: ConfigSources
+  /** The environment VISULOX gave us (VLXSMS, VLXPIN_TEXT, VLXPIN, ...). */
+  env: Readonly<Record<string, string | undefined>>
+  to: string | undefined
+  text: string | undefined
+  dryRun: boolean
+  messageId: string
+  timeZone: string
+}
+
+export interface SendIo {
+  http: HttpClient
+  report: Reporter
+  loadNumberParser: () => Promise<NumberParser>
+  now: () => number
+}
+
+export interface SendResult {
+  outcome: SendOutcome | 'dry-run'
+  messageId: string
+  sequence: string | null
+  to: string
+  encoding: SmsEncoding
+  parts: number
+  units: number
+  method: 'GET' | 'POST'
+  gateway: string
+  httpStatus: number | null
+  reply: string | null
+  durationMs: number
+  warnings: string[]
+  request?: DescribedRequest
+}
+
+export interface DescribedRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: string | null
+}
+
+/** Sends one PIN SMS: configuration, number, text, request, reply; nothing is ever resent. */
+export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
+  const startedAt = io.now()
+  const { config } = resolveConfig(input.sources)
+  const vlx = readVisuloxEnvironment(input.env)
+  io.report.addSecrets(config.password, ...pinSecrets(vlx))
+
+  let to = normalisePhoneNumber(input.to ?? vlx.number ?? '', config.numberPattern)
+  if (config.defaultCountry) to = toE164(to, config.defaultCountry, await io.loadNumberParser())
+  io.report.verbose(`number: ${maskPhoneNumber(to)}`)
+
+  const rawText = input.text ?? vlx.text ?? renderPinTemplate(config.template, vlx, input.timeZone)
+  const { text, analysis } = prepareText(rawText, config.maxParts)
+  io.report.verbose(`text: ${analysis.units} ${analysis.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'} units, ${analysis.parts} part(s)`)
+  const warnings = checkPinText(text, vlx)
+  for (const warning of warnings) io.report.warn(warning)
+
+  const request = buildSendRequest(config, { to, text, encoding: analysis.encoding, messageId: input.messageId, sequence: vlx.sequence })
+  const described = describeRequest(request)
+  io.report.verbose(`request: ${described.method} ${described.url}`)
+  const base = {
+    messageId: input.messageId,
+    sequence: vlx.sequence ?? null,
+    to: maskPhoneNumber(to),
+    encoding: analysis.encoding,
+    parts: analysis.parts,
+    units: analysis.units,
+    method: request.method,
+    gateway: new URL(request.url).host,
+  }
+  if (input.dryRun) {
+    return { ...base, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: io.now() - startedAt, warnings, request: described }
+  }
+
+  const reply = await io.http.send(request, config.timeoutMs)
+  io.report.verbose(`reply: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
+  const classified = classifySendResponse(reply)
+  if (classified.outcome === 'queued') {
+    warnings.push('Kannel queued the SMS: no SMSC is connected, so it goes out when one connects (and is lost if bearerbox restarts first).')
+  }
+  return { ...base, outcome: classified.outcome, httpStatus: reply.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
+}
+
+/** The request as --dry-run and --verbose show it: password replaced; the PIN is hidden by the reporter. */
+export function describeRequest(request: SendRequest): DescribedRequest {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) headers[name] = name === 'x-kannel-password' ? REDACTED : value
+  return { method: request.method, url: redactUrl(request.url), headers, body: request.body ?? null }
+}
+
+/** The one line a person sees on success; PINs are filtered out by the reporter anyway. */
+export function summariseSend(result: SendResult): string {
+  const encoding = result.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'
+  const what = `SMS to ${result.to} (${result.parts} part${result.parts === 1 ? '' : 's'}, ${encoding}) via ${result.gateway}`
+  if (result.outcome === 'dry-run') return `dry run: would send ${what}; nothing sent`
+  const seq = result.sequence ? `, sequence ${result.sequence}` : ''
+  return `${result.outcome === 'queued' ? 'queued' : 'accepted'}: ${what}, message id ${result.messageId}${seq}`
+}

@@ -1,0 +1,118 @@
+import { readFileSync, statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { ConfigSources, SourceValues } from '../core/config.js'
+import { configFromEnvironment, parseConfigText } from '../core/config-file.js'
+import { ConfigError } from '../core/errors.js'
+
+/** Read when neither --config nor SMSKANNEL_CONFIG names a file, if it exists. */
+export const SYSTEM_CONFIG_PATH = '/etc/sms-kannel/sms-kannel.conf'
+/** A config file or .env larger than this is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024
+
+export interface GatherOptions {
+  configPath: string | undefined
+  envFilePath: string | undefined
+  env: Readonly<Record<string, string | undefined>>
+  flags: SourceValues
+  cwd: string
+}
+
+export interface GatheredSources {
+  sources: ConfigSources
+  warnings: string[]
+  files: { config: string | undefined; dotenv: string | undefined }
+}
+
+/**
+ * Reads every place settings can come from. A file named explicitly must exist; the
+ * default ones are used only when present. A `passwordfile` is read into `password` at
+ * the same precedence as the source that named it.
+ */
+export async function gatherConfigSources(options: GatherOptions): Promise<GatheredSources> {
+  const warnings: string[] = []
+  const explicitConfig = options.configPath ?? nonEmpty(options.env['SMSKANNEL_CONFIG'])
+  const configPath = explicitConfig ? resolve(options.cwd, explicitConfig) : existingFile(SYSTEM_CONFIG_PATH)
+  const envFilePath = options.envFilePath ? resolve(options.cwd, options.envFilePath) : existingFile(resolve(options.cwd, '.env'))
+
+  const sources: ConfigSources = {}
+  if (configPath) {
+    const parsed = parseConfigText(readConfigFile(configPath, 'config file'), configPath)
+    warnings.push(...parsed.warnings)
+    sources.file = parsed.values
+  }
+  if (envFilePath) {
+    // dotenv.parse reads without printing and without touching process.env.
+    const { parse } = await import('dotenv')
+    const parsed = configFromEnvironment(parse(readConfigFile(envFilePath, '.env file')), envFilePath)
+    warnings.push(...parsed.warnings)
+    sources.dotenv = parsed.values
+  }
+  const fromEnv = configFromEnvironment(options.env, 'environment')
+  warnings.push(...fromEnv.warnings)
+  sources.env = fromEnv.values
+  sources.flags = options.flags
+
+  for (const level of ['file', 'dotenv', 'env', 'flags'] as const) {
+    const values = sources[level]
+    if (values) warnings.push(...readPasswordFile(values, options.cwd))
+  }
+  return { sources, warnings, files: { config: configPath, dotenv: envFilePath } }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value && value.trim() !== '' ? value : undefined
+}
+
+function existingFile(path: string): string | undefined {
+  try {
+    return statSync(path).isFile() ? path : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function readConfigFile(path: string, what: string): string {
+  let size: number
+  try {
+    const stats = statSync(path)
+    if (!stats.isFile()) throw new ConfigError(`The ${what} ${path} is not a file.`)
+    size = stats.size
+  } catch (error) {
+    if (error instanceof ConfigError) throw error
+    throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFsError(error)}.`)
+  }
+  if (size > MAX_CONFIG_BYTES) throw new ConfigError(`The ${what} ${path} is larger than 1 MiB.`)
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFsError(error)}.`)
+  }
+}
+
+function readPasswordFile(values: SourceValues, cwd: string): string[] {
+  const named = values['smskannel.passwordfile']
+  if (!named) return []
+  if (values['smskannel.password']) {
+    throw new ConfigError(`Both smskannel.password (${values['smskannel.password'].where}) and smskannel.passwordfile (${named.where}) are set; keep one.`)
+  }
+  const path = resolve(cwd, named.value.trim())
+  const content = readConfigFile(path, 'password file')
+  const password = content.split(/\r?\n/, 1)[0] ?? ''
+  if (password === '') throw new ConfigError(`The password file ${path} (from ${named.where}) is empty.`)
+  values['smskannel.password'] = { value: password, where: `password file ${path}` }
+  const warnings: string[] = []
+  try {
+    if (statSync(path).mode & 0o004) warnings.push(`The password file ${path} is readable by everyone; chmod 600 it.`)
+  } catch {
+    // Already read above; a vanished file changes nothing now.
+  }
+  return warnings
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as { code?: string }).code
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EACCES') return 'permission denied'
+  if (code === 'EISDIR') return 'it is a directory'
+  return code ?? 'unknown error'
+}

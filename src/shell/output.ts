@@ -1,0 +1,67 @@
+import { Chalk } from 'chalk'
+import { redactSecrets } from '../core/redact.js'
+
+interface Writable {
+  write(text: string): unknown
+  isTTY?: boolean
+}
+
+/**
+ * All output goes through here: stdout gets data (one JSON object per line), stderr gets
+ * people's lines. Every line passes the secret filter, so a password or PIN that slipped
+ * into a message is still never printed.
+ */
+export interface Reporter {
+  addSecrets(...secrets: Array<string | undefined>): void
+  data(value: unknown): void
+  /** Plain text on stdout (tables people asked for); also filtered. */
+  text(line: string): void
+  success(line: string): void
+  warn(line: string): void
+  error(line: string, hint?: string): void
+  verbose(line: string): void
+  readonly isVerbose: boolean
+  readonly isTerminal: boolean
+}
+
+export interface ReporterOptions {
+  stdout: Writable
+  stderr: Writable
+  env: Readonly<Record<string, string | undefined>>
+  verbose: boolean
+}
+
+export function createReporter(options: ReporterOptions): Reporter {
+  const secrets: string[] = []
+  const colourOn = Boolean(options.stderr.isTTY) && !options.env['NO_COLOR'] && options.env['TERM'] !== 'dumb'
+  const colour = new Chalk({ level: colourOn ? 1 : 0 })
+  const clean = (text: string) => redactSecrets(text, secrets)
+  const toStderr = (text: string) => options.stderr.write(`${clean(text)}\n`)
+
+  return {
+    addSecrets(...values) {
+      for (const value of values) if (value && !secrets.includes(value)) secrets.push(value)
+    },
+    data(value) {
+      options.stdout.write(`${clean(JSON.stringify(value))}\n`)
+    },
+    text(line) {
+      options.stdout.write(`${clean(line)}\n`)
+    },
+    success(line) {
+      toStderr(`${colour.green('✔')} ${line}`)
+    },
+    warn(line) {
+      toStderr(`${colour.yellow('warning:')} ${line}`)
+    },
+    error(line, hint) {
+      toStderr(`${colour.red('error:')} ${line}`)
+      if (hint) toStderr(`${colour.dim('hint:')} ${hint}`)
+    },
+    verbose(line) {
+      if (options.verbose) toStderr(colour.dim(line))
+    },
+    isVerbose: options.verbose,
+    isTerminal: Boolean(options.stderr.isTTY),
+  }
+}

@@ -1,0 +1,36 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const BIN = resolve(import.meta.dirname, '../../bin/sms-kannel.js')
+
+export interface CliRun {
+  code: number | null
+  stdout: string
+  stderr: string
+  elapsedMs: number
+}
+
+/**
+ * Runs the built CLI the way VISULOX does: a fresh process with only the environment given
+ * (plus PATH), in an empty directory so no stray .env is read.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string; stdin?: string } = {}): Promise<CliRun> {
+  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'sms-kannel-cwd-'))
+  const startedAt = performance.now()
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TZ: 'UTC', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    child.on('error', reject)
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr, elapsedMs: performance.now() - startedAt }))
+    child.stdin.end(options.stdin ?? '')
+  })
+}

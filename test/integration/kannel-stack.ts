@@ -1,0 +1,261 @@
+/**
+ * Starts a real Kannel (bearerbox + smsbox + fakesmsc) on free loopback ports, with a DLR
+ * receiver, for one test file; stops it afterwards. Setup as in kannel-behaviour.md §1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { connect, createServer as createTcpServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'vitest'
+
+export const KANNEL_BINARIES = {
+  bearerbox: '/usr/sbin/bearerbox',
+  smsbox: '/usr/sbin/smsbox',
+  fakesmsc: '/usr/lib/kannel/test/fakesmsc',
+} as const
+
+export function kannelMissingReason(): string | undefined {
+  const missing = Object.values(KANNEL_BINARIES).filter((path) => !existsSync(path))
+  return missing.length > 0 ? `not installed (${missing.join(', ')} missing)` : undefined
+}
+
+/**
+ * A describe block for real-Kannel tests: skipped (loudly, by the global setup) when Kannel
+ * is missing, failing instead when REQUIRE_KANNEL=1 as in CI.
+ */
+export function describeWithKannel(name: string, body: () => void): void {
+  const missing = kannelMissingReason()
+  if (missing && process.env['REQUIRE_KANNEL'] === '1') {
+    describe(name, () => {
+      it('needs a real Kannel (REQUIRE_KANNEL=1)', () => {
+        throw new Error(`Kannel is ${missing}; install kannel and kannel-extras`)
+      })
+    })
+    return
+  }
+  describe.skipIf(Boolean(missing))(name, body)
+}
+
+export interface FakeSmscMessage {
+  from: string
+  to: string
+  type: string
+  /** The text as the handset would show it: UCS-2 payloads decoded, split lines joined. */
+  text: string
+}
+
+export interface DlrRequest {
+  path: string
+  query: URLSearchParams
+}
+
+export interface KannelStack {
+  gatewayUrl: string
+  user: string
+  password: string
+  feedbackUrl: string
+  dir: string
+  dlrs: DlrRequest[]
+  messages(): FakeSmscMessage[]
+  waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T>
+  stopSmsbox(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface StackOptions {
+  /** Start fakesmsc; without it bearerbox has no SMSC and answers "3: Queued". */
+  fakesmsc?: boolean
+  maxMessages?: number
+  /** Extra lines for `group = smsbox`. */
+  smsboxExtra?: string[]
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve) => {
+      const server = createTcpServer()
+      server.listen(0, '127.0.0.1', () => resolve(server))
+    })),
+  )
+  const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port)
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+  return ports
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+async function poll<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** fakesmsc prints `Got message N: <from to type payload>`; see kannel-behaviour §1 and §5. */
+export function parseFakeSmscOutput(output: string): FakeSmscMessage[] {
+  const messages: FakeSmscMessage[] = []
+  for (const match of output.matchAll(/Got message \d+: <([\s\S]*?)>\n/g)) {
+    const entry = match[1]!
+    const head = /^(\S+) (\+?\d+) (text|ucs-2|data|udh) ?([\s\S]*)$/.exec(entry)
+    if (head) {
+      const [, from, to, type, payload] = head as unknown as [string, string, string, string, string]
+      messages.push({ from, to, type, text: type === 'ucs-2' ? decodeUcs2(payload) : payload })
+    } else if (messages.length > 0) {
+      // A 7-bit text with newlines arrives whole, but fakesmsc prints each line as an entry.
+      messages.at(-1)!.text += `\n${entry}`
+    }
+  }
+  return messages
+}
+
+function decodeUcs2(urlEncoded: string): string {
+  const bytes = Buffer.from(decodeURIComponent(urlEncoded.replaceAll('+', ' ').replace(/%(?![0-9A-Fa-f]{2})/g, '%25')), 'latin1')
+  const units: string[] = []
+  for (let i = 0; i + 1 < bytes.length; i += 2) units.push(String.fromCharCode(bytes.readUInt16BE(i)))
+  return units.join('')
+}
+
+function terminate(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    // SIGKILL: a graceful bearerbox stop takes a second and we discard the stack anyway.
+    child.kill('SIGKILL')
+  })
+}
+
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+export async function startKannel(options: StackOptions = {}): Promise<KannelStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-stack-'))
+  const [adminPort, boxPort, sendsmsPort, smscPort, dlrPort] = (await freePorts(5)) as [number, number, number, number, number]
+  const user = 'tester'
+  const password = 'foobar-secret-1'
+  const conf = [
+    'group = core',
+    `admin-port = ${adminPort}`,
+    'admin-interface = 127.0.0.1',
+    'admin-password = adminpass',
+    `smsbox-port = ${boxPort}`,
+    'smsbox-interface = 127.0.0.1',
+    `log-file = "${dir}/bearerbox.log"`,
+    'log-level = 0',
+    'box-allow-ip = 127.0.0.1',
+    `access-log = "${dir}/access.log"`,
+    'dlr-storage = internal',
+    '',
+    'group = smsc',
+    'smsc = fake',
+    'smsc-id = fake1',
+    `port = ${smscPort}`,
+    'our-host = 127.0.0.1',
+    'connect-allow-ip = 127.0.0.1',
+    '',
+    'group = smsbox',
+    'bearerbox-host = 127.0.0.1',
+    `bearerbox-port = ${boxPort}`,
+    `sendsms-port = ${sendsmsPort}`,
+    'sendsms-interface = 127.0.0.1',
+    'global-sender = 13013',
+    `log-file = "${dir}/smsbox.log"`,
+    'log-level = 0',
+    ...(options.smsboxExtra ?? []),
+    '',
+    'group = sendsms-user',
+    `username = ${user}`,
+    `password = ${password}`,
+    `max-messages = ${options.maxMessages ?? 5}`,
+    'concatenation = true',
+    '',
+  ].join('\n')
+  const confPath = join(dir, 'kannel.conf')
+  writeFileSync(confPath, conf)
+
+  const dlrs: DlrRequest[] = []
+  const receiver: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://receiver')
+    dlrs.push({ path: url.pathname, query: url.searchParams })
+    response.writeHead(200, { 'content-length': '3' }).end('OK\n')
+  })
+  await new Promise<void>((resolve) => receiver.listen(dlrPort, '127.0.0.1', resolve))
+
+  const start = (file: string, args: string[]) => {
+    const child = spawn(file, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] })
+    running.add(child)
+    child.once('exit', () => running.delete(child))
+    return child
+  }
+  const children: Partial<Record<'bearerbox' | 'smsbox' | 'fakesmsc', ChildProcess>> = {}
+  let fakesmscOutput = ''
+
+  const stack: KannelStack = {
+    gatewayUrl: `http://127.0.0.1:${sendsmsPort}`,
+    user,
+    password,
+    feedbackUrl: `http://127.0.0.1:${dlrPort}/smsKannelfeedback`,
+    dir,
+    dlrs,
+    messages: () => parseFakeSmscOutput(fakesmscOutput),
+    waitFor: (what, probe, timeoutMs = 10_000) => poll(what, probe, timeoutMs),
+    async stopSmsbox() {
+      await terminate(children.smsbox)
+    },
+    async stop() {
+      await terminate(children.smsbox)
+      await terminate(children.fakesmsc)
+      await terminate(children.bearerbox)
+      await new Promise((resolve) => receiver.close(resolve))
+      receiver.closeAllConnections()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+
+  try {
+    children.bearerbox = start(KANNEL_BINARIES.bearerbox, [confPath])
+    await poll('bearerbox to listen for smsbox', () => canConnect(boxPort), 15_000)
+    // smsbox must come after bearerbox, or it PANICs (kannel-behaviour §9).
+    children.smsbox = start(KANNEL_BINARIES.smsbox, [confPath])
+    await poll('smsbox to listen for sendsms', () => canConnect(sendsmsPort), 15_000)
+    if (options.fakesmsc !== false) {
+      // Its stdin stays open as a pipe; never -m 0 (kannel-behaviour §1).
+      const fakesmsc = start(KANNEL_BINARIES.fakesmsc, ['-H', '127.0.0.1', '-r', String(smscPort)])
+      children.fakesmsc = fakesmsc
+      const collect = (chunk: Buffer) => {
+        fakesmscOutput += chunk.toString('utf8')
+      }
+      fakesmsc.stdout!.on('data', collect)
+      fakesmsc.stderr!.on('data', collect)
+      await poll('fakesmsc to connect to bearerbox', () => readLog(join(dir, 'bearerbox.log')).includes('Fakesmsc client connected'), 15_000)
+    }
+  } catch (error) {
+    const logs = ['bearerbox.log', 'smsbox.log'].map((name) => `--- ${name}\n${readLog(join(dir, name)).slice(-2000)}`).join('\n')
+    await stack.stop()
+    throw new Error(`${(error as Error).message}\n${logs}`)
+  }
+  return stack
+}
+
+function readLog(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+}
