@@ -126,7 +126,6 @@ function buildProgram(report: Reporter): Command {
         result.durationMs = Math.round(result.durationMs)
         if (options.json) report.data(result)
         else if (result.request) report.text(JSON.stringify(result.request, null, 2))
-        if (result.outcome === 'queued') report.warn(result.warnings.at(-1)!)
         // Quiet for the wrapper (no terminal), one line for a person.
         if (report.isTerminal || report.isVerbose || result.outcome === 'dry-run') report.success(summariseSend(result))
         process.exitCode = EXIT.ok

@@ -66,6 +66,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const { text, analysis } = prepareText(rawText, config.maxParts)
   io.report.verbose(`text: ${analysis.units} ${analysis.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'} units, ${analysis.parts} part(s)`)
   const warnings = checkPinText(text, vlx)
+  if (analysis.splitsSurrogatePair) warnings.push('An emoji falls on an SMS part boundary; Kannel splits it there and the phone may show it broken.')
   for (const warning of warnings) io.report.warn(warning)
 
   const request = buildSendRequest(config, { to, text, encoding: analysis.encoding, messageId: input.messageId, sequence: vlx.sequence })
@@ -89,7 +90,9 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   io.report.verbose(`reply: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
   const classified = classifySendResponse(reply)
   if (classified.outcome === 'queued') {
-    warnings.push('Kannel queued the SMS: no SMSC is connected, so it goes out when one connects (and is lost if bearerbox restarts first).')
+    const queued = 'Kannel queued the SMS: no SMSC is connected, so it goes out when one connects (and is lost if bearerbox restarts first).'
+    warnings.push(queued)
+    io.report.warn(queued)
   }
   return { ...base, outcome: classified.outcome, httpStatus: reply.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
 }

@@ -25,6 +25,8 @@ export interface TextAnalysis {
   parts: number
   /** Characters that forced UCS-2, first few, for the message that explains why. */
   nonGsmCharacters: string[]
+  /** Kannel splits UCS-2 every 67 units, even inside an emoji's surrogate pair (§11.7). */
+  splitsSurrogatePair: boolean
 }
 
 /**
@@ -41,7 +43,16 @@ export function analyseText(text: string): TextAnalysis {
   }
   const encoding: SmsEncoding = nonGsm.size === 0 ? 'gsm7' : 'ucs2'
   const units = encoding === 'gsm7' ? septets : text.length
-  return { encoding, units, parts: countParts(units, encoding), nonGsmCharacters: [...nonGsm].slice(0, 5) }
+  const parts = countParts(units, encoding)
+  return { encoding, units, parts, nonGsmCharacters: [...nonGsm].slice(0, 5), splitsSurrogatePair: encoding === 'ucs2' && splitsSurrogatePair(text, parts) }
+}
+
+function splitsSurrogatePair(text: string, parts: number): boolean {
+  for (let part = 1; part < parts; part++) {
+    const lastUnit = text.charCodeAt(part * PART_SIZE.ucs2.concatenated - 1)
+    if (lastUnit >= 0xd800 && lastUnit <= 0xdbff) return true
+  }
+  return false
 }
 
 function countParts(units: number, encoding: SmsEncoding): number {

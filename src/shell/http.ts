@@ -35,7 +35,10 @@ export function createHttpClient(dispatcher?: Dispatcher): HttpClient {
       const target = new URL(request.url)
       const gateway = target.host
       let connected = false
-      const baseConnector = undici.buildConnector({ timeout: timeoutMs })
+      // Our AbortSignal is the one deadline; undici's own timers are coarse (they can fire
+      // hundreds of ms early while a reply trickles in), so they only back it up.
+      const backstopMs = timeoutMs + 1000
+      const baseConnector = undici.buildConnector({ timeout: backstopMs })
       const ownAgent = dispatcher
         ? undefined
         : new undici.Agent({
@@ -45,8 +48,8 @@ export function createHttpClient(dispatcher?: Dispatcher): HttpClient {
                 // undici's callback type is a union of the two call shapes.
                 ;(callback as (e: Error | null, s: unknown) => void)(error, socket)
               }),
-            headersTimeout: timeoutMs,
-            bodyTimeout: timeoutMs,
+            headersTimeout: backstopMs,
+            bodyTimeout: backstopMs,
           })
       const signal = AbortSignal.timeout(timeoutMs)
       try {

@@ -50,6 +50,14 @@ describe('prepareText refuses what Kannel would mangle silently', () => {
     expect(prepareText(raw, parts).text).toBe(raw)
   })
 
+  it.each([
+    { name: 'an emoji across the 67-unit part boundary', raw: 'Ж'.repeat(66) + '😀' + 'Ж'.repeat(10), want: true },
+    { name: 'an emoji just before the boundary', raw: 'Ж'.repeat(65) + '😀' + 'Ж'.repeat(10), want: false },
+    { name: 'one part only', raw: 'Ж'.repeat(66) + '😀', want: false },
+  ])('notices $name (Kannel would split the pair)', ({ raw, want }) => {
+    expect(prepareText(raw, 2).analysis.splitsSurrogatePair).toBe(want)
+  })
+
   it('drops trailing newlines, as a here-document leaves them', () => {
     expect(prepareText('PIN: 1234\nSeq: 7\n\n', 1).text).toBe('PIN: 1234\nSeq: 7')
   })

@@ -42,8 +42,9 @@ export interface FakeSmscMessage {
   from: string
   to: string
   type: string
-  /** The text as the handset would show it: UCS-2 payloads decoded, split lines joined. */
+  /** The text as the handset would show it: UCS-2 decoded, split lines and parts joined. */
   text: string
+  parts: number
 }
 
 export interface DlrRequest {
@@ -70,6 +71,8 @@ export interface StackOptions {
   maxMessages?: number
   /** Extra lines for `group = smsbox`. */
   smsboxExtra?: string[]
+  /** Extra lines for the fake SMSC group, e.g. `denied-prefix = 999`. */
+  smscExtra?: string[]
 }
 
 async function freePorts(count: number): Promise<number[]> {
@@ -105,25 +108,65 @@ async function poll<T>(what: string, probe: () => T | undefined | Promise<T | un
   }
 }
 
-/** fakesmsc prints `Got message N: <from to type payload>`; see kannel-behaviour §1 and §5. */
+/**
+ * fakesmsc prints `Got message N: <from to type payload>` (kannel-behaviour §1, §4, §5).
+ * Concatenated parts (`udh %05%00%03<ref>%<total>%<seq> data <bytes>`) are joined back into
+ * one message once all parts are in.
+ */
 export function parseFakeSmscOutput(output: string): FakeSmscMessage[] {
   const messages: FakeSmscMessage[] = []
+  const pending = new Map<number, { message: FakeSmscMessage; parts: Buffer[]; received: number }>()
   for (const match of output.matchAll(/Got message \d+: <([\s\S]*?)>\n/g)) {
     const entry = match[1]!
     const head = /^(\S+) (\+?\d+) (text|ucs-2|data|udh) ?([\s\S]*)$/.exec(entry)
-    if (head) {
-      const [, from, to, type, payload] = head as unknown as [string, string, string, string, string]
-      messages.push({ from, to, type, text: type === 'ucs-2' ? decodeUcs2(payload) : payload })
-    } else if (messages.length > 0) {
+    if (!head) {
       // A 7-bit text with newlines arrives whole, but fakesmsc prints each line as an entry.
-      messages.at(-1)!.text += `\n${entry}`
+      if (messages.length > 0) messages.at(-1)!.text += `\n${entry}`
+      continue
+    }
+    const [, from, to, type, payload] = head as unknown as [string, string, string, string, string]
+    if (type !== 'udh') {
+      messages.push({ from, to, type, text: type === 'ucs-2' ? decodeUtf16(percentBytes(payload)) : payload, parts: 1 })
+      continue
+    }
+    const [udhText = '', , data = ''] = payload.split(' ')
+    const udh = percentBytes(udhText)
+    const [ref, total, seq] = [udh[3]!, udh[4]!, udh[5]!]
+    let assembly = pending.get(ref)
+    if (!assembly) {
+      assembly = { message: { from, to, type: 'concatenated', text: '', parts: total }, parts: [], received: 0 }
+      pending.set(ref, assembly)
+      messages.push(assembly.message)
+    }
+    assembly.parts[seq - 1] = percentBytes(data)
+    assembly.received += 1
+    if (assembly.received === total) {
+      const bytes = Buffer.concat(assembly.parts)
+      const asUtf8 = bytes.toString('utf8')
+      // Our texts never hold control characters, so those mean the parts are UTF-16 (UCS-2).
+      assembly.message.text = /[\u0000-\u0009\u000b-\u001f]/.test(asUtf8) ? decodeUtf16(bytes) : asUtf8
+      pending.delete(ref)
     }
   }
   return messages
 }
 
-function decodeUcs2(urlEncoded: string): string {
-  const bytes = Buffer.from(decodeURIComponent(urlEncoded.replaceAll('+', ' ').replace(/%(?![0-9A-Fa-f]{2})/g, '%25')), 'latin1')
+/** fakesmsc URL-encodes payload bytes: `%04%1F%048%00+` (`+` is a space byte). */
+function percentBytes(urlEncoded: string): Buffer {
+  const byteValues: number[] = []
+  for (let i = 0; i < urlEncoded.length; i++) {
+    const hex = urlEncoded[i] === '%' ? /^[0-9A-Fa-f]{2}$/.exec(urlEncoded.slice(i + 1, i + 3)) : null
+    if (hex) {
+      byteValues.push(parseInt(hex[0], 16))
+      i += 2
+    } else {
+      byteValues.push(urlEncoded[i] === '+' ? 0x20 : urlEncoded.charCodeAt(i))
+    }
+  }
+  return Buffer.from(byteValues)
+}
+
+function decodeUtf16(bytes: Buffer): string {
   const units: string[] = []
   for (let i = 0; i + 1 < bytes.length; i += 2) units.push(String.fromCharCode(bytes.readUInt16BE(i)))
   return units.join('')
@@ -167,6 +210,7 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
     `port = ${smscPort}`,
     'our-host = 127.0.0.1',
     'connect-allow-ip = 127.0.0.1',
+    ...(options.smscExtra ?? []),
     '',
     'group = smsbox',
     'bearerbox-host = 127.0.0.1',
@@ -196,8 +240,9 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
   })
   await new Promise<void>((resolve) => receiver.listen(dlrPort, '127.0.0.1', resolve))
 
-  const start = (file: string, args: string[]) => {
-    const child = spawn(file, args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] })
+  // Only fakesmsc's output is read; the boxes log to files (an unread pipe would fill and block them).
+  const start = (file: string, args: string[], output: 'pipe' | 'ignore' = 'ignore') => {
+    const child = spawn(file, args, { cwd: dir, stdio: ['pipe', output, output] })
     running.add(child)
     child.once('exit', () => running.delete(child))
     return child
@@ -235,7 +280,7 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
     await poll('smsbox to listen for sendsms', () => canConnect(sendsmsPort), 15_000)
     if (options.fakesmsc !== false) {
       // Its stdin stays open as a pipe; never -m 0 (kannel-behaviour §1).
-      const fakesmsc = start(KANNEL_BINARIES.fakesmsc, ['-H', '127.0.0.1', '-r', String(smscPort)])
+      const fakesmsc = start(KANNEL_BINARIES.fakesmsc, ['-H', '127.0.0.1', '-r', String(smscPort)], 'pipe')
       children.fakesmsc = fakesmsc
       const collect = (chunk: Buffer) => {
         fakesmscOutput += chunk.toString('utf8')

@@ -1,0 +1,133 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { EXIT, EXIT_CODE_TABLE } from '../src/core/errors.js'
+import { runCli } from './helpers/run-cli.js'
+
+const PASSWORD = 'pw-Secret+&=9'
+const PIN = '582916'
+const config = {
+  SMSKANNEL_GWURL: 'http://127.0.0.1:9',
+  SMSKANNEL_USER: 'tester',
+  SMSKANNEL_PASSWORD: PASSWORD,
+  SMSKANNEL_FEEDBACKURL: 'http://127.0.0.1:9/smsKannelfeedback',
+}
+const visulox = { VLXSMS: '+49 (170) 123-4567', VLXPIN: PIN, VLXPIN_SEQUENCE: '4711', VLXPIN_TEXT: `Your PIN: ${PIN}\nSequence: 4711` }
+
+function expectNoSecrets(text: string): void {
+  for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), PIN]) expect(text).not.toContain(secret)
+}
+
+describe('sms-kannel --help', () => {
+  it.each([['--help'], ['send', '--help'], ['config', '--help'], ['help']])('%s exits 0 with empty stderr', async (...args) => {
+    const run = await runCli(args)
+    expect(run.code).toBe(0)
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toContain('Usage: sms-kannel')
+  })
+
+  it('documents every exit code', async () => {
+    const { stdout } = await runCli(['send', '--help'])
+    for (const { code, meaning } of EXIT_CODE_TABLE) expect(stdout).toContain(`${String(code).padStart(2)}  ${meaning}`)
+  })
+
+  it('offers no password flag: argv is visible to every user on the machine', async () => {
+    const { stdout } = await runCli(['send', '--help'])
+    expect(stdout).not.toMatch(/--password\b(?!-file)/)
+    expect(stdout).toContain('--password-file')
+  })
+
+  it('prints the version', async () => {
+    const run = await runCli(['--version'])
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+  })
+})
+
+describe('usage and configuration errors, without stack traces', () => {
+  it.each([
+    { name: 'an unknown flag', args: ['--frobnicate'], env: {}, code: EXIT.usage, stderr: /unknown option '--frobnicate'/ },
+    { name: 'a bad timeout flag', args: ['--timeout', 'soon'], env: {}, code: EXIT.usage, stderr: /expected a duration/ },
+    { name: 'a bad method', args: ['--method', 'put'], env: {}, code: EXIT.usage, stderr: /Allowed choices are post, get/ },
+    { name: 'no configuration at all', args: [], env: {}, code: EXIT.config, stderr: /error: smskannel\.gwurl is not set\.\nhint: Set smskannel\.gwurl in the config file, SMSKANNEL_GWURL/ },
+    { name: 'a missing config file', args: ['--config', '/nonexistent/sms.conf'], env: {}, code: EXIT.config, stderr: /Cannot read the config file \/nonexistent\/sms\.conf: no such file/ },
+    { name: 'an invalid number', args: [], env: { ...config, ...visulox, VLXSMS: 'call me' }, code: EXIT.input, stderr: /does not match regexp\.sms/ },
+    { name: 'an over-long text', args: ['--text', 'x'.repeat(161)], env: { ...config, ...visulox }, code: EXIT.input, stderr: /161 GSM characters, 2 SMS parts/ },
+    { name: 'a bad template placeholder', args: [], env: { ...config, VLXSMS: '+491701234567', SMSKANNEL_TEMPLATE: 'PIN ${HOME}' }, code: EXIT.config, stderr: /\$\{HOME\}/ },
+  ])('$name exits $code', async ({ args, env, code, stderr }) => {
+    const run = await runCli(args, env)
+    expect(run.code).toBe(code)
+    expect(run.stderr).toMatch(stderr)
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+    expect(run.stdout).toBe('')
+    expectNoSecrets(run.stderr)
+  })
+
+  it('--json also reports a failure as one object on stdout', async () => {
+    const run = await runCli(['--json'], { ...config, ...visulox, VLXSMS: 'x' })
+    expect(run.code).toBe(EXIT.input)
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'error', error: 'InputError', exitCode: 65 })
+  })
+})
+
+describe('--dry-run shows the request and keeps secrets out', () => {
+  it.each(['post', 'get'])('with %s, --verbose, and the PIN in the text', async (method) => {
+    const run = await runCli(['--dry-run', '--verbose', '--method', method], { ...config, ...visulox })
+    expect(run.code).toBe(0)
+    const request = JSON.parse(run.stdout)
+    expect(request.method).toBe(method.toUpperCase())
+    if (method === 'post') {
+      expect(request.headers['x-kannel-password']).toBe('********')
+      expect(request.body).toBe('Your PIN: ********\nSequence: 4711')
+    } else {
+      expect(new URL(request.url).searchParams.get('password')).toBe('********')
+      expect(new URL(request.url).searchParams.get('text')).toBe('Your PIN: ********\nSequence: 4711')
+    }
+    expect(run.stderr).toMatch(/dry run: would send SMS to \+4917\*{5}567 \(1 part, GSM 7-bit\)/)
+    expectNoSecrets(run.stdout + run.stderr)
+  })
+
+  it('warns when the PIN or the sequence is missing from the text', async () => {
+    const run = await runCli(['--dry-run'], { ...config, ...visulox, VLXPIN_TEXT: 'Hello' })
+    expect(run.code).toBe(0)
+    expect(run.stderr).toContain('warning: The text does not contain the PIN (VLXPIN or VLXPIN_FMT).')
+    expect(run.stderr).toContain('warning: The text does not contain the sequence number 4711 (VLXPIN_SEQUENCE).')
+  })
+
+  it('builds the text from the template when VLXPIN_TEXT is empty', async () => {
+    const run = await runCli(['--dry-run', '--json'], { ...config, ...visulox, VLXPIN_TEXT: '', VLXPIN_EXPIRATIONTIME: '1795860804' })
+    expect(JSON.parse(run.stdout).request.body).toBe('PIN: ********\nValid until: 2026-11-28 10:13\nSeq: 4711')
+  })
+})
+
+describe('config', () => {
+  it('shows each value with its origin and hides the password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-cfg-'))
+    writeFileSync(join(dir, 'sms.conf'), 'smskannel.gwurl   http://kannel:13013\nsmskannel.sender  VISULOX\n')
+    const run = await runCli(['config', '--config', join(dir, 'sms.conf'), '--timeout', '5s'], { SMSKANNEL_USER: 'tester', SMSKANNEL_PASSWORD: PASSWORD })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^smskannel\.gwurl\s+http:\/\/kannel:13013\s+.*sms\.conf:1$/m)
+    expect(run.stdout).toMatch(/^smskannel\.password\s+\*{8}\s+environment SMSKANNEL_PASSWORD$/m)
+    expect(run.stdout).toMatch(/^smskannel\.timeout\s+5s\s+flag --timeout$/m)
+    expect(run.stdout).toMatch(/^regexp\.sms\s+\^\[0-9 \+\.\\\(\\\)-\]\{6,\}\$\s+default$/m)
+    expectNoSecrets(run.stdout + run.stderr)
+  })
+})
+
+describe('a gateway that accepts the connection and never answers', () => {
+  it('exits 75 within the timeout, saying the SMS may have been sent', async () => {
+    const sockets: Socket[] = []
+    const server = createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const run = await runCli(['--timeout', '1s'], { ...config, ...visulox, SMSKANNEL_GWURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    for (const socket of sockets) socket.destroy()
+    server.close()
+    expect(run.code).toBe(EXIT.gatewayUnavailable)
+    expect(run.stderr).toMatch(/error: Timed out after 1s: no complete reply from 127\.0\.0\.1:\d+\.\nhint: The request reached the gateway, so the SMS may have been sent: not resent automatically/)
+    // Process start included; the deadline itself is asserted in test/shell/http.test.ts.
+    expect(run.elapsedMs).toBeLessThan(1000 + 2000)
+    expectNoSecrets(run.stderr)
+  })
+})

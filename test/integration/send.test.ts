@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { EXIT } from '../../src/core/errors.js'
+import { runCli } from '../helpers/run-cli.js'
+import { describeWithKannel, startKannel, type FakeSmscMessage, type KannelStack } from './kannel-stack.js'
+
+const PIN = '731904'
+
+function gatewayEnv(stack: KannelStack, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SMSKANNEL_GWURL: stack.gatewayUrl,
+    SMSKANNEL_USER: stack.user,
+    SMSKANNEL_PASSWORD: stack.password,
+    SMSKANNEL_FEEDBACKURL: stack.feedbackUrl,
+    ...extra,
+  }
+}
+
+function expectNoSecrets(stack: KannelStack, text: string): void {
+  for (const secret of [stack.password, PIN]) expect(text).not.toContain(secret)
+}
+
+/** Waits until fakesmsc has shown `count` messages in all and returns the new ones. */
+async function messagesAfter(stack: KannelStack, before: number, count: number): Promise<FakeSmscMessage[]> {
+  return stack.waitFor(`${count} new message(s) at fakesmsc`, () => {
+    const all = stack.messages()
+    return all.length >= before + count ? all.slice(before) : undefined
+  })
+}
+
+/** Proves nothing else arrived: a marker sent afterwards is the only new message. */
+async function expectNothingSentSince(stack: KannelStack, before: number): Promise<void> {
+  const marker = `marker ${Math.random().toString(36).slice(2)}`
+  const run = await runCli(['send', '--to', '+4930123456', '--text', marker], gatewayEnv(stack))
+  expect(run.code).toBe(0)
+  const arrived = await messagesAfter(stack, before, 1)
+  expect(arrived.map((message) => message.text)).toEqual([marker])
+}
+
+describeWithKannel('send through a real Kannel (bearerbox + smsbox + fakesmsc)', () => {
+  let stack: KannelStack
+  beforeAll(async () => {
+    stack = await startKannel({ smscExtra: ['denied-prefix = 999'] })
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  it.each([
+    { method: 'post', name: 'GSM text with umlauts and €', text: `Ihre PIN: ${PIN}\nGültig bis 12:30 € [x] {ä|ö|ü|ß}\nSeq: 4711`, type: 'text' },
+    { method: 'get', name: 'GSM text with umlauts and €', text: `Ihre PIN: ${PIN}\nGültig bis 12:30 € [x] {ä|ö|ü|ß}\nSeq: 4711`, type: 'text' },
+    { method: 'post', name: 'Cyrillic and emoji', text: `Ваш PIN: ${PIN} 😀\nSeq: 4711`, type: 'ucs-2' },
+    { method: 'get', name: 'Cyrillic and emoji', text: `Ваш PIN: ${PIN} 😀\nSeq: 4711`, type: 'ucs-2' },
+  ])('the wrapper\'s call (env only, $method) delivers $name exactly, as $type', async ({ method, text, type }) => {
+    const before = stack.messages().length
+    const run = await runCli([], gatewayEnv(stack, {
+      SMSKANNEL_METHOD: method,
+      VLXSMS: '+49 170 1234567',
+      VLXPIN_TEXT: text,
+      VLXPIN: PIN,
+      VLXPIN_SEQUENCE: '4711',
+    }))
+    expect(run.code).toBe(0)
+    // Quiet success for the wrapper: no terminal, no output.
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toBe('')
+    const [message] = await messagesAfter(stack, before, 1)
+    expect(message).toEqual({ from: '13013', to: '+491701234567', type, text, parts: 1 })
+  })
+
+  it('sends +49 (170) 123-4567 to one recipient, +491701234567', async () => {
+    const before = stack.messages().length
+    const run = await runCli(['send', '--to', '+49 (170) 123-4567', '--text', 'one recipient', '--method', 'get'], gatewayEnv(stack))
+    expect(run.code).toBe(0)
+    const arrived = await messagesAfter(stack, before, 1)
+    expect(arrived[0]).toMatchObject({ to: '+491701234567', text: 'one recipient' })
+    await expectNothingSentSince(stack, before + 1)
+  })
+
+  it.each(['post', 'get'])('DLR callbacks (%s) reach the feedback URL with the sequence and message id', async (method) => {
+    const run = await runCli(['--json', '--method', method], gatewayEnv(stack, {
+      SMSKANNEL_FEEDBACKURL: `${stack.feedbackUrl}?site=lab%C3%A4`,
+      VLXSMS: '+491701234567',
+      VLXPIN_TEXT: `PIN ${PIN} seq 90${method.length}`,
+      VLXPIN: PIN,
+      VLXPIN_SEQUENCE: `90${method.length}`,
+    }))
+    expect(run.code).toBe(0)
+    const result = JSON.parse(run.stdout)
+    expect(result).toMatchObject({ outcome: 'accepted', httpStatus: 202, reply: '0: Accepted for delivery', sequence: `90${method.length}`, to: '+4917*****567' })
+    const dlrs = await stack.waitFor('DLR 8 and 1', () => {
+      const mine = stack.dlrs.filter((dlr) => dlr.query.get('msgid') === result.messageId)
+      return mine.length >= 2 ? mine : undefined
+    })
+    expect(dlrs.map((dlr) => dlr.query.get('dlr')).sort()).toEqual(['1', '8'])
+    for (const dlr of dlrs) {
+      expect(dlr.path).toBe('/smsKannelfeedback')
+      expect(dlr.query.get('site')).toBe('labä')
+      expect(dlr.query.get('seq')).toBe(`90${method.length}`)
+      expect(dlr.query.get('recipient')).toBe('+491701234567')
+      expect(dlr.query.get('smsc')).toBe('fake1')
+      expect(dlr.query.get('time')).toMatch(/^\d{10}$/)
+    }
+    expect(dlrs.find((dlr) => dlr.query.get('dlr') === '8')?.query.get('reply')).toBe('ACK/')
+    expect(dlrs.find((dlr) => dlr.query.get('dlr') === '1')?.query.get('smscmsgid')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it.each(['post', 'get'])('a wrong password exits 77 (%s) and sends nothing', async (method) => {
+    const before = stack.messages().length
+    const run = await runCli(['--method', method], gatewayEnv(stack, { SMSKANNEL_PASSWORD: 'wrong-password', VLXSMS: '+491701234567', VLXPIN_TEXT: 'x' }))
+    expect(run.code).toBe(EXIT.auth)
+    expect(run.stderr).toContain('error: Kannel refused the credentials: Authorization failed for sendsms.')
+    expect(run.stderr).not.toContain('wrong-password')
+    await expectNothingSentSince(stack, before)
+  })
+
+  it.each([
+    { name: 'letters', number: 'call 0170 1234567' },
+    { name: 'a comma list', number: '0170123,0170124' },
+  ])('an invalid number ($name) exits 65 and nothing reaches fakesmsc', async ({ number }) => {
+    const before = stack.messages().length
+    const run = await runCli([], gatewayEnv(stack, { VLXSMS: number, VLXPIN_TEXT: `PIN ${PIN}`, VLXPIN: PIN }))
+    expect(run.code).toBe(EXIT.input)
+    expect(run.stderr).toMatch(/does not match regexp\.sms/)
+    await expectNothingSentSince(stack, before)
+  })
+
+  it('a number Kannel cannot route exits 69 (the other 403)', async () => {
+    const run = await runCli(['--to', '9991234567', '--text', 'x'], gatewayEnv(stack))
+    expect(run.code).toBe(EXIT.gatewayRejected)
+    expect(run.stderr).toContain('Not routable')
+  })
+
+  it('refuses an over-long text before Kannel could truncate it', async () => {
+    const before = stack.messages().length
+    const run = await runCli(['--to', '+491701234567', '--text', `${'x'.repeat(158)}[]`], gatewayEnv(stack))
+    expect(run.code).toBe(EXIT.input)
+    expect(run.stderr).toContain('162 GSM characters, 2 SMS parts')
+    await expectNothingSentSince(stack, before)
+  })
+
+  it.each([
+    { name: 'GSM', text: `PIN ${PIN} ` + 'abcdefghij'.repeat(29) + ' ä€', encoding: 'gsm7' },
+    { name: 'UCS-2', text: `PIN ${PIN} ` + 'Жabcdefghi'.repeat(8) + '😀', encoding: 'ucs2' },
+  ])('with --max-parts 2, a two-part $name text arrives whole', async ({ text, encoding }) => {
+    const before = stack.messages().length
+    const run = await runCli(['--to', '+491701234567', '--text', text, '--max-parts', '2', '--json'], gatewayEnv(stack))
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ parts: 2, encoding })
+    const message = await stack.waitFor('both parts joined', () => {
+      const first = stack.messages()[before]
+      return first && first.text !== '' ? first : undefined
+    })
+    expect(message).toMatchObject({ type: 'concatenated', parts: 2, text })
+  })
+
+  it.each(['post', 'get'])('config --check (%s) proves the gateway and credentials, and sends nothing', async (method) => {
+    const before = stack.messages().length
+    const ok = await runCli(['config', '--check', '--method', method], gatewayEnv(stack))
+    expect(ok.code).toBe(0)
+    expect(ok.stderr).toContain('is a Kannel smsbox and accepts these credentials (nothing was sent)')
+    const wrong = await runCli(['config', '--check', '--method', method], gatewayEnv(stack, { SMSKANNEL_PASSWORD: 'nope-nope' }))
+    expect(wrong.code).toBe(EXIT.auth)
+    const wrongPath = await runCli(['config', '--check', '--postquery', '/cgi-bin/sendsms2'], gatewayEnv(stack))
+    expect(wrongPath.code).toBe(EXIT.protocol)
+    expectNoSecrets(stack, ok.stdout + ok.stderr + wrong.stderr)
+    await expectNothingSentSince(stack, before)
+  })
+
+  it('--verbose of a real send never shows the password or the PIN', async () => {
+    for (const method of ['post', 'get']) {
+      const run = await runCli(['--verbose', '--json', '--method', method], gatewayEnv(stack, { VLXSMS: '+491701234567', VLXPIN_TEXT: `PIN ${PIN}`, VLXPIN: PIN, VLXPIN_SEQUENCE: '5' }))
+      expect(run.code).toBe(0)
+      expect(run.stderr).toContain('reply: HTTP 202 "0: Accepted for delivery"')
+      expectNoSecrets(stack, run.stdout + run.stderr)
+    }
+  })
+
+  it('smsbox down exits 75: nothing was sent, try later', async () => {
+    await stack.stopSmsbox()
+    const run = await runCli([], gatewayEnv(stack, { VLXSMS: '+491701234567', VLXPIN_TEXT: `PIN ${PIN}`, VLXPIN: PIN }))
+    expect(run.code).toBe(EXIT.gatewayUnavailable)
+    expect(run.stderr).toMatch(/error: Connection refused by 127\.0\.0\.1:\d+: is smsbox running\?\nhint: Nothing was sent; try again later\./)
+  })
+})
+
+describeWithKannel('send through a Kannel whose bearerbox has no SMSC connected', () => {
+  let stack: KannelStack
+  beforeAll(async () => {
+    stack = await startKannel({ fakesmsc: false })
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  it('reports "queued" and exits 0 with a warning', async () => {
+    const run = await runCli(['--json'], gatewayEnv(stack, { VLXSMS: '+491701234567', VLXPIN_TEXT: `PIN ${PIN}`, VLXPIN: PIN }))
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'queued', reply: '3: Queued for later delivery' })
+    expect(run.stderr).toMatch(/^warning: Kannel queued the SMS: no SMSC is connected/m)
+  })
+})

@@ -1,0 +1,67 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { resolveConfig } from '../../src/core/config.js'
+import { ConfigError } from '../../src/core/errors.js'
+import { gatherConfigSources } from '../../src/shell/config-sources.js'
+
+function tempDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-config-'))
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content, { mode: 0o600 })
+  return dir
+}
+
+const base = { configPath: undefined, envFilePath: undefined, env: {}, flags: {} }
+
+describe('gatherConfigSources', () => {
+  it('reads config file, ./.env, environment and flags with the documented precedence', async () => {
+    const dir = tempDir({
+      'sms.conf': 'smskannel.gwurl = http://file:1\nsmskannel.user = fileuser\nsmskannel.password = filepw\nsmskannel.timeout = 3\nsmskannel.sender = 111\n',
+      '.env': 'SMSKANNEL_USER=dotenvuser\nSMSKANNEL_TIMEOUT=4\nSMSKANNEL_SENDER=222\n',
+    })
+    const { sources, files } = await gatherConfigSources({
+      ...base,
+      configPath: 'sms.conf',
+      env: { SMSKANNEL_TIMEOUT: '5', SMSKANNEL_SENDER: '333' },
+      flags: { 'smskannel.sender': { value: '444', where: 'flag --sender' } },
+      cwd: dir,
+    })
+    expect(files).toEqual({ config: join(dir, 'sms.conf'), dotenv: join(dir, '.env') })
+    const { config, effective } = resolveConfig(sources)
+    expect(config).toMatchObject({ gatewayUrl: 'http://file:1', username: 'dotenvuser', password: 'filepw', timeoutMs: 5000, sender: '444' })
+    expect(effective.find((row) => row.key === 'smskannel.user')?.where).toBe(`${join(dir, '.env')} SMSKANNEL_USER`)
+    expect(effective.find((row) => row.key === 'smskannel.gwurl')?.where).toBe(`${join(dir, 'sms.conf')}:1`)
+  })
+
+  it('finds the config file through SMSKANNEL_CONFIG, for the wrapper that passes no flags', async () => {
+    const dir = tempDir({ 'vlx.conf': 'smskannel.gwurl = http://viaenv:1\n' })
+    const { sources } = await gatherConfigSources({ ...base, env: { SMSKANNEL_CONFIG: join(dir, 'vlx.conf') }, cwd: '/' })
+    expect(sources.file?.['smskannel.gwurl']?.value).toBe('http://viaenv:1')
+  })
+
+  it('reads the password from a password file at the precedence of the source naming it', async () => {
+    const dir = tempDir({ 'pw': 's3cret\n', 'sms.conf': 'smskannel.password = frömfile\n' })
+    const { sources } = await gatherConfigSources({ ...base, env: { SMSKANNEL_PASSWORDFILE: 'pw' }, configPath: 'sms.conf', cwd: dir })
+    expect(sources.env?.['smskannel.password']).toEqual({ value: 's3cret', where: `password file ${join(dir, 'pw')}` })
+  })
+
+  it('warns when the password file is readable by everyone', async () => {
+    const dir = tempDir({ pw: 's3cret' })
+    chmodSync(join(dir, 'pw'), 0o644)
+    const { warnings } = await gatherConfigSources({ ...base, flags: { 'smskannel.passwordfile': { value: 'pw', where: 'flag --password-file' } }, cwd: dir })
+    expect(warnings).toEqual([`The password file ${join(dir, 'pw')} is readable by everyone; chmod 600 it.`])
+  })
+
+  it.each([
+    { name: 'a named config file that does not exist', options: { configPath: 'nope.conf' }, files: {}, message: /Cannot read the config file .*nope\.conf: no such file/ },
+    { name: 'an empty password file', options: { env: { SMSKANNEL_PASSWORDFILE: 'pw' } }, files: { pw: '\n' }, message: /password file .* is empty/ },
+    { name: 'password and password file in one source', options: { env: { SMSKANNEL_PASSWORDFILE: 'pw', SMSKANNEL_PASSWORD: 'x' } }, files: { pw: 'y' }, message: /keep one/ },
+    { name: 'a config file over 1 MiB', options: { configPath: 'big.conf' }, files: { 'big.conf': '#'.repeat(1024 * 1024 + 1) }, message: /larger than 1 MiB/ },
+  ])('refuses $name with a ConfigError', async ({ options, files, message }) => {
+    const dir = tempDir(files)
+    const failure = gatherConfigSources({ ...base, ...options, cwd: dir })
+    await expect(failure).rejects.toThrow(ConfigError)
+    await expect(failure).rejects.toThrow(message)
+  })
+})
