@@ -94,5 +94,9 @@ export function checkPinText(text: string, vlx: VisuloxPinEnvironment): string[]
   if (vlx.sequence !== undefined && !text.includes(vlx.sequence)) {
     warnings.push(`The text does not contain the sequence number ${vlx.sequence} (VLXPIN_SEQUENCE).`)
   }
+  // Node turns bytes that are not UTF-8 (a Latin-1 environment, say) into U+FFFD.
+  if (text.includes('\uFFFD')) {
+    warnings.push('The text contains U+FFFD, the mark of bytes that were not UTF-8: is the wrapper\'s locale Latin-1?')
+  }
   return warnings
 }

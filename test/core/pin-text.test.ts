@@ -40,6 +40,7 @@ describe('checkPinText warns when the user could not log in with the SMS', () =>
     { text: 'PIN 482 913 seq 4711', want: [] },
     { text: 'seq 4711', want: ['The text does not contain the PIN (VLXPIN or VLXPIN_FMT).'] },
     { text: 'PIN 482913', want: ['The text does not contain the sequence number 4711 (VLXPIN_SEQUENCE).'] },
+    { text: 'PIN 482913 seq 4711 G\uFFFDltig', want: ['The text contains U+FFFD, the mark of bytes that were not UTF-8: is the wrapper\'s locale Latin-1?'] },
   ])('$text', ({ text, want }) => {
     expect(checkPinText(text, vlx)).toEqual(want)
   })
