@@ -3,13 +3,21 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CONFIG_KEYS, type ConfigKey, type SourceValues } from './core/config.js'
 import { parseDurationMs } from './core/duration.js'
 import { EXIT, EXIT_CODE_TABLE, SmsKannelError, type ExitCode } from './core/errors.js'
+import type { EventSource } from './core/dlr.js'
 import { createReporter, type Reporter } from './shell/output.js'
 
 declare const SMS_KANNEL_VERSION: string | undefined
 const VERSION = typeof SMS_KANNEL_VERSION === 'string' ? SMS_KANNEL_VERSION : '0.0.0-dev'
 
+interface ConfigFlag {
+  flags: string
+  key: ConfigKey
+  parse?: (value: string) => string
+  choices?: string[]
+}
+
 /** Flags that set configuration keys; the password deliberately has none (argv is public). */
-const CONFIG_FLAGS: ReadonlyArray<{ flags: string; key: ConfigKey; parse?: (value: string) => string; choices?: string[] }> = [
+const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flags: '--gwurl <url>', key: 'smskannel.gwurl' },
   { flags: '--postquery <path>', key: 'smskannel.postquery' },
   { flags: '--user <name>', key: 'smskannel.user' },
@@ -22,15 +30,24 @@ const CONFIG_FLAGS: ReadonlyArray<{ flags: string; key: ConfigKey; parse?: (valu
   { flags: '--max-parts <n>', key: 'smskannel.maxparts' },
   { flags: '--country <code>', key: 'smskannel.country' },
   { flags: '--template <text>', key: 'smskannel.template' },
+  { flags: '--store <file>', key: 'smskannel.store' },
 ]
+const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key)
+const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
 
 function parseTimeoutFlag(value: string): string {
   if (parseDurationMs(value) === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 10s or 10 (seconds).')
   return value
 }
 
-function optionAttribute(flags: string): string {
-  return new Option(flags).attributeName()
+function parseUrlFlag(value: string): URL {
+  try {
+    const url = new URL(value)
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url
+  } catch {
+    // Falls through to the message below.
+  }
+  throw new InvalidArgumentError('expected an http:// or https:// URL.')
 }
 
 interface CommonOptions {
@@ -41,33 +58,42 @@ interface CommonOptions {
   [flag: string]: unknown
 }
 
-function addConfigOptions(command: Command): Command {
+function addConfigOptions(command: Command, keys: readonly ConfigKey[]): Command {
   command
     .option('-c, --config <file>', 'config file: key = value lines, or the `visulox config -name sms` table (default: $SMSKANNEL_CONFIG, then /etc/sms-kannel/sms-kannel.conf if present)')
     .option('--env-file <file>', '.env file with SMSKANNEL_* variables (default: ./.env if present)')
-  for (const flag of CONFIG_FLAGS) {
+  for (const flag of CONFIG_FLAGS.filter((candidate) => keys.includes(candidate.key))) {
     const option = new Option(flag.flags, `${CONFIG_KEYS[flag.key].describe} [${flag.key}]`)
     if (flag.parse) option.argParser(flag.parse)
     if (flag.choices) option.choices(flag.choices)
     command.addOption(option)
   }
-  return command.option('--json', 'print the result as one JSON object on stdout').option('-v, --verbose', 'explain each step on stderr (secrets stay hidden)')
+  return command.option('--json', 'print results as JSON on stdout').option('-v, --verbose', 'explain each step on stderr (secrets stay hidden)')
 }
 
 function flagValues(options: CommonOptions): SourceValues {
   const values: SourceValues = {}
   for (const flag of CONFIG_FLAGS) {
-    const value = options[optionAttribute(flag.flags)]
+    const value = options[new Option(flag.flags).attributeName()]
     if (typeof value === 'string') values[flag.key] = { value, where: `flag ${flag.flags.split(' ')[0]}` }
   }
   return values
 }
 
-const EXIT_HELP = [
-  '',
-  'Exit codes:',
-  ...EXIT_CODE_TABLE.map(({ code, meaning }) => `  ${String(code).padStart(2)}  ${meaning}`),
-].join('\n')
+async function gatherSources(options: CommonOptions, report: Reporter) {
+  const { gatherConfigSources } = await import('./shell/config-sources.js')
+  const gathered = await gatherConfigSources({ configPath: options.config, envFilePath: options.envFile, env: process.env, flags: flagValues(options), cwd: process.cwd() })
+  for (const warning of gathered.warnings) report.warn(warning)
+  return gathered
+}
+
+/** Tests fix the clock through this variable; nothing else reads it. */
+function wallClock(): Date {
+  const fixed = process.env['SMS_KANNEL_TEST_NOW']
+  return fixed ? new Date(fixed) : new Date()
+}
+
+const EXIT_HELP = ['', 'Exit codes:', ...EXIT_CODE_TABLE.map(({ code, meaning }) => `  ${String(code).padStart(2)}  ${meaning}`)].join('\n')
 
 const SEND_HELP = `
 With no subcommand, sms-kannel sends: that is how the VISULOX PIN wrapper calls it.
@@ -86,13 +112,30 @@ Examples:
   VLXSMS=+491701234567 VLXPIN_TEXT='PIN: 1234' sms-kannel   # what the wrapper does
 ${EXIT_HELP}`
 
+const FEEDBACK_HELP = `
+Each QUERY argument, or each line of stdin when there are none, becomes one event record:
+a JSON object on one line of stdout. A line may be a bare query string, a URL, an
+Apache/nginx access-log line (requests to other paths are skipped), or a bearerbox
+access-log "Receive DLR" line.
+
+With --replay the arguments are files (plain or .gz) for cron: each run continues where
+the last one stopped, survives log rotation and truncation, never stores a report twice,
+and ends with a summary (--json: one object with lines, new, duplicates, bad).
+
+Examples:
+  sms-kannel feedback 'seq=4711&msgid=6f1c...&dlr=1&reply=&smscmsgid=...'
+  sms-kannel feedback --store /var/lib/sms-kannel/events.db < saved-dlrs.txt
+  sms-kannel feedback --replay /var/log/apache2/access.log /var/log/apache2/access.log.1.gz --json
+  sms-kannel feedback --replay access.log --forward http://vlx:8080/smsKannelfeedback
+  sms-kannel feedback --param dlr=d,reply=A 'd=1&A=ACK%2F'    # another dlr-url template
+${EXIT_HELP}`
+
 function buildProgram(report: Reporter): Command {
   const program = new Command('sms-kannel')
-    .description('Send MFA PIN text messages through a Kannel SMS gateway (drop-in for VISULOX SMSviaKannel.tcl).')
+    .description('Send MFA PIN text messages through a Kannel SMS gateway (drop-in for VISULOX SMSviaKannel.tcl), and turn its delivery reports into events.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', `\nRun "sms-kannel send --help" for sending options.\n${EXIT_HELP}`)
-    .exitOverride()
+    .addHelpText('after', `\nRun "sms-kannel <command> --help" for a command's options.\n${EXIT_HELP}`)
 
   const sendCommand = addConfigOptions(
     new Command('send')
@@ -100,61 +143,167 @@ function buildProgram(report: Reporter): Command {
       .option('--to <number>', 'recipient number (default: $VLXSMS)')
       .option('--text <text>', 'message text (default: $VLXPIN_TEXT, else smskannel.template)')
       .option('--dry-run', 'check everything and print the request instead of sending it'),
+    SEND_KEYS,
   )
     .addHelpText('after', SEND_HELP)
     .action(async (options: CommonOptions & { to?: string; text?: string; dryRun?: boolean }) => {
-        const [{ send, summariseSend }, { gatherConfigSources }, { createHttpClient }, { loadNumberParser }] = await Promise.all([
-          import('./commands/send.js'),
-          import('./shell/config-sources.js'),
-          import('./shell/http.js'),
-          import('./shell/phone-numbers.js'),
-        ])
-        const gathered = await gatherConfigSources({ configPath: options.config, envFilePath: options.envFile, env: process.env, flags: flagValues(options), cwd: process.cwd() })
-        for (const warning of gathered.warnings) report.warn(warning)
-        const result = await send(
-          {
-            sources: gathered.sources,
-            env: process.env,
-            to: options.to,
-            text: options.text,
-            dryRun: Boolean(options.dryRun),
-            messageId: randomUUID(),
-            timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      const [{ send, summariseSend }, { createHttpClient }, { loadNumberParser }, gathered] = await Promise.all([
+        import('./commands/send.js'),
+        import('./shell/http.js'),
+        import('./shell/phone-numbers.js'),
+        gatherSources(options, report),
+      ])
+      const result = await send(
+        {
+          sources: gathered.sources,
+          env: process.env,
+          to: options.to,
+          text: options.text,
+          dryRun: Boolean(options.dryRun),
+          messageId: randomUUID(),
+          timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        },
+        {
+          http: createHttpClient(),
+          report,
+          loadNumberParser,
+          now: () => performance.now(),
+          wallClock,
+          recordSend: async (storePath, record) => {
+            try {
+              const { openStore } = await import('./shell/store.js')
+              const store = await openStore(storePath)
+              try {
+                store.recordSend(record)
+              } finally {
+                store.close()
+              }
+            } catch (error) {
+              // The PIN matters more than its record: warn, never fail the send.
+              report.warn(`not recorded in the event store: ${error instanceof Error ? error.message : String(error)}`)
+            }
           },
-          { http: createHttpClient(), report, loadNumberParser, now: () => performance.now() },
-        )
-        result.durationMs = Math.round(result.durationMs)
-        if (options.json) report.data(result)
-        else if (result.request) report.text(JSON.stringify(result.request, null, 2))
-        // Quiet for the wrapper (no terminal), one line for a person.
-        if (report.isTerminal || report.isVerbose || result.outcome === 'dry-run') report.success(summariseSend(result))
-        process.exitCode = EXIT.ok
+        },
+      )
+      result.durationMs = Math.round(result.durationMs)
+      if (options.json) report.data(result)
+      else if (result.request) report.text(JSON.stringify(result.request, null, 2))
+      // Quiet for the wrapper (no terminal), one line for a person.
+      if (report.isTerminal || report.isVerbose || result.outcome === 'dry-run') report.success(summariseSend(result))
+      process.exitCode = EXIT.ok
     })
 
   const configCommand = addConfigOptions(
     new Command('config')
       .description('print the effective configuration and where each value comes from (password hidden)')
       .option('--check', 'also check that the gateway is a Kannel smsbox and the credentials work (sends nothing)'),
+    SEND_KEYS,
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (options: CommonOptions & { check?: boolean }) => {
-        const [{ showConfig, formatConfigTable }, { gatherConfigSources }, { createHttpClient }] = await Promise.all([
-          import('./commands/config.js'),
-          import('./shell/config-sources.js'),
-          import('./shell/http.js'),
-        ])
-        const gathered = await gatherConfigSources({ configPath: options.config, envFilePath: options.envFile, env: process.env, flags: flagValues(options), cwd: process.cwd() })
-        for (const warning of gathered.warnings) report.warn(warning)
-        const result = await showConfig({ sources: gathered.sources, check: Boolean(options.check) }, { http: createHttpClient(), report })
-        if (options.json) report.data({ files: gathered.files, ...result })
-        else for (const line of formatConfigTable(result.effective)) report.text(line)
-        if (result.check) report.success(`${result.check.gateway} is a Kannel smsbox and accepts these credentials (nothing was sent).`)
-        process.exitCode = EXIT.ok
+      const [{ showConfig, formatConfigTable }, { createHttpClient }, gathered] = await Promise.all([
+        import('./commands/config.js'),
+        import('./shell/http.js'),
+        gatherSources(options, report),
+      ])
+      const result = await showConfig({ sources: gathered.sources, check: Boolean(options.check) }, { http: createHttpClient(), report })
+      if (options.json) report.data({ files: gathered.files, ...result })
+      else for (const line of formatConfigTable(result.effective)) report.text(line)
+      if (result.check) report.success(`${result.check.gateway} is a Kannel smsbox and accepts these credentials (nothing was sent).`)
+      process.exitCode = EXIT.ok
+    })
+
+  const feedbackCommand = addConfigOptions(
+    new Command('feedback')
+      .description('turn Kannel delivery reports (query strings, URLs, access-log lines) into event records')
+      .argument('[query...]', 'DLR query strings, URLs or log lines; with --replay, files (default: stdin lines)')
+      .option('--replay', 'the arguments are files to replay into the store, resuming where the last run stopped')
+      .option('--forward <url>', 're-deliver each new report\'s query string by GET to this URL (retried next run until a 2xx)', parseUrlFlag)
+      .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects)')
+      .option('--param <name=queryname>', 'parameter name of another dlr-url template, e.g. dlr=d,reply=A (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
+    STORE_KEYS,
+  )
+    .addHelpText('after', FEEDBACK_HELP)
+    .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[] }) => {
+      const [{ feedback, summariseFeedback, badLinesError }, { openStore }, replay, { forwardPending }, gathered] = await Promise.all([
+        import('./commands/feedback.js'),
+        import('./shell/store.js'),
+        import('./shell/replay.js'),
+        import('./shell/forward.js'),
+        gatherSources(options, report),
+      ])
+      if (options.replay && queries.length === 0) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --replay needs at least one FILE')
+      const progress = report.isTerminal && options.replay ? createProgressLine() : undefined
+      const summary = await feedback(
+        {
+          sources: gathered.sources,
+          paramOverrides: options.param ?? [],
+          lines: options.replay ? emptyLines() : queries.length > 0 ? argumentLines(queries) : stdinLines(report),
+          replayPaths: options.replay ? queries : [],
+          forwardUrl: options.forward,
+          rejectsPath: options.rejects,
+          now: wallClock(),
+        },
+        { report, openStore, replay: replay.replayFiles, withLock: replay.withReplayLock, forward: forwardPending, onProgress: progress?.update },
+      )
+      progress?.done()
+      if (options.replay && options.json) report.data(summary)
+      if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
+      const bad = badLinesError(summary)
+      if (bad) throw bad
+      process.exitCode = EXIT.ok
+    })
+
+  const statusCommand = addConfigOptions(
+    new Command('status')
+      .description('the timeline of one PIN: sent, accepted by the SMSC, delivered or failed')
+      .argument('<sequence-or-message-id>', 'VLXPIN_SEQUENCE, or the message id send printed'),
+    STORE_KEYS,
+  )
+    .addHelpText('after', `\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
+    .action(async (key: string, options: CommonOptions) => {
+      const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
+      const result = await status({ sources: gathered.sources, key }, { openStore })
+      if (options.json) report.data(result)
+      else for (const timeline of result.timelines) for (const line of formatTimeline(timeline)) report.text(line)
+      process.exitCode = EXIT.ok
     })
 
   program.addCommand(sendCommand, { isDefault: true })
-  program.addCommand(configCommand)
+  for (const command of [configCommand, feedbackCommand, statusCommand]) program.addCommand(command)
   return program
+}
+
+async function* argumentLines(queries: string[]): AsyncGenerator<{ text: string; source: EventSource }> {
+  for (const [index, text] of queries.entries()) yield { text, source: { kind: 'argument', index: index + 1 } }
+}
+
+async function* emptyLines(): AsyncGenerator<{ text: string; source: EventSource }> {}
+
+async function* stdinLines(report: Reporter): AsyncGenerator<{ text: string; source: EventSource }> {
+  const { createInterface } = await import('node:readline')
+  if (process.stdin.isTTY) report.warn('reading delivery reports from stdin, one per line (Ctrl-D ends)')
+  let line = 0
+  for await (const text of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    line += 1
+    yield { text, source: { kind: 'stdin', line } }
+  }
+}
+
+/** A one-line progress bar on stderr, for replays run by hand. */
+function createProgressLine() {
+  let lastDrawn = 0
+  return {
+    update: (progress: { path: string; bytesDone: number; bytesTotal: number; lines: number }) => {
+      const now = Date.now()
+      if (now - lastDrawn < 200 && progress.bytesDone < progress.bytesTotal) return
+      lastDrawn = now
+      const share = progress.bytesTotal > 0 ? Math.min(1, progress.bytesDone / progress.bytesTotal) : 1
+      const bar = '#'.repeat(Math.round(share * 20)).padEnd(20, '.')
+      process.stderr.write(`\r[${bar}] ${(share * 100).toFixed(0).padStart(3)}%  ${progress.lines.toLocaleString('en')} lines  ${progress.path.slice(-40)}\u001b[K`)
+    },
+    done: () => process.stderr.write('\r\u001b[K'),
+  }
 }
 
 /** Runs the CLI; sets process.exitCode rather than calling exit(), so piped stdout is flushed. */
@@ -162,7 +311,6 @@ export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose') || argv.includes('-v')
   const json = argv.includes('--json')
   const report = createReporter({ stdout: process.stdout, stderr: process.stderr, env: process.env, verbose })
-
   const program = buildProgram(report)
   for (const command of [program, ...program.commands]) command.exitOverride()
   try {
@@ -174,7 +322,8 @@ export async function main(argv: string[]): Promise<void> {
 
 function exitCodeFor(error: unknown, report: Reporter, options: { verbose: boolean; json: boolean }): ExitCode {
   if (error instanceof CommanderError) {
-    // Help and --version end with exitCode 0; commander has already printed its message.
+    // Help and --version end with exitCode 0; commander has printed its own messages.
+    if (error.code === 'sms-kannel.usage') report.error(error.message.replace(/^error: /, ''))
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage
   }
   if (error instanceof SmsKannelError) {

@@ -131,3 +131,17 @@ describe('a gateway that accepts the connection and never answers', () => {
     expectNoSecrets(run.stderr)
   })
 })
+
+describe('feedback over hostile lines', () => {
+  it('reads the corpus of nasty lines without a crash: exit 65, a reason for each bad line', async () => {
+    const { readFileSync } = await import('node:fs')
+    const corpus = readFileSync(new URL('./fixtures/hostile-lines.txt', import.meta.url), 'utf8')
+    const run = await runCli(['feedback'], {}, { stdin: `${corpus}${'dlr=1&x='.padEnd(70_000, 'y')}\n` })
+    expect(run.code).toBe(EXIT.input)
+    expect(run.stderr).not.toMatch(/\n\s+at |unexpected failure/)
+    const events = run.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const badLines = run.stderr.match(/^error: stdin:\d+: not a delivery report: /gm) ?? []
+    expect(events.length + badLines.length).toBeGreaterThan(20)
+    expect(run.stderr).toMatch(/stdin:\d+: not a delivery report: longer than 64 KiB/)
+  })
+})

@@ -5,6 +5,8 @@ import { maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from
 import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate } from '../core/pin-text.js'
 import { redactUrl, REDACTED } from '../core/redact.js'
 import type { SmsEncoding } from '../core/sms-text.js'
+import { SmsKannelError } from '../core/errors.js'
+import type { SendRecord } from '../core/timeline.js'
 import { prepareText } from '../core/sms-text.js'
 import type { HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
@@ -25,6 +27,9 @@ export interface SendIo {
   report: Reporter
   loadNumberParser: () => Promise<NumberParser>
   now: () => number
+  wallClock: () => Date
+  /** Records the send in the event store when one is configured; never fails the send. */
+  recordSend: (storePath: string, record: SendRecord) => Promise<void>
 }
 
 export interface SendResult {
@@ -86,15 +91,25 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
     return { ...base, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: io.now() - startedAt, warnings, request: described }
   }
 
-  const reply = await io.http.send(request, config.timeoutMs)
-  io.report.verbose(`reply: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
-  const classified = classifySendResponse(reply)
+  const sentAt = io.wallClock().toISOString()
+  const record = (outcome: string) =>
+    config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway: base.gateway }) : Promise.resolve()
+  let classified
+  try {
+    const reply = await io.http.send(request, config.timeoutMs)
+    io.report.verbose(`reply: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
+    classified = { ...classifySendResponse(reply), status: reply.status }
+  } catch (error) {
+    if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode})`)
+    throw error
+  }
+  await record(classified.outcome)
   if (classified.outcome === 'queued') {
     const queued = 'Kannel queued the SMS: no SMSC is connected, so it goes out when one connects (and is lost if bearerbox restarts first).'
     warnings.push(queued)
     io.report.warn(queued)
   }
-  return { ...base, outcome: classified.outcome, httpStatus: reply.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
+  return { ...base, outcome: classified.outcome, httpStatus: classified.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
 }
 
 /** The request as --dry-run and --verbose show it: password replaced; the PIN is hidden by the reporter. */

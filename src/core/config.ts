@@ -23,6 +23,8 @@ export type ConfigKey =
   | 'smskannel.maxparts'
   | 'smskannel.country'
   | 'smskannel.template'
+  | 'smskannel.store'
+  | 'smskannel.dlrparams'
 
 interface KeySpec {
   defaultValue?: string
@@ -47,6 +49,8 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.maxparts': { defaultValue: '1', flag: '--max-parts', describe: 'longest text allowed, in SMS parts (<= max-messages)' },
   'smskannel.country': { flag: '--country', describe: 'default country for national numbers (ISO code, e.g. DE)' },
   'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
+  'smskannel.store': { flag: '--store', describe: 'SQLite event store: sends and delivery reports' },
+  'smskannel.dlrparams': { flag: '--param', describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
@@ -93,6 +97,7 @@ export interface Config {
   maxParts: number
   defaultCountry: string | undefined
   template: string
+  storePath: string | undefined
 }
 
 export interface ResolvedConfig {
@@ -117,6 +122,12 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
  * Throws ConfigError naming the key, its origin and where to set it.
  */
 export function resolveConfig(sources: ConfigSources): ResolvedConfig {
+  const merged = mergeConfigSources(sources)
+  return { config: validateConfig(merged), effective: describeEffective(merged) }
+}
+
+/** The precedence itself, shared by every command; validation is each command's own. */
+export function mergeConfigSources(sources: ConfigSources): SourceValues {
   const merged: SourceValues = {}
   for (const key of CONFIG_KEY_NAMES) {
     const defaultValue = CONFIG_KEYS[key].defaultValue
@@ -128,13 +139,42 @@ export function resolveConfig(sources: ConfigSources): ResolvedConfig {
       if (sourced.value.trim() !== '') merged[key] = sourced
     }
   }
-  const config = validateConfig(merged)
-  const effective = CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile').map((key) => {
+  return merged
+}
+
+/** Every key's value and origin for `sms-kannel config`, the password redacted. */
+export function describeEffective(merged: SourceValues): ResolvedConfig['effective'] {
+  return CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile').map((key) => {
     const sourced = merged[key]
     const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED : sourced?.value
     return { key, value: shown, where: sourced?.where ?? 'not set' }
   })
-  return { config, effective }
+}
+
+/** What feedback, status and serve need: no gateway, no credentials. */
+export interface StoreConfig {
+  storePath: string | undefined
+  /** smskannel.dlrparams, split; resolved against the defaults by resolveDlrParamNames. */
+  dlrParamOverrides: string[]
+  /** Path of smskannel.feedbackurl: access-log requests for other paths are skipped. */
+  feedbackPath: string | undefined
+  timeoutMs: number
+}
+
+export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
+  const merged = mergeConfigSources(sources)
+  const feedbackValue = merged['smskannel.feedbackurl']
+  const timeoutValue = required(merged, 'smskannel.timeout')
+  const timeoutMs = parseDurationMs(timeoutValue.value)
+  if (timeoutMs === undefined || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) {
+    throw invalid('smskannel.timeout', timeoutValue, `must be a duration from ${formatDurationMs(MIN_TIMEOUT_MS)} to ${formatDurationMs(MAX_TIMEOUT_MS)}, such as 500ms, 10s or 10.`)
+  }
+  return {
+    storePath: merged['smskannel.store']?.value.trim(),
+    dlrParamOverrides: merged['smskannel.dlrparams'] ? [merged['smskannel.dlrparams'].value] : [],
+    feedbackPath: feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue).pathname : undefined,
+    timeoutMs,
+  }
 }
 
 function whereToSet(key: ConfigKey): string {
@@ -192,6 +232,8 @@ function validateConfig(values: SourceValues): Config {
 
   const feedbackValue = values['smskannel.feedbackurl']
   const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
+  // Kannel would send a #fragment in the request line (kannel-behaviour §7.2).
+  if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
 
   const timeoutValue = required(values, 'smskannel.timeout')
   const timeoutMs = parseDurationMs(timeoutValue.value)
@@ -230,6 +272,7 @@ function validateConfig(values: SourceValues): Config {
     maxParts,
     defaultCountry,
     template: required(values, 'smskannel.template').value,
+    storePath: values['smskannel.store']?.value.trim(),
   }
 }
 

@@ -8,6 +8,7 @@ export const EXIT = {
   usage: 64,
   input: 65,
   gatewayRejected: 69,
+  io: 74,
   gatewayUnavailable: 75,
   protocol: 76,
   auth: 77,
@@ -23,7 +24,8 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCode; meaning: string }>
   { code: EXIT.usage, meaning: 'bad flags or arguments' },
   { code: EXIT.input, meaning: 'invalid number, text or DLR; nothing was sent' },
   { code: EXIT.gatewayRejected, meaning: 'Kannel refused the message; do not retry as is' },
-  { code: EXIT.gatewayUnavailable, meaning: 'gateway unreachable, busy or timed out; retry later' },
+  { code: EXIT.io, meaning: 'the event store cannot be read or written (disk full, permissions)' },
+  { code: EXIT.gatewayUnavailable, meaning: 'gateway unreachable, busy or timed out, or another replay runs; retry later' },
   { code: EXIT.protocol, meaning: 'the reply is not Kannel\'s (wrong URL or path?)' },
   { code: EXIT.auth, meaning: 'Kannel: authorization failed (user, password, allowed IP)' },
   { code: EXIT.config, meaning: 'configuration missing or invalid' },
@@ -66,6 +68,16 @@ export class GatewayUnavailableError extends SmsKannelError {
     super(message, options.hint)
     this.mayHaveBeenSent = options.mayHaveBeenSent
   }
+}
+
+/** The event store failed: nothing half-written, but this run could not finish. */
+export class StoreError extends SmsKannelError {
+  readonly exitCode = EXIT.io
+}
+
+/** Something else holds what we need (another replay's lock); trying later will work. */
+export class BusyError extends SmsKannelError {
+  readonly exitCode = EXIT.gatewayUnavailable
 }
 
 export class ProtocolError extends SmsKannelError {

@@ -1,0 +1,52 @@
+import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
+import { ConfigError, InputError } from '../core/errors.js'
+import { truncateForMessage } from '../core/redact.js'
+import { buildTimelines, type Timeline } from '../core/timeline.js'
+import type { EventStore } from '../shell/store.js'
+
+export interface StatusResult {
+  key: string
+  timelines: Timeline[]
+}
+
+/** "Did the PIN for sequence 4711 arrive?": the timeline of each message with that sequence or id. */
+export async function status(input: { sources: ConfigSources; key: string }, io: { openStore: (path: string) => Promise<EventStore> }): Promise<StatusResult> {
+  const key = input.key.trim()
+  if (key === '' || key.length > 64 || /[\u0000-\u001f\u007f]/.test(key)) {
+    throw new InputError(`"${truncateForMessage(key, 30)}" is not a sequence number or message id.`)
+  }
+  const { storePath } = resolveStoreConfig(input.sources)
+  if (!storePath) throw new ConfigError('status needs the event store that send and feedback write.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
+  const store = await io.openStore(storePath)
+  try {
+    const { sends, events } = store.find(key)
+    const timelines = buildTimelines(sends, events)
+    if (timelines.length === 0) {
+      throw new InputError(`The store ${storePath} knows no send or delivery report for ${key}.`, 'Check the sequence number; replay stored DLRs with sms-kannel feedback --replay.')
+    }
+    return { key, timelines }
+  } finally {
+    store.close()
+  }
+}
+
+const RESULT_TEXT: Readonly<Record<Timeline['result'], string>> = {
+  delivered: 'delivered',
+  failed: 'NOT delivered',
+  pending: 'no final report yet',
+}
+
+/** A few lines per message for a person at a terminal. */
+export function formatTimeline(timeline: Timeline): string[] {
+  const head = [
+    timeline.sequence ? `sequence ${timeline.sequence}` : undefined,
+    timeline.messageId ? `message ${timeline.messageId}` : undefined,
+    timeline.recipient ? `to ${timeline.recipient}` : undefined,
+  ].filter(Boolean)
+  const latency = timeline.latencyMs === null ? '' : ` after ${(timeline.latencyMs / 1000).toFixed(1)} s`
+  const lines = [`${head.join(', ')}: ${RESULT_TEXT[timeline.result]}${timeline.result === 'pending' ? '' : latency}`]
+  for (const step of timeline.steps) {
+    lines.push(`  ${step.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}  ${step.what.padEnd(11)}  ${step.detail}`)
+  }
+  return lines
+}

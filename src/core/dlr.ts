@@ -1,0 +1,349 @@
+import { createHash } from 'node:crypto'
+import { DLR_PARAMS } from './kannel-request.js'
+import { truncateForMessage } from './redact.js'
+
+/** Bumped when a field changes meaning; documented in docs/dlr-event.schema.json. */
+export const DLR_EVENT_SCHEMA = 'sms-kannel/dlr-event@1'
+
+/** A callback URL longer than this is not Kannel's. */
+export const MAX_LINE_LENGTH = 64 * 1024
+
+/** Kannel's DLR types, a bit each (user guide, "dlr-mask"); a value may combine several. */
+export const DLR_TYPES = { 1: 'delivered', 2: 'undelivered', 4: 'buffered', 8: 'accepted', 16: 'rejected' } as const
+export type DlrStatus = (typeof DLR_TYPES)[keyof typeof DLR_TYPES]
+
+/** Which bit names the event when several are set: the most final one. */
+const STATUS_PRECEDENCE: readonly DlrStatus[] = ['rejected', 'undelivered', 'delivered', 'accepted', 'buffered']
+const STATUS_TEXT: Readonly<Record<DlrStatus, string>> = {
+  delivered: 'delivered to the phone',
+  undelivered: 'not delivered to the phone',
+  buffered: 'buffered by the SMSC; the phone is not reachable yet',
+  accepted: 'accepted by the SMSC',
+  rejected: 'rejected by the SMSC',
+}
+const FINAL: ReadonlySet<DlrStatus> = new Set(['delivered', 'undelivered', 'rejected'])
+
+export type DlrParamNames = { -readonly [field in keyof typeof DLR_PARAMS]: string }
+
+export type EventSource =
+  | { kind: 'argument'; index: number }
+  | { kind: 'stdin'; line: number }
+  | { kind: 'file'; file: string; line: number }
+  | { kind: 'http' }
+
+export type SmscReply =
+  | { kind: 'ack'; raw: string; text: string }
+  | { kind: 'nack'; raw: string; code: string | null; text: string }
+  | {
+      kind: 'receipt'
+      raw: string
+      id: string | null
+      sub: string | null
+      dlvrd: string | null
+      submitDate: string | null
+      doneDate: string | null
+      stat: string | null
+      err: string | null
+      text: string | null
+    }
+  | { kind: 'other'; raw: string }
+
+export interface DeliveryEvent {
+  schema: typeof DLR_EVENT_SCHEMA
+  /** Same DLR, same id: the key that makes storing idempotent. */
+  eventId: string
+  messageId: string | null
+  sequence: string | null
+  dlr: number
+  status: DlrStatus
+  statusText: string
+  types: DlrStatus[]
+  final: boolean
+  /** true delivered, false failed, null while not final. */
+  successful: boolean | null
+  recipient: string | null
+  sender: string | null
+  smscId: string | null
+  smscMessageId: string | null
+  gatewayTime: string | null
+  smscReply: SmscReply | null
+  receivedAt: string
+  source: EventSource
+  /** What `raw` holds: the callback's query string, or a bearerbox access-log line. */
+  rawFormat: 'query' | 'bearerbox-log'
+  raw: string
+}
+
+export type ParsedLine =
+  | { kind: 'event'; event: DeliveryEvent }
+  /** Not a DLR and not meant to be one: blank lines, other requests in an access log. */
+  | { kind: 'skip'; reason: string }
+  | { kind: 'bad'; reason: string }
+
+export interface ParseContext {
+  receivedAt: Date
+  source: EventSource
+  names: DlrParamNames
+  /** Access-log requests for other paths are skipped; the path of smskannel.feedbackurl. */
+  feedbackPath: string
+}
+
+export const DEFAULT_FEEDBACK_PATH = '/smsKannelfeedback'
+
+const KANNEL_LOG_LINE = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (.*)$/
+/** Apache/nginx "combined" (and "common"): host ident user [time] "request" status size ... */
+const COMBINED_LOG_LINE = /^\S+ \S+ \S+ \[([^\]]+)\] "([A-Z]+) (\S+)(?: HTTP\/[\d.]+)?" (\d{3}) /
+const MONTHS: Readonly<Record<string, string>> = {
+  Jan: '01', Feb: '02', Mar: '03', Apr: '04', May: '05', Jun: '06',
+  Jul: '07', Aug: '08', Sep: '09', Oct: '10', Nov: '11', Dec: '12',
+}
+
+/**
+ * Turns one input line into a delivery event. Takes a bare query string, a URL or path, an
+ * Apache/nginx access-log line (the log time becomes the receive time), or a bearerbox
+ * access-log `Receive DLR` line. Never throws: anything else is `bad` with a reason.
+ * @example parseDlrLine('seq=4711&msgid=m1&dlr=1&reply=', context)
+ */
+export function parseDlrLine(rawLine: string, context: ParseContext): ParsedLine {
+  const line = rawLine.replace(/\r$/, '')
+  if (line.length > MAX_LINE_LENGTH) return { kind: 'bad', reason: `longer than ${MAX_LINE_LENGTH / 1024} KiB` }
+  if (line.trim() === '') return { kind: 'skip', reason: 'blank line' }
+
+  const kannelLog = KANNEL_LOG_LINE.exec(line)
+  if (kannelLog) return parseKannelAccessLogLine(line, kannelLog[1]!, kannelLog[2]!, kannelLog[3]!, context)
+
+  const combined = COMBINED_LOG_LINE.exec(line)
+  if (combined) {
+    const [, time, method, target] = combined as unknown as [string, string, string, string]
+    const path = target.split(/[?#]/, 1)[0]!
+    if (path !== context.feedbackPath || (method !== 'GET' && method !== 'HEAD')) {
+      return { kind: 'skip', reason: `not a feedback request (${truncateForMessage(`${method} ${path}`, 60)})` }
+    }
+    const receivedAt = parseCombinedLogTime(time)
+    if (!receivedAt) return { kind: 'bad', reason: `access-log time "${truncateForMessage(time, 40)}" is not [dd/Mon/yyyy:hh:mm:ss +zone]` }
+    return parseQueryDlr(queryOf(target), { ...context, receivedAt })
+  }
+
+  const trimmed = line.trim()
+  if (/^https?:\/\//i.test(trimmed) || trimmed.startsWith('/')) return parseQueryDlr(queryOf(trimmed), context)
+  return parseQueryDlr(stripFragment(trimmed.replace(/^\?/, '')), context)
+}
+
+function stripFragment(text: string): string {
+  const hash = text.indexOf('#')
+  return hash === -1 ? text : text.slice(0, hash)
+}
+
+function queryOf(target: string): string {
+  const withoutFragment = stripFragment(target)
+  const question = withoutFragment.indexOf('?')
+  return question === -1 ? '' : withoutFragment.slice(question + 1)
+}
+
+/**
+ * Form-decodes a query (`+` is a space; Kannel substitutes values URL-encoded). WHATWG
+ * decoding never throws: a lone `%` stays as written, bad UTF-8 becomes U+FFFD. The first
+ * of repeated keys wins, as in Kannel; a Map keeps `__proto__` an ordinary key.
+ */
+export function parseQuery(query: string): Map<string, string> {
+  const params = new Map<string, string>()
+  for (const [name, value] of new URLSearchParams(query)) if (!params.has(name)) params.set(name, value)
+  return params
+}
+
+/** Same DLR however it was encoded: sorted pairs, re-encoded; hashed to a fixed-size id. */
+export function eventIdFor(params: Map<string, string>): string {
+  const pairs = [...params].map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).sort()
+  return createHash('sha256').update(pairs.join('&')).digest('hex').slice(0, 32)
+}
+
+function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
+  const params = parseQuery(query)
+  const { names } = context
+  const dlrValue = params.get(names.dlrType)
+  if (dlrValue === undefined) {
+    return { kind: 'bad', reason: `no "${names.dlrType}" parameter (for another dlr-url template: --param dlr=NAME)` }
+  }
+  const dlr = parseDlrType(dlrValue)
+  if (dlr === undefined) return { kind: 'bad', reason: `${names.dlrType}=${truncateForMessage(dlrValue, 20)} is not a DLR type (1, 2, 4, 8, 16 or a sum of them)` }
+  const value = (field: keyof DlrParamNames) => nonEmpty(params.get(names[field]))
+  const reply = params.get(names.smscReply)
+  return {
+    kind: 'event',
+    event: buildEvent({
+      eventId: eventIdFor(params),
+      messageId: value('messageId'),
+      sequence: value('sequence'),
+      dlr,
+      recipient: value('recipient'),
+      sender: value('sender'),
+      smscId: value('smscId'),
+      smscMessageId: value('smscMessageId'),
+      gatewayTime: parseGatewayTime(params.get(names.gatewayEpoch)),
+      smscReply: reply === undefined || reply === '' ? null : parseSmscReply(reply),
+      receivedAt: context.receivedAt.toISOString(),
+      source: context.source,
+      rawFormat: 'query',
+      raw: query,
+    }),
+  }
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value
+}
+
+function parseDlrType(value: string): number | undefined {
+  if (!/^\d{1,2}$/.test(value)) return undefined
+  const dlr = Number(value)
+  return dlr >= 1 && dlr <= 31 ? dlr : undefined
+}
+
+type EventFields = Omit<DeliveryEvent, 'schema' | 'status' | 'statusText' | 'types' | 'final' | 'successful'>
+
+function buildEvent(fields: EventFields): DeliveryEvent {
+  const types = (Object.entries(DLR_TYPES) as Array<[string, DlrStatus]>).filter(([bit]) => (fields.dlr & Number(bit)) !== 0).map(([, name]) => name)
+  const status = STATUS_PRECEDENCE.find((name) => types.includes(name))!
+  const final = FINAL.has(status)
+  return {
+    schema: DLR_EVENT_SCHEMA,
+    eventId: fields.eventId,
+    messageId: fields.messageId,
+    sequence: fields.sequence,
+    dlr: fields.dlr,
+    status,
+    statusText: STATUS_TEXT[status],
+    types,
+    final,
+    successful: final ? status === 'delivered' : null,
+    recipient: fields.recipient,
+    sender: fields.sender,
+    smscId: fields.smscId,
+    smscMessageId: fields.smscMessageId,
+    gatewayTime: fields.gatewayTime,
+    smscReply: fields.smscReply,
+    receivedAt: fields.receivedAt,
+    source: fields.source,
+    rawFormat: fields.rawFormat,
+    raw: fields.raw,
+  }
+}
+
+/** %T is epoch seconds; %t is the gateway's local `YYYY-MM-DD HH:MM:SS` (no zone known). */
+export function parseGatewayTime(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null
+  if (/^\d{9,11}$/.test(value)) return new Date(Number(value) * 1000).toISOString().replace('.000Z', 'Z')
+  const local = /^(\d{4}-\d{2}-\d{2})[ +T](\d{2}:\d{2}:\d{2})$/.exec(value)
+  return local ? `${local[1]}T${local[2]}` : null
+}
+
+const RECEIPT_FIELD = /(id|sub|dlvrd|submit date|done date|stat|err|text):/g
+const RECEIPT_KEYS: Readonly<Record<string, 'id' | 'sub' | 'dlvrd' | 'submitDate' | 'doneDate' | 'stat' | 'err' | 'text'>> = {
+  id: 'id',
+  sub: 'sub',
+  dlvrd: 'dlvrd',
+  'submit date': 'submitDate',
+  'done date': 'doneDate',
+  stat: 'stat',
+  err: 'err',
+  text: 'text',
+}
+
+/**
+ * Kannel's %A: `ACK/<text>`, `NACK/<code>/<text>` (or `NACK/<text>`), or an SMPP receipt
+ * `id:… sub:… dlvrd:… submit date:… done date:… stat:… err:… text:…`.
+ */
+export function parseSmscReply(raw: string): SmscReply {
+  if (raw.startsWith('ACK/')) return { kind: 'ack', raw, text: raw.slice(4) }
+  if (raw.startsWith('NACK/')) {
+    const rest = raw.slice(5)
+    const coded = /^(\d+)\/(.*)$/s.exec(rest)
+    return coded ? { kind: 'nack', raw, code: coded[1]!, text: coded[2]! } : { kind: 'nack', raw, code: null, text: rest }
+  }
+  if (/^id:/.test(raw) && /\bstat:/.test(raw)) {
+    const receipt: Extract<SmscReply, { kind: 'receipt' }> = {
+      kind: 'receipt', raw, id: null, sub: null, dlvrd: null, submitDate: null, doneDate: null, stat: null, err: null, text: null,
+    }
+    const marks = [...raw.matchAll(RECEIPT_FIELD)].filter((mark) => mark.index === 0 || raw[mark.index - 1] === ' ')
+    marks.forEach((mark, index) => {
+      const key = RECEIPT_KEYS[mark[1]!]!
+      if (receipt[key] !== null) return
+      const start = mark.index + mark[0].length
+      // text: runs to the end; it may itself contain "x:" words.
+      const end = key === 'text' ? raw.length : (marks[index + 1]?.index ?? raw.length)
+      receipt[key] = raw.slice(start, end).trim()
+    })
+    return receipt
+  }
+  return { kind: 'other', raw }
+}
+
+function parseCombinedLogTime(time: string): Date | undefined {
+  const match = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(time)
+  const month = match ? MONTHS[match[2]!] : undefined
+  if (!match || !month) return undefined
+  const date = new Date(`${match[3]}-${month}-${match[1]}T${match[4]}:${match[5]}:${match[6]}${match[7]}${match[8]}:${match[9]}`)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
+/** Fields of a bearerbox access-log line: `[SMSC:fake1] [SVC:tester] … [msg:4:ACK/] [udh:0:]`. */
+function kannelLogFields(rest: string): Map<string, string> | undefined {
+  const fields = new Map<string, string>()
+  // msg: holds free text (even "] ["), so everything else is read around it.
+  const msg = /\[msg:(\d+):(.*)\] \[udh:\d*:[^\]]*\]$/.exec(rest)
+  const head = msg ? rest.slice(0, msg.index) : rest
+  for (const match of head.matchAll(/\[([A-Za-z]+):([^\]]*)\]/g)) if (!fields.has(match[1]!)) fields.set(match[1]!, match[2]!)
+  if (msg) fields.set('msg', msg[2]!)
+  return fields.size > 0 ? fields : undefined
+}
+
+/**
+ * bearerbox's own access log. Its `Receive DLR` lines are DLRs even when the callback was
+ * lost; `from`/`to` there are the original sender/recipient (kannel-behaviour §10).
+ */
+function parseKannelAccessLogLine(line: string, date: string, time: string, rest: string, context: ParseContext): ParsedLine {
+  if (!rest.startsWith('Receive DLR ')) return { kind: 'skip', reason: `bearerbox log: ${truncateForMessage(rest.split(' [', 1)[0] ?? '', 40)}` }
+  const fields = kannelLogFields(rest.slice('Receive DLR '.length))
+  const flags = fields?.get('flags')?.split(':')
+  const dlr = parseDlrType(flags?.at(-1) ?? '')
+  if (!fields || !flags || flags.length !== 5 || dlr === undefined) return { kind: 'bad', reason: 'bearerbox "Receive DLR" line without a DLR type in [flags:…]' }
+  const value = (name: string) => nonEmpty(fields.get(name))
+  const reply = fields.get('msg')
+  return {
+    kind: 'event',
+    event: buildEvent({
+      eventId: createHash('sha256').update(`kannel-access-log\n${line}`).digest('hex').slice(0, 32),
+      messageId: null,
+      sequence: null,
+      dlr,
+      recipient: value('to'),
+      sender: value('from'),
+      smscId: value('SMSC'),
+      smscMessageId: value('FID'),
+      gatewayTime: `${date}T${time}`,
+      smscReply: reply === undefined || reply === '' ? null : parseSmscReply(reply),
+      receivedAt: context.receivedAt.toISOString(),
+      source: context.source,
+      rawFormat: 'bearerbox-log',
+      raw: line,
+    }),
+  }
+}
+
+/** The parameter names `send` writes into the dlr-url, overridden per name with --param. */
+export function resolveDlrParamNames(overrides: ReadonlyArray<string>): DlrParamNames | { error: string } {
+  const names: DlrParamNames = { ...DLR_PARAMS }
+  const byQueryName = new Map<string, keyof DlrParamNames>(Object.entries(DLR_PARAMS).map(([field, name]) => [name, field as keyof DlrParamNames]))
+  for (const override of overrides) {
+    for (const pair of override.split(',')) {
+      if (pair.trim() === '') continue
+      const match = /^\s*([a-z]+)\s*=\s*([^\s=&]+)\s*$/.exec(pair)
+      const field = match ? byQueryName.get(match[1]!) : undefined
+      if (!match || !field) {
+        return { error: `"${truncateForMessage(pair, 40)}" is not NAME=QUERYNAME with NAME one of ${Object.values(DLR_PARAMS).join(', ')}` }
+      }
+      names[field] = match[2]!
+    }
+  }
+  return names
+}
