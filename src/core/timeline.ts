@@ -106,9 +106,14 @@ function describeReport(event: StoredEvent): string {
   return parts.join(', ')
 }
 
-/** Times without a zone (Kannel's %t) are compared as UTC; a negative gap means unknown. */
+/**
+ * Times without a zone (Kannel's %t) are compared as UTC. Kannel's times have whole seconds,
+ * so a send at 10:44:07.5 and its report at 10:44:07 are compared at that resolution.
+ */
 function timeDifferenceMs(from: string, to: string): number | null {
-  const asDate = (value: string) => new Date(/Z$|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`).getTime()
-  const difference = asDate(to) - asDate(from)
+  const asMs = (value: string) => new Date(/Z$|[+-]\d{2}:\d{2}$/.test(value) ? value : `${value}Z`).getTime()
+  const wholeSeconds = !/\.\d+/.test(to)
+  const start = wholeSeconds ? Math.floor(asMs(from) / 1000) * 1000 : asMs(from)
+  const difference = asMs(to) - start
   return Number.isFinite(difference) && difference >= 0 ? difference : null
 }

@@ -99,6 +99,12 @@ export function toStoreError(error: unknown, path: string): StoreError {
   return new StoreError(`The event store ${path} cannot be used: ${what}.`, 'Check smskannel.store (or --store) and the disk it is on.')
 }
 
+/** SQLite's own failures and the file system's; anything else (a misused API) is a bug. */
+function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && (code.startsWith('SQLITE_') || /^E[A-Z]+$/.test(code))
+}
+
 /** Opens (creating if needed) the store; loads better-sqlite3 only here, for commands that use it. */
 export async function openStore(path: string): Promise<EventStore> {
   const { default: Database } = await import('better-sqlite3')
@@ -116,7 +122,7 @@ export async function openStore(path: string): Promise<EventStore> {
     db.pragma('cache_size = -65536')
     migrate(db)
   } catch (error) {
-    throw toStoreError(error, path)
+    throw isStorageFailure(error) ? toStoreError(error, path) : error
   }
   return createEventStore(db, path)
 }
@@ -160,8 +166,8 @@ function createEventStore(db: BetterSqlite3.Database, path: string): EventStore 
   const selectEvents = db.prepare(
     `SELECT lower(hex(event_id)) AS eventId, message_id AS messageId, sequence, dlr, status, smsc_id AS smscId,
        smsc_message_id AS smscMessageId, smsc_reply AS smscReply, gateway_time AS gatewayTime, received_at AS receivedAt
-     FROM events WHERE message_id = ?1 OR sequence = ?1
-       OR message_id IN (SELECT message_id FROM sends WHERE sequence = ?1)`,
+     FROM events WHERE message_id = @key OR sequence = @key
+       OR message_id IN (SELECT message_id FROM sends WHERE sequence = @key)`,
   )
 
   const recordBatch = db.transaction((batch: Parameters<EventStore['recordBatch']>[0]): BatchResult => {
@@ -184,7 +190,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string): EventStore 
     try {
       return work()
     } catch (error) {
-      throw toStoreError(error, path)
+      throw isStorageFailure(error) ? toStoreError(error, path) : error
     }
   }
 
@@ -204,7 +210,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string): EventStore 
     find: (key) =>
       guard(() => ({
         sends: selectSends.all(key, key) as SendRecord[],
-        events: selectEvents.all(key) as StoredEvent[],
+        events: selectEvents.all({ key }) as StoredEvent[],
       })),
     close: () => db.close(),
   }

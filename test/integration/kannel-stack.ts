@@ -48,8 +48,11 @@ export interface FakeSmscMessage {
 }
 
 export interface DlrRequest {
+  /** The request target as Kannel sent it: path and raw query. */
+  target: string
   path: string
   query: URLSearchParams
+  receivedAt: Date
 }
 
 export interface KannelStack {
@@ -235,7 +238,7 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
   const dlrs: DlrRequest[] = []
   const receiver: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://receiver')
-    dlrs.push({ path: url.pathname, query: url.searchParams })
+    dlrs.push({ target: request.url ?? '/', path: url.pathname, query: url.searchParams, receivedAt: new Date() })
     response.writeHead(200, { 'content-length': '3' }).end('OK\n')
   })
   await new Promise<void>((resolve) => receiver.listen(dlrPort, '127.0.0.1', resolve))

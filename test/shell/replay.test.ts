@@ -1,0 +1,146 @@
+import { appendFileSync, mkdtempSync, renameSync, writeFileSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DLR_PARAMS } from '../../src/core/kannel-request.js'
+import { BusyError, InputError } from '../../src/core/errors.js'
+import { replayFiles, withReplayLock } from '../../src/shell/replay.js'
+import { openStore, type EventStore } from '../../src/shell/store.js'
+
+const opened: EventStore[] = []
+afterEach(() => {
+  for (const store of opened.splice(0)) store.close()
+})
+
+async function setup() {
+  const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-replay-'))
+  const store = await openStore(join(dir, 'events.db'))
+  opened.push(store)
+  const replay = (paths: string[], extra: { batchLines?: number } = {}) =>
+    replayFiles({
+      paths,
+      store,
+      parse: { names: { ...DLR_PARAMS }, feedbackPath: '/smsKannelfeedback' },
+      now: new Date('2026-11-28T12:00:00Z'),
+      forward: false,
+      rejectsPath: join(dir, 'rejects.txt'),
+      ...extra,
+    })
+  return { dir, store, replay }
+}
+
+/** Distinct DLR lines: the i-th report of message i/2, as a bare query. */
+function dlrLines(from: number, count: number): string {
+  return Array.from({ length: count }, (_, k) => {
+    const i = from + k
+    return `seq=${i >> 1}&msgid=m${i >> 1}&dlr=${i % 2 === 0 ? 8 : 1}&time=${1795858642 + i}\n`
+  }).join('')
+}
+
+function accessLogLines(from: number, count: number): string {
+  return dlrLines(from, count)
+    .split('\n')
+    .slice(0, -1)
+    .map((query, k) => `127.0.0.1 - - [28/Nov/2026:09:00:${String((from + k) % 60).padStart(2, '0')} +0000] "GET /smsKannelfeedback?${query} HTTP/1.1" 200 3 "-" "Kannel/1.4.5"\n`)
+    .join('')
+}
+
+describe('replayFiles', () => {
+  it('resumes where the last run stopped', async () => {
+    const { dir, replay } = await setup()
+    const file = join(dir, 'dlrs.txt')
+    writeFileSync(file, dlrLines(0, 100))
+    expect(await replay([file])).toMatchObject({ lines: 100, new: 100, duplicates: 0, bad: 0 })
+    appendFileSync(file, dlrLines(100, 50))
+    expect(await replay([file])).toMatchObject({ lines: 50, new: 50, duplicates: 0 })
+    expect(await replay([file])).toMatchObject({ lines: 0, new: 0 })
+  })
+
+  it('leaves a last line without newline for the next run: it may still be being written', async () => {
+    const { dir, replay } = await setup()
+    const file = join(dir, 'dlrs.txt')
+    writeFileSync(file, `${dlrLines(0, 3)}seq=9&msgid=m9&dlr=`)
+    expect(await replay([file])).toMatchObject({ lines: 3, new: 3, bad: 0 })
+    appendFileSync(file, '1\n')
+    expect(await replay([file])).toMatchObject({ lines: 1, new: 1, bad: 0 })
+  })
+
+  it('follows a file through rotation to .1.gz, and starts the new file from its beginning', async () => {
+    const { dir, replay } = await setup()
+    const live = join(dir, 'access.log')
+    writeFileSync(live, accessLogLines(0, 40))
+    expect(await replay([live])).toMatchObject({ lines: 40, new: 40 })
+    appendFileSync(live, accessLogLines(40, 10))
+    // logrotate: the old file, with 10 lines never read, becomes access.log.1.gz.
+    writeFileSync(`${live}.1.gz`, gzipSync(readFileSync(live)))
+    renameSync(live, join(dir, 'gone'))
+    writeFileSync(live, accessLogLines(1000, 5))
+    const summary = await replay([`${live}.1.gz`, live])
+    expect(summary.files.map(({ lines, new: fresh, resumedAt }) => ({ lines, new: fresh, resumed: resumedAt > 0 }))).toEqual([
+      { lines: 10, new: 10, resumed: true },
+      { lines: 5, new: 5, resumed: false },
+    ])
+  })
+
+  it('starts over when the file was truncated, and counts what it had already seen as duplicates', async () => {
+    const { dir, replay } = await setup()
+    const file = join(dir, 'dlrs.txt')
+    writeFileSync(file, dlrLines(0, 20))
+    await replay([file])
+    writeFileSync(file, dlrLines(0, 5))
+    expect(await replay([file])).toMatchObject({ lines: 5, new: 0, duplicates: 5 })
+  })
+
+  it('rejects a line over 64 KiB that spans read chunks, and keeps exact offsets after it', async () => {
+    const { dir, replay } = await setup()
+    const file = join(dir, 'dlrs.txt')
+    const before = dlrLines(0, 22_100)
+    // The long line must cross the reader's 1 MiB chunk boundary for this test to mean anything.
+    expect(before.length).toBeLessThan(1 << 20)
+    expect(before.length + 100_000).toBeGreaterThan(1 << 20)
+    writeFileSync(file, `${before}dlr=1&x=${'y'.repeat(100_000)}\n${dlrLines(22_100, 3)}`)
+    const summary = await replay([file], { batchLines: 1000 })
+    expect(summary).toMatchObject({ lines: 22_104, new: 22_103, bad: 1 })
+    expect(readFileSync(join(dir, 'rejects.txt'), 'utf8')).toMatch(new RegExp(`^${file}:22101\\tlonger than 64 KiB\\t\\n$`))
+    appendFileSync(file, dlrLines(22_103, 1))
+    expect(await replay([file])).toMatchObject({ lines: 1, new: 1 })
+  })
+
+  it('writes each bad line to the rejects file with its place and reason, once', async () => {
+    const { dir, replay } = await setup()
+    const file = join(dir, 'dlrs.txt')
+    writeFileSync(file, `${dlrLines(0, 2)}s=1\ndlr=77\n`)
+    expect(await replay([file])).toMatchObject({ lines: 4, new: 2, bad: 2 })
+    await replay([file])
+    expect(readFileSync(join(dir, 'rejects.txt'), 'utf8')).toBe(
+      `${file}:3\tno "dlr" parameter (for another dlr-url template: --param dlr=NAME)\ts=1\n${file}:4\tdlr=77 is not a DLR type (1, 2, 4, 8, 16 or a sum of them)\tdlr=77\n`,
+    )
+  })
+
+  it.each([
+    { name: 'a missing file', make: (_dir: string) => {}, message: /no such file/ },
+    { name: 'a damaged .gz', make: (dir: string) => writeFileSync(join(dir, 'f'), Buffer.concat([gzipSync(dlrLines(0, 500)).subarray(0, 200), Buffer.alloc(50, 7)])), message: /gzip/ },
+  ])('refuses $name with an input error', async ({ make, message }) => {
+    const { dir, replay } = await setup()
+    make(dir)
+    await expect(replay([join(dir, 'f')])).rejects.toThrow(InputError)
+    await expect(replay([join(dir, 'f')])).rejects.toThrow(message)
+  })
+})
+
+describe('withReplayLock', () => {
+  it('refuses a second replay while the first holds the lock', async () => {
+    const { store } = await setup()
+    await withReplayLock(store.path, async () => {
+      await expect(withReplayLock(store.path, async () => 'second')).rejects.toThrow(BusyError)
+    })
+    expect(await withReplayLock(store.path, async () => 'after')).toBe('after')
+  })
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const { store } = await setup()
+    writeFileSync(`${store.path}.replay.lock`, '2147483646')
+    expect(await withReplayLock(store.path, async () => 'ran')).toBe('ran')
+  })
+})
