@@ -1,0 +1,46 @@
+// Replay throughput: `sms-kannel feedback --replay` into a fresh store against the naive
+// baseline, same file, same machine, same run; peak memory at each size.
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateDlrFile } from './generate-dlrs.js'
+import { measure, median } from './measure.js'
+
+const BIN = new URL('../bin/sms-kannel.js', import.meta.url).pathname
+const NAIVE = new URL('./naive-replay.js', import.meta.url).pathname
+
+export async function benchReplay({ sizes, rounds, log }) {
+  const rows = []
+  for (const lines of sizes) {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-bench-replay-'))
+    const file = join(dir, 'dlrs.log')
+    log(`replay: generating ${lines.toLocaleString('en')} lines`)
+    await generateDlrFile(file, lines)
+    const baseline = []
+    const ours = []
+    let summary
+    // Alternate the two so that a noisy moment hits both alike.
+    // Ten million lines take minutes a run: once is enough to see the memory stay flat.
+    const roundsHere = lines >= 5_000_000 ? 1 : rounds
+    for (let round = 0; round < roundsHere; round++) {
+      log(`replay: ${lines.toLocaleString('en')} lines, round ${round + 1}/${roundsHere}`)
+      baseline.push(await measure(process.execPath, [NAIVE, file]))
+      const store = join(dir, `events-${round}.db`)
+      const run = await measure(process.execPath, [BIN, 'feedback', '--replay', file, '--store', store, '--json'], { allowExit: [0, 65] })
+      summary = JSON.parse(run.stdout.split('\n')[0])
+      ours.push(run)
+      for (const suffix of ['', '-wal', '-shm', '.rejects']) rmSync(`${store}${suffix}`, { force: true })
+    }
+    const baseSeconds = median(baseline.map((run) => run.seconds))
+    const ourSeconds = median(ours.map((run) => run.seconds))
+    rows.push({
+      name: `replay ${lines.toLocaleString('en')} lines (${(statSync(file).size / 1e6).toFixed(0)} MB)`,
+      baseline: `${Math.round(lines / baseSeconds).toLocaleString('en')} lines/s, ${Math.round(Math.max(...baseline.map((run) => run.peakMb)))} MB`,
+      ours: `${Math.round(lines / ourSeconds).toLocaleString('en')} lines/s, ${Math.round(Math.max(...ours.map((run) => run.peakMb)))} MB`,
+      ratio: `${(baseSeconds / ourSeconds).toFixed(2)}x speed`,
+      note: `new ${summary.new}, duplicates ${summary.duplicates}, bad ${summary.bad}, skipped ${summary.skipped}`,
+    })
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return rows
+}

@@ -1,0 +1,20 @@
+// npm run bench: every benchmark, each beside a baseline measured in the same run on the same
+// machine, printed as one table. Sizes can be lowered for a quick look:
+//   BENCH_REPLAY_LINES=100000,1000000 BENCH_ROUNDS=1 npm run bench
+import { checkTools } from './measure.js'
+import { benchReplay } from './replay.js'
+
+const sizes = (process.env.BENCH_REPLAY_LINES ?? '1000000,10000000').split(',').map(Number)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const log = (line) => process.stderr.write(`${line}\n`)
+
+checkTools()
+const rows = [...(await benchReplay({ sizes, rounds, log }))]
+
+const columns = ['name', 'baseline', 'ours', 'ratio', 'note']
+const headers = ['benchmark', 'baseline', 'sms-kannel', 'ratio (baseline time / ours)', 'note']
+const widths = columns.map((column, index) => Math.max(headers[index].length, ...rows.map((row) => String(row[column]).length)))
+const line = (cells) => `| ${cells.map((cell, index) => String(cell).padEnd(widths[index])).join(' | ')} |`
+console.log(line(headers))
+console.log(line(widths.map((width) => '-'.repeat(width))))
+for (const row of rows) console.log(line(columns.map((column) => row[column])))
