@@ -31,8 +31,9 @@ const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flags: '--country <code>', key: 'smskannel.country' },
   { flags: '--template <text>', key: 'smskannel.template' },
   { flags: '--store <file>', key: 'smskannel.store' },
+  { flags: '--listen <host:port>', key: 'smskannel.listen' },
 ]
-const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key)
+const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen')
 const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
 
 function parseTimeoutFlag(value: string): string {
@@ -128,6 +129,22 @@ Examples:
   sms-kannel feedback --replay /var/log/apache2/access.log /var/log/apache2/access.log.1.gz --json
   sms-kannel feedback --replay access.log --forward http://vlx:8080/smsKannelfeedback
   sms-kannel feedback --param dlr=d,reply=A 'd=1&A=ACK%2F'    # another dlr-url template
+${EXIT_HELP}`
+
+const SERVE_HELP = `
+Listens on 127.0.0.1 and the port of smskannel.feedbackurl unless --listen says otherwise,
+and answers Kannel's callbacks at that URL's path (default /smsKannelfeedback):
+  200  stored (or stored before: Kannel repeats callbacks)
+  400  not a delivery report          403  token missing or wrong (with smskannel.secret)
+  503  the store cannot take it; Kannel retries if http-request-retry is set
+GET /healthz answers 200 for monitoring. SIGTERM or SIGINT: finish what is in flight, stop.
+
+With smskannel.secret set, send adds a token (HMAC-SHA256 over message id and sequence)
+to the dlr-url and serve refuses callbacks without it. Without a secret serve warns.
+
+Examples:
+  sms-kannel serve --store /var/lib/sms-kannel/events.db
+  sms-kannel serve --listen 127.0.0.1:8080 --forward http://vlx:8081/smsKannelfeedback
 ${EXIT_HELP}`
 
 function buildProgram(report: Reporter): Command {
@@ -269,8 +286,34 @@ function buildProgram(report: Reporter): Command {
       process.exitCode = EXIT.ok
     })
 
+  const serveCommand = addConfigOptions(
+    new Command('serve')
+      .description('receive Kannel\'s DLR callbacks at the feedback URL and store each before answering 200')
+      .option('--forward <url>', 'also pass each new report on to this URL, without delaying the answer to Kannel', parseUrlFlag)
+      .option('--param <name=queryname>', 'parameter name of another dlr-url template (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
+    [...STORE_KEYS, 'smskannel.listen'],
+  )
+    .addHelpText('after', SERVE_HELP)
+    .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {
+      const [{ serve }, { openStore }, { createCallbackServer }, { forwardPending }, gathered] = await Promise.all([
+        import('./commands/serve.js'),
+        import('./shell/store.js'),
+        import('./shell/callback-server.js'),
+        import('./shell/forward.js'),
+        gatherSources(options, report),
+      ])
+      const stopRequested = new Promise<string>((resolve) => {
+        for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal))
+      })
+      await serve(
+        { sources: gathered.sources, paramOverrides: options.param ?? [], forwardUrl: options.forward },
+        { report, openStore, createCallbackServer, forward: forwardPending, now: wallClock, stopRequested },
+      )
+      process.exitCode = EXIT.ok
+    })
+
   program.addCommand(sendCommand, { isDefault: true })
-  for (const command of [configCommand, feedbackCommand, statusCommand]) program.addCommand(command)
+  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand]) program.addCommand(command)
   return program
 }
 

@@ -17,7 +17,7 @@ export interface ConfigResult {
 /** Shows the effective configuration; with check, proves gateway and credentials without sending. */
 export async function showConfig(input: ConfigInput, io: { http: HttpClient; report: Reporter }): Promise<ConfigResult> {
   const { config, effective } = resolveConfig(input.sources)
-  io.report.addSecrets(config.password)
+  io.report.addSecrets(config.password, config.secret)
   if (!input.check) return { effective, check: null }
   const reply = await io.http.send(buildCheckRequest(config), config.timeoutMs)
   io.report.verbose(`check reply: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)

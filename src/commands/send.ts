@@ -61,7 +61,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const startedAt = io.now()
   const { config } = resolveConfig(input.sources)
   const vlx = readVisuloxEnvironment(input.env)
-  io.report.addSecrets(config.password, ...pinSecrets(vlx))
+  io.report.addSecrets(config.password, config.secret, ...pinSecrets(vlx))
 
   let to = normalisePhoneNumber(input.to ?? vlx.number ?? '', config.numberPattern)
   if (config.defaultCountry) to = toE164(to, config.defaultCountry, await io.loadNumberParser())

@@ -25,6 +25,8 @@ export type ConfigKey =
   | 'smskannel.template'
   | 'smskannel.store'
   | 'smskannel.dlrparams'
+  | 'smskannel.secret'
+  | 'smskannel.listen'
 
 interface KeySpec {
   defaultValue?: string
@@ -51,6 +53,8 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
   'smskannel.store': { flag: '--store', describe: 'SQLite event store: sends and delivery reports' },
   'smskannel.dlrparams': { flag: '--param', describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
+  'smskannel.secret': { secret: true, describe: 'key for the callback token serve checks (env, .env or config file only)' },
+  'smskannel.listen': { flag: '--listen', describe: 'serve: HOST:PORT (default 127.0.0.1 and the port of smskannel.feedbackurl)' },
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
@@ -98,6 +102,7 @@ export interface Config {
   defaultCountry: string | undefined
   template: string
   storePath: string | undefined
+  secret: string | undefined
 }
 
 export interface ResolvedConfig {
@@ -152,6 +157,18 @@ export function describeEffective(merged: SourceValues): ResolvedConfig['effecti
 }
 
 /** What feedback, status and serve need: no gateway, no credentials. */
+/** A short secret is guessable offline from one token; ask for 16 characters at least. */
+const MIN_SECRET_LENGTH = 16
+
+function validSecret(values: SourceValues): string | undefined {
+  const sourced = values['smskannel.secret']
+  if (!sourced) return undefined
+  if (sourced.value.length < MIN_SECRET_LENGTH || CONTROL_CHARS.test(sourced.value)) {
+    throw invalid('smskannel.secret', sourced, `must be at least ${MIN_SECRET_LENGTH} printable characters, e.g. from: openssl rand -hex 16`)
+  }
+  return sourced.value
+}
+
 export interface StoreConfig {
   storePath: string | undefined
   /** smskannel.dlrparams, split; resolved against the defaults by resolveDlrParamNames. */
@@ -159,6 +176,9 @@ export interface StoreConfig {
   /** Path of smskannel.feedbackurl: access-log requests for other paths are skipped. */
   feedbackPath: string | undefined
   timeoutMs: number
+  secret: string | undefined
+  /** serve's address: smskannel.listen, else loopback and the feedback URL's port. */
+  listen: { host: string; port: number }
 }
 
 export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
@@ -169,11 +189,14 @@ export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
   if (timeoutMs === undefined || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) {
     throw invalid('smskannel.timeout', timeoutValue, `must be a duration from ${formatDurationMs(MIN_TIMEOUT_MS)} to ${formatDurationMs(MAX_TIMEOUT_MS)}, such as 500ms, 10s or 10.`)
   }
+  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
   return {
     storePath: merged['smskannel.store']?.value.trim(),
     dlrParamOverrides: merged['smskannel.dlrparams'] ? [merged['smskannel.dlrparams'].value] : [],
-    feedbackPath: feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue).pathname : undefined,
+    feedbackPath: feedbackUrl?.pathname,
     timeoutMs,
+    secret: validSecret(merged),
+    listen: parseListen(merged['smskannel.listen'], feedbackUrl),
   }
 }
 
@@ -273,7 +296,21 @@ function validateConfig(values: SourceValues): Config {
     defaultCountry,
     template: required(values, 'smskannel.template').value,
     storePath: values['smskannel.store']?.value.trim(),
+    secret: validSecret(values),
   }
+}
+
+/** The VISULOX webservice listens on loopback; so does serve unless told otherwise. */
+const DEFAULT_LISTEN_HOST = '127.0.0.1'
+const DEFAULT_LISTEN_PORT = 8080
+
+function parseListen(sourced: SourcedValue | undefined, feedbackUrl: URL | undefined): { host: string; port: number } {
+  const feedbackPort = feedbackUrl ? Number(feedbackUrl.port || (feedbackUrl.protocol === 'https:' ? 443 : 80)) : DEFAULT_LISTEN_PORT
+  if (!sourced) return { host: DEFAULT_LISTEN_HOST, port: feedbackPort }
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+))?:(\d{1,5})$|^(\d{1,5})$/.exec(sourced.value.trim())
+  const port = Number(match?.[3] ?? match?.[4])
+  if (!match || !(port >= 0 && port <= 65535)) throw invalid('smskannel.listen', sourced, 'must be HOST:PORT, [IPv6]:PORT or PORT, such as 127.0.0.1:8080.')
+  return { host: match[1] ?? match[2] ?? DEFAULT_LISTEN_HOST, port }
 }
 
 function parseHttpUrl(key: ConfigKey, sourced: SourcedValue): URL {

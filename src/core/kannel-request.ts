@@ -1,5 +1,6 @@
 import type { Config } from './config.js'
 import { ConfigError } from './errors.js'
+import { callbackToken } from './callback-token.js'
 import type { SmsEncoding } from './sms-text.js'
 
 /**
@@ -17,6 +18,7 @@ export const DLR_PARAMS = {
   sender: 'sender',
   gatewayEpoch: 'time',
   smscId: 'smsc',
+  token: 'token',
 } as const
 
 const DLR_ESCAPES: Readonly<Partial<Record<keyof typeof DLR_PARAMS, string>>> = {
@@ -52,7 +54,7 @@ export interface SendRequest {
  * Kannel's escapes. Every `%` of ours is doubled, since Kannel would read `%C3` as the
  * escape `%C` (charset); it turns `%%` back into `%` (kannel-behaviour §7.2).
  */
-export function buildDlrUrl(feedbackUrl: URL, ids: { messageId: string; sequence: string | undefined }): string {
+export function buildDlrUrl(feedbackUrl: URL, ids: { messageId: string; sequence: string | undefined }, secret?: string): string {
   for (const name of Object.values(DLR_PARAMS)) {
     if (feedbackUrl.searchParams.has(name)) {
       throw new ConfigError(
@@ -64,6 +66,7 @@ export function buildDlrUrl(feedbackUrl: URL, ids: { messageId: string; sequence
   const ownValues: string[] = []
   if (ids.sequence !== undefined) ownValues.push(`${DLR_PARAMS.sequence}=${encodeURIComponent(ids.sequence)}`)
   ownValues.push(`${DLR_PARAMS.messageId}=${encodeURIComponent(ids.messageId)}`)
+  if (secret !== undefined) ownValues.push(`${DLR_PARAMS.token}=${callbackToken(secret, ids.messageId, ids.sequence ?? null)}`)
   const base = feedbackUrl.href.replaceAll('%', '%%')
   const own = ownValues.join('&').replaceAll('%', '%%')
   const escapes = Object.entries(DLR_ESCAPES).map(([field, escape]) => `${DLR_PARAMS[field as keyof typeof DLR_PARAMS]}=${escape}`)
@@ -84,7 +87,7 @@ export function sendSmsEndpoint(config: Pick<Config, 'gatewayUrl' | 'sendPath'>)
  * @example buildSendRequest(config, { to: '+491701234567', text: 'PIN 1', encoding: 'gsm7', messageId, sequence })
  */
 export function buildSendRequest(config: Config, sms: OutgoingSms): SendRequest {
-  const dlrUrl = config.feedbackUrl && config.dlrMask > 0 ? buildDlrUrl(config.feedbackUrl, sms) : undefined
+  const dlrUrl = config.feedbackUrl && config.dlrMask > 0 ? buildDlrUrl(config.feedbackUrl, sms, config.secret) : undefined
   const fields: Array<[string, string]> = [
     ['username', config.username],
     ['password', config.password],

@@ -17,6 +17,8 @@ export interface Reporter {
   /** Plain text on stdout (tables people asked for); also filtered. */
   text(line: string): void
   success(line: string): void
+  /** A plain line for people: serve's log, one per callback. */
+  info(line: string): void
   warn(line: string): void
   error(line: string, hint?: string): void
   verbose(line: string): void
@@ -50,6 +52,9 @@ export function createReporter(options: ReporterOptions): Reporter {
     },
     success(line) {
       toStderr(`${colour.green('✔')} ${line}`)
+    },
+    info(line) {
+      toStderr(line)
     },
     warn(line) {
       toStderr(`${colour.yellow('warning:')} ${line}`)

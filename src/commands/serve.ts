@@ -1,0 +1,105 @@
+import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
+import { DEFAULT_FEEDBACK_PATH, resolveDlrParamNames } from '../core/dlr.js'
+import { ConfigError, UsageError } from '../core/errors.js'
+import type { createCallbackServer } from '../shell/callback-server.js'
+import type { ForwardSummary } from '../shell/forward.js'
+import type { Reporter } from '../shell/output.js'
+import type { EventStore, StoreOptions } from '../shell/store.js'
+
+export interface ServeInput {
+  sources: ConfigSources
+  paramOverrides: string[]
+  forwardUrl: URL | undefined
+}
+
+export interface ServeIo {
+  report: Reporter
+  openStore: (path: string, options: StoreOptions) => Promise<EventStore>
+  createCallbackServer: typeof createCallbackServer
+  forward: (store: EventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
+  now: () => Date
+  /** Resolves when the process is asked to stop (SIGTERM, SIGINT). */
+  stopRequested: Promise<string>
+}
+
+/** Receives Kannel's DLR callbacks until told to stop; every 200 means stored. */
+export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
+  const config = resolveStoreConfig(input.sources)
+  const names = resolveDlrParamNames([...config.dlrParamOverrides, ...input.paramOverrides])
+  if ('error' in names) throw new UsageError(`--param ${names.error}.`)
+  if (!config.storePath) throw new ConfigError('serve needs an event store: a callback is answered 200 only once it is stored.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
+  io.report.addSecrets(config.secret)
+  if (config.secret === undefined) {
+    io.report.warn('smskannel.secret is not set: callbacks are not authenticated, and anyone who can reach this port can store reports.')
+  }
+  if (config.listen.host === '0.0.0.0' || config.listen.host === '::') {
+    io.report.warn(`listening on all interfaces (${config.listen.host}); put a firewall or the reverse proxy in front.`)
+  }
+
+  const store = await io.openStore(config.storePath, { durability: 'full' })
+  const forwarding = createForwardLoop(store, input.forwardUrl, config.timeoutMs, io)
+  const feedbackPath = config.feedbackPath ?? DEFAULT_FEEDBACK_PATH
+  const callbackServer = io.createCallbackServer({
+    store,
+    names,
+    feedbackPath,
+    secret: config.secret,
+    forward: input.forwardUrl !== undefined,
+    now: io.now,
+    log: (line) => io.report.info(line),
+    onStored: forwarding.kick,
+  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      callbackServer.server.once('error', reject)
+      callbackServer.server.listen(config.listen.port, config.listen.host, () => resolve())
+    })
+  } catch (error) {
+    store.close()
+    const code = (error as { code?: string }).code
+    throw new ConfigError(
+      `Cannot listen on ${config.listen.host}:${config.listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (code ?? 'unknown error')}.`,
+      'Choose another with --listen HOST:PORT (smskannel.listen).',
+    )
+  }
+  const address = callbackServer.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.listen.port
+  io.report.info(`listening on http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${port}${feedbackPath} (store ${store.path})`)
+  forwarding.kick()
+
+  const signal = await io.stopRequested
+  io.report.info(`${signal}: finishing callbacks in flight`)
+  await callbackServer.close()
+  await forwarding.stop()
+  store.close()
+  io.report.info('stopped')
+}
+
+/** Forwards in the background, one pass at a time, so Kannel's answers never wait for it. */
+function createForwardLoop(store: EventStore, target: URL | undefined, timeoutMs: number, io: ServeIo) {
+  let running: Promise<void> | undefined
+  let again = false
+  const run = async () => {
+    do {
+      again = false
+      try {
+        const summary = await io.forward(store, target!, timeoutMs)
+        if (summary.failed > 0) io.report.warn(`forwarding: ${summary.failed} report(s) not accepted by ${target!.host}; retried later`)
+      } catch (error) {
+        io.report.warn(`forwarding failed: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    } while (again)
+    running = undefined
+  }
+  return {
+    kick: () => {
+      if (!target) return
+      if (running) again = true
+      else running = run()
+    },
+    stop: async () => {
+      again = false
+      await running
+    },
+  }
+}

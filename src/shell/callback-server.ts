@@ -1,0 +1,173 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { isValidCallbackToken } from '../core/callback-token.js'
+import { parseDlrLine, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
+import { maskPhoneNumber } from '../core/phone-number.js'
+import { truncateForMessage } from '../core/redact.js'
+import type { EventStore } from './store.js'
+
+/** A Kannel callback URL is a few hundred bytes; 8 KiB leaves room and refuses junk. */
+export const MAX_URL_BYTES = 8 * 1024
+/** Node's limit for the request line and headers together; Kannel sends four short headers. */
+export const MAX_HEADER_BYTES = 16 * 1024
+/** Limits for slow clients (slowloris): headers within 5 s, the whole request within 10 s. */
+export const DEFAULT_LIMITS = {
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  /** Kannel keeps connections alive and reuses them (kannel-behaviour §7.2). */
+  keepAliveTimeoutMs: 30_000,
+  /** Node checks the two timeouts above only this often (its default is 30 s). */
+  checkIntervalMs: 1_000,
+}
+
+export interface CallbackServerOptions {
+  store: EventStore
+  names: DlrParamNames
+  feedbackPath: string
+  /** With a secret, a callback without the right token is refused and not stored. */
+  secret: string | undefined
+  forward: boolean
+  now: () => Date
+  log: (line: string) => void
+  /** Called after each store write, for forwarding without delaying Kannel's answer. */
+  onStored?: () => void
+  limits?: Partial<typeof DEFAULT_LIMITS>
+}
+
+interface Pending {
+  event: DeliveryEvent
+  settle: (outcome: 'new' | 'duplicate' | 'failed') => void
+}
+
+/**
+ * Stores callbacks in groups: all that arrive in one turn of the event loop share one
+ * transaction (and one fsync), and each is answered only after that commit.
+ */
+function createGroupCommitter(store: EventStore, forward: boolean, onStored: (() => void) | undefined) {
+  let queue: Pending[] = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    const batch = queue
+    queue = []
+    try {
+      const fresh = store.recordEvents(batch.map((pending) => pending.event), forward)
+      batch.forEach((pending, index) => pending.settle(fresh[index] ? 'new' : 'duplicate'))
+      onStored?.()
+    } catch {
+      for (const pending of batch) pending.settle('failed')
+    }
+  }
+  return {
+    submit(event: DeliveryEvent): Promise<'new' | 'duplicate' | 'failed'> {
+      return new Promise((settle) => {
+        queue.push({ event, settle })
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+      })
+    },
+    /** What is queued now is committed before shutdown closes the store. */
+    drain(): void {
+      if (queue.length > 0) flush()
+    },
+  }
+}
+
+function answer(response: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...extra })
+  response.end(response.req.method === 'HEAD' ? undefined : body)
+}
+
+export interface CallbackServer {
+  server: Server
+  /** Stops accepting, lets callbacks in flight finish and be stored, then resolves. */
+  close(): Promise<void>
+}
+
+export function createCallbackServer(options: CallbackServerOptions): CallbackServer {
+  const committer = createGroupCommitter(options.store, options.forward, options.onStored)
+  let inFlight = 0
+
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const target = request.url ?? '/'
+    const path = target.split('?', 1)[0]
+    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'GET only\n', { allow: 'GET, HEAD' })
+    // No body is ever accepted: a callback is a GET, and a body is a way to tie us up.
+    if (request.headers['transfer-encoding'] || Number(request.headers['content-length'] ?? 0) > 0) return answer(response, 413, 'no request body accepted\n')
+    if (Buffer.byteLength(target) > MAX_URL_BYTES) return answer(response, 414, 'URL too long\n')
+    if (path === '/healthz') return answer(response, 200, '{"status":"ok"}\n', { 'content-type': 'application/json' })
+    if (path !== options.feedbackPath) return answer(response, 404, 'not found\n')
+
+    const parsed = parseDlrLine(target, { names: options.names, feedbackPath: options.feedbackPath, receivedAt: options.now(), source: { kind: 'http' } })
+    if (parsed.kind !== 'event') {
+      options.log(`400 not a delivery report: ${parsed.reason}`)
+      return answer(response, 400, 'not a delivery report\n')
+    }
+    const { event } = parsed
+    if (options.secret !== undefined) {
+      const token = new URLSearchParams(target.slice(target.indexOf('?') + 1)).get(options.names.token) ?? undefined
+      if (!isValidCallbackToken(options.secret, event.messageId, event.sequence, token)) {
+        options.log(`403 forged or unsigned callback refused: ${describe(event)}`)
+        return answer(response, 403, 'forbidden\n')
+      }
+    }
+    const outcome = await committer.submit(event)
+    if (outcome === 'failed') {
+      // Kannel retries a callback that did not get 200/202, if http-request-retry is set.
+      options.log(`503 store unavailable, not stored: ${describe(event)}`)
+      return answer(response, 503, 'store unavailable, retry later\n', { 'retry-after': '5' })
+    }
+    options.log(`200 ${outcome}: ${describe(event)}`)
+    answer(response, 200, 'OK\n')
+  }
+
+  const limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const server = createServer(
+    {
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    (request, response) => {
+      inFlight += 1
+      response.once('close', () => (inFlight -= 1))
+      handle(request, response).catch(() => {
+        if (!response.headersSent) answer(response, 500, 'internal error\n')
+      })
+    },
+  )
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Oversized headers, bad requests and timeouts: answer if possible, and drop the socket.
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+    socket.destroy()
+  })
+
+  return {
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        const waitForInFlight = setInterval(() => {
+          committer.drain()
+          if (inFlight === 0) {
+            clearInterval(waitForInFlight)
+            server.closeAllConnections()
+          }
+        }, 10)
+      }),
+  }
+}
+
+/** One log line per callback: ids and status, the number masked, never the query. */
+function describe(event: DeliveryEvent): string {
+  const parts = [`dlr=${event.dlr} ${event.status}`]
+  if (event.sequence) parts.push(`seq=${truncateForMessage(event.sequence, 20)}`)
+  if (event.messageId) parts.push(`msgid=${truncateForMessage(event.messageId, 40)}`)
+  if (event.recipient) parts.push(`to=${maskPhoneNumber(truncateForMessage(event.recipient, 24))}`)
+  return parts.join(' ')
+}
