@@ -1,15 +1,21 @@
 // npm run bench: every benchmark, each beside a baseline measured in the same run on the same
 // machine, printed as one table. Sizes can be lowered for a quick look:
 //   BENCH_REPLAY_LINES=100000,1000000 BENCH_ROUNDS=1 npm run bench
+//   BENCH_ONLY=serve BENCH_SERVE_SECONDS=5 npm run bench
 import { checkTools } from './measure.js'
 import { benchReplay } from './replay.js'
+import { benchServe } from './serve.js'
 
 const sizes = (process.env.BENCH_REPLAY_LINES ?? '1000000,10000000').split(',').map(Number)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const log = (line) => process.stderr.write(`${line}\n`)
 
 checkTools()
-const rows = [...(await benchReplay({ sizes, rounds, log }))]
+const only = process.env.BENCH_ONLY?.split(',')
+const wanted = (name) => !only || only.includes(name)
+const rows = []
+if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), connections: 32, log })))
+if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
 
 const columns = ['name', 'baseline', 'ours', 'ratio', 'note']
 const headers = ['benchmark', 'baseline', 'sms-kannel', 'ratio (baseline time / ours)', 'note']

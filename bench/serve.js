@@ -1,0 +1,87 @@
+// Durable callbacks per second: `sms-kannel serve` (stored, synchronous=FULL, before each
+// 200) against the naive baseline, both loaded by autocannon on loopback with unique URLs.
+import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import Database from 'better-sqlite3'
+
+const BIN = new URL('../bin/sms-kannel.js', import.meta.url).pathname
+const NAIVE = new URL('./naive-serve.js', import.meta.url).pathname
+
+function startServer(args) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)
+      if (match) resolve({ child, base: match[1] })
+    })
+    child.on('exit', () => reject(new Error(`server exited: ${stderr}`)))
+  })
+}
+
+function peakRssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024
+}
+
+async function load(base, seconds, connections) {
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          request.path = `/smsKannelfeedback?seq=${Math.floor(Math.random() * 1e5)}&msgid=${randomUUID()}&dlr=1&reply=&recipient=%2B491701234567&time=1795858642&smsc=smsc1`
+          return request
+        },
+      },
+    ],
+  })
+  return result
+}
+
+async function stop(child) {
+  child.kill('SIGTERM')
+  await new Promise((resolve) => child.once('exit', resolve))
+}
+
+export async function benchServe({ seconds, connections, log }) {
+  const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-bench-serve-'))
+  const results = {}
+  for (const [name, args] of [
+    ['baseline', [NAIVE, join(dir, 'callbacks.log')]],
+    ['ours', [BIN, 'serve', '--listen', '127.0.0.1:0', '--store', join(dir, 'events.db')]],
+  ]) {
+    log(`serve: ${name}, ${connections} connections for ${seconds} s`)
+    const { child, base } = await startServer(args)
+    await load(base, 1, connections) // warm-up: JIT, the store's first pages
+    const result = await load(base, seconds, connections)
+    const peakMb = peakRssMb(child.pid)
+    await stop(child)
+    results[name] = { result, peakMb }
+  }
+  const db = new Database(join(dir, 'events.db'), { readonly: true })
+  const stored = db.prepare('SELECT count(*) AS n FROM events').get().n
+  db.close()
+  rmSync(dir, { recursive: true, force: true })
+
+  const describe = ({ result, peakMb }) =>
+    `${Math.round(result.requests.average).toLocaleString('en')}/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(peakMb)} MB`
+  const ours = results.ours.result
+  const okResponses = ours['2xx']
+  return [
+    {
+      name: `serve: callbacks, ${connections} connections, ${seconds} s`,
+      baseline: describe(results.baseline),
+      ours: describe(results.ours),
+      ratio: `${(ours.requests.average / results.baseline.result.requests.average).toFixed(2)}x throughput`,
+      note: `${okResponses.toLocaleString('en')} answered 200 (incl. warm-up: ${stored.toLocaleString('en')} stored), non-2xx ${ours.non2xx}, errors ${ours.errors}`,
+    },
+  ]
+}
