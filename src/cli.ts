@@ -32,6 +32,10 @@ const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flags: '--template <text>', key: 'smskannel.template' },
   { flags: '--store <file>', key: 'smskannel.store' },
   { flags: '--listen <host:port>', key: 'smskannel.listen' },
+  { flags: '--ca <file>', key: 'smskannel.ca' },
+  { flags: '--insecure', key: 'smskannel.insecure' },
+  { flags: '--proxy <url>', key: 'smskannel.proxy' },
+  { flags: '--retry-unsafe', key: 'smskannel.retryunsafe' },
 ]
 const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen')
 const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
@@ -76,7 +80,8 @@ function flagValues(options: CommonOptions): SourceValues {
   const values: SourceValues = {}
   for (const flag of CONFIG_FLAGS) {
     const value = options[new Option(flag.flags).attributeName()]
-    if (typeof value === 'string') values[flag.key] = { value, where: `flag ${flag.flags.split(' ')[0]}` }
+    // A bare switch (--insecure) sets its key to true.
+    if (typeof value === 'string' || value === true) values[flag.key] = { value: String(value), where: `flag ${flag.flags.split(' ')[0]}` }
   }
   return values
 }
@@ -164,7 +169,7 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SEND_HELP)
     .action(async (options: CommonOptions & { to?: string; text?: string; dryRun?: boolean }) => {
-      const [{ send, summariseSend }, { createHttpClient }, { loadNumberParser }, gathered] = await Promise.all([
+      const [{ send, summariseSend }, { httpClientFor }, { loadNumberParser }, gathered] = await Promise.all([
         import('./commands/send.js'),
         import('./shell/http.js'),
         import('./shell/phone-numbers.js'),
@@ -181,10 +186,11 @@ function buildProgram(report: Reporter): Command {
           timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
         },
         {
-          http: createHttpClient(),
+          http: (config) => httpClientFor(config, process.env),
           report,
           loadNumberParser,
           now: () => performance.now(),
+          sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           wallClock,
           recordSend: async (storePath, record) => {
             try {
@@ -218,16 +224,21 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (options: CommonOptions & { check?: boolean }) => {
-      const [{ showConfig, formatConfigTable }, { createHttpClient }, gathered] = await Promise.all([
+      const [{ showConfig, formatConfigTable }, { httpClientFor }, gathered] = await Promise.all([
         import('./commands/config.js'),
         import('./shell/http.js'),
         gatherSources(options, report),
       ])
-      const result = await showConfig({ sources: gathered.sources, check: Boolean(options.check) }, { http: createHttpClient(), report })
-      if (options.json) report.data({ files: gathered.files, ...result })
+      const result = await showConfig({ sources: gathered.sources, check: Boolean(options.check) }, { http: (config) => httpClientFor(config, process.env), report })
+      const checks = result.checks.map((check) => (check.result === 'ok' ? check : { gateway: check.gateway, result: check.result, exitCode: check.error.exitCode, error: check.error.message }))
+      if (options.json) report.data({ files: gathered.files, effective: result.effective, checks })
       else for (const line of formatConfigTable(result.effective)) report.text(line)
-      if (result.check) report.success(`${result.check.gateway} is a Kannel smsbox and accepts these credentials (nothing was sent).`)
-      process.exitCode = EXIT.ok
+      for (const check of result.checks) {
+        if (check.result === 'ok') report.success(`${check.gateway} is a Kannel smsbox and accepts these credentials (nothing was sent).`)
+        else report.error(`${check.gateway}: ${check.error.message}`, check.error.hint)
+      }
+      const failed = result.checks.find((check) => check.result === 'failed')
+      process.exitCode = failed && failed.result === 'failed' ? failed.error.exitCode : EXIT.ok
     })
 
   const feedbackCommand = addConfigOptions(

@@ -1,4 +1,5 @@
-import { resolveConfig, type ConfigSources, type ResolvedConfig } from '../core/config.js'
+import { resolveConfig, type Config, type ConfigSources, type ResolvedConfig } from '../core/config.js'
+import { SmsKannelError } from '../core/errors.js'
 import { buildCheckRequest, sendSmsEndpoint } from '../core/kannel-request.js'
 import { classifyCheckResponse } from '../core/kannel-response.js'
 import type { HttpClient } from '../shell/http.js'
@@ -9,19 +10,34 @@ export interface ConfigInput {
   check: boolean
 }
 
+export type GatewayCheck = { gateway: string; result: 'ok' } | { gateway: string; result: 'failed'; error: SmsKannelError }
+
 export interface ConfigResult {
   effective: ResolvedConfig['effective']
-  check: { gateway: string; result: 'ok' } | null
+  checks: GatewayCheck[]
 }
 
-/** Shows the effective configuration; with check, proves gateway and credentials without sending. */
-export async function showConfig(input: ConfigInput, io: { http: HttpClient; report: Reporter }): Promise<ConfigResult> {
+/** Shows the effective configuration; with check, proves each gateway and the credentials without sending. */
+export async function showConfig(input: ConfigInput, io: { http: (config: Config) => HttpClient; report: Reporter }): Promise<ConfigResult> {
   const { config, effective } = resolveConfig(input.sources)
   io.report.addSecrets(config.password, config.secret)
-  if (!input.check) return { effective, check: null }
-  const reply = await io.http.send(buildCheckRequest(config), config.timeoutMs)
-  io.report.verbose(`check reply: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
-  return { effective, check: { gateway: sendSmsEndpoint(config), result: classifyCheckResponse(reply) } }
+  const checks: GatewayCheck[] = []
+  if (!input.check) return { effective, checks }
+  if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified.')
+  const http = io.http(config)
+  for (const gatewayUrl of config.gatewayUrls) {
+    const gateway = sendSmsEndpoint(gatewayUrl, config)
+    try {
+      const reply = await http.send(buildCheckRequest(config, gatewayUrl), config.timeoutMs)
+      io.report.verbose(`check reply from ${gateway}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
+      classifyCheckResponse(reply)
+      checks.push({ gateway, result: 'ok' })
+    } catch (error) {
+      if (!(error instanceof SmsKannelError)) throw error
+      checks.push({ gateway, result: 'failed', error })
+    }
+  }
+  return { effective, checks }
 }
 
 export function formatConfigTable(effective: ResolvedConfig['effective']): string[] {

@@ -5,7 +5,10 @@ import { maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from
 import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate } from '../core/pin-text.js'
 import { redactUrl, REDACTED } from '../core/redact.js'
 import type { SmsEncoding } from '../core/sms-text.js'
-import { SmsKannelError } from '../core/errors.js'
+import { GatewayUnavailableError, SmsKannelError } from '../core/errors.js'
+import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } from '../core/retry-policy.js'
+import type { Config } from '../core/config.js'
+import type { ClassifiedReply } from '../core/kannel-response.js'
 import type { SendRecord } from '../core/timeline.js'
 import { prepareText } from '../core/sms-text.js'
 import type { HttpClient } from '../shell/http.js'
@@ -23,10 +26,12 @@ export interface SendInput {
 }
 
 export interface SendIo {
-  http: HttpClient
+  /** The HTTP client for this configuration (TLS, proxy). */
+  http: (config: Config) => HttpClient
   report: Reporter
   loadNumberParser: () => Promise<NumberParser>
   now: () => number
+  sleep: (ms: number) => Promise<void>
   wallClock: () => Date
   /** Records the send in the event store when one is configured; never fails the send. */
   recordSend: (storePath: string, record: SendRecord) => Promise<void>
@@ -41,7 +46,10 @@ export interface SendResult {
   parts: number
   units: number
   method: 'GET' | 'POST'
+  /** The gateway that took the message (host:port). */
   gateway: string
+  /** Requests made: more than one only when the earlier ones provably sent nothing. */
+  tries: number
   httpStatus: number | null
   reply: string | null
   durationMs: number
@@ -60,6 +68,7 @@ export interface DescribedRequest {
 export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const startedAt = io.now()
   const { config } = resolveConfig(input.sources)
+  if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified; anyone in between can read the PIN.')
   const vlx = readVisuloxEnvironment(input.env)
   io.report.addSecrets(config.password, config.secret, ...pinSecrets(vlx))
 
@@ -74,7 +83,8 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   if (analysis.splitsSurrogatePair) warnings.push('An emoji falls on an SMS part boundary; Kannel splits it there and the phone may show it broken.')
   for (const warning of warnings) io.report.warn(warning)
 
-  const request = buildSendRequest(config, { to, text, encoding: analysis.encoding, messageId: input.messageId, sequence: vlx.sequence })
+  const sms = { to, text, encoding: analysis.encoding, messageId: input.messageId, sequence: vlx.sequence }
+  const request = buildSendRequest(config, sms)
   const described = describeRequest(request)
   io.report.verbose(`request: ${described.method} ${described.url}`)
   const base = {
@@ -88,28 +98,71 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
     gateway: new URL(request.url).host,
   }
   if (input.dryRun) {
-    return { ...base, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: io.now() - startedAt, warnings, request: described }
+    return { ...base, tries: 0, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: io.now() - startedAt, warnings, request: described }
   }
 
   const sentAt = io.wallClock().toISOString()
-  const record = (outcome: string) =>
-    config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway: base.gateway }) : Promise.resolve()
-  let classified
+  const record = (outcome: string, gateway: string) =>
+    config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway }) : Promise.resolve()
+  let delivered: Delivered
   try {
-    const reply = await io.http.send(request, config.timeoutMs)
-    io.report.verbose(`reply: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
-    classified = { ...classifySendResponse(reply), status: reply.status }
+    delivered = await deliver(config, (gatewayUrl) => buildSendRequest(config, sms, gatewayUrl), io)
   } catch (error) {
-    if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode})`)
+    if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode})`, base.gateway)
     throw error
   }
-  await record(classified.outcome)
+  const classified = delivered.classified
+  base.gateway = delivered.gateway
+  await record(classified.outcome, delivered.gateway)
   if (classified.outcome === 'queued') {
     const queued = 'Kannel queued the SMS: no SMSC is connected, so it goes out when one connects (and is lost if bearerbox restarts first).'
     warnings.push(queued)
     io.report.warn(queued)
   }
-  return { ...base, outcome: classified.outcome, httpStatus: classified.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
+  return { ...base, tries: delivered.tries, outcome: classified.outcome, httpStatus: delivered.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
+}
+
+interface Delivered {
+  classified: ClassifiedReply
+  status: number
+  gateway: string
+  tries: number
+}
+
+/**
+ * Tries the gateways in order within the one timeout, and again round after round, but only
+ * while every failure proves nothing was sent: a PIN must never arrive twice.
+ */
+async function deliver(config: Config, requestFor: (gatewayUrl: string) => SendRequest, io: SendIo): Promise<Delivered> {
+  const http = io.http(config)
+  const deadline = io.now() + config.timeoutMs
+  let tries = 0
+  let backoffMs = INITIAL_BACKOFF_MS
+  let lastError: GatewayUnavailableError | undefined
+  const gaveUp = (error: GatewayUnavailableError) =>
+    tries > 1 ? new GatewayUnavailableError(`${error.message} (gave up after ${tries} tries on ${config.gatewayUrls.length} gateway${config.gatewayUrls.length === 1 ? '' : 's'})`, { mayHaveBeenSent: error.mayHaveBeenSent, ...(error.hint ? { hint: error.hint } : {}) }) : error
+  for (;;) {
+    for (const gatewayUrl of config.gatewayUrls) {
+      const remainingMs = deadline - io.now()
+      if (remainingMs <= 0 && lastError) throw gaveUp(lastError)
+      const request = requestFor(gatewayUrl)
+      const gateway = new URL(request.url).host
+      tries += 1
+      try {
+        const reply = await http.send(request, Math.max(1, remainingMs), { connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, Math.max(1, remainingMs)) })
+        io.report.verbose(`reply from ${gateway}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
+        return { classified: classifySendResponse(reply), status: reply.status, gateway, tries }
+      } catch (error) {
+        if (!canTryAgain(error, config.retryUnsafe)) throw error instanceof GatewayUnavailableError ? gaveUp(error) : error
+        io.report.verbose(`try ${tries} via ${gateway}: ${error.message}`)
+        lastError = error
+      }
+    }
+    const remainingMs = deadline - io.now()
+    if (remainingMs <= backoffMs) throw gaveUp(lastError!)
+    await io.sleep(backoffMs)
+    backoffMs = nextBackoffMs(backoffMs)
+  }
 }
 
 /** The request as --dry-run and --verbose show it: password replaced; the PIN is hidden by the reporter. */

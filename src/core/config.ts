@@ -27,6 +27,10 @@ export type ConfigKey =
   | 'smskannel.dlrparams'
   | 'smskannel.secret'
   | 'smskannel.listen'
+  | 'smskannel.ca'
+  | 'smskannel.insecure'
+  | 'smskannel.proxy'
+  | 'smskannel.retryunsafe'
 
 interface KeySpec {
   defaultValue?: string
@@ -38,7 +42,7 @@ interface KeySpec {
 
 export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'regexp.sms': { defaultValue: DEFAULT_NUMBER_PATTERN, describe: 'pattern the raw number must match' },
-  'smskannel.gwurl': { flag: '--gwurl', describe: 'Kannel smsbox base URL, e.g. http://kannel:13013' },
+  'smskannel.gwurl': { flag: '--gwurl', describe: 'Kannel smsbox base URL(s), tried in order: http://kannel1:13013 http://kannel2:13013' },
   'smskannel.postquery': { defaultValue: '/cgi-bin/sendsms', flag: '--postquery', describe: 'sendsms path' },
   'smskannel.user': { flag: '--user', describe: 'sendsms-user username' },
   'smskannel.password': { secret: true, describe: 'sendsms-user password (env, .env or config file only)' },
@@ -55,6 +59,10 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.dlrparams': { flag: '--param', describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
   'smskannel.secret': { secret: true, describe: 'key for the callback token serve checks (env, .env or config file only)' },
   'smskannel.listen': { flag: '--listen', describe: 'serve: HOST:PORT (default 127.0.0.1 and the port of smskannel.feedbackurl)' },
+  'smskannel.ca': { flag: '--ca', describe: 'PEM file of the CA that signed an https gateway\'s certificate' },
+  'smskannel.insecure': { defaultValue: 'false', flag: '--insecure', describe: 'https without certificate verification (warns every time)' },
+  'smskannel.proxy': { flag: '--proxy', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
+  'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
@@ -88,8 +96,8 @@ export type SendMethod = 'get' | 'post'
 
 export interface Config {
   numberPattern: RegExp
-  /** Base URL with any path prefix, no trailing slash. */
-  gatewayUrl: string
+  /** Base URLs with any path prefix, no trailing slash; tried in order. */
+  gatewayUrls: string[]
   sendPath: string
   username: string
   password: string
@@ -103,6 +111,10 @@ export interface Config {
   template: string
   storePath: string | undefined
   secret: string | undefined
+  caPath: string | undefined
+  insecure: boolean
+  proxy: string | undefined
+  retryUnsafe: boolean
 }
 
 export interface ResolvedConfig {
@@ -118,6 +130,8 @@ const PRECEDENCE = ['file', 'dotenv', 'env', 'flags'] as const
 const MAX_DLR_MASK = 31
 /** Kannel's sendsms-user max-messages is per user; more than 10 parts is never a PIN. */
 const MAX_PARTS_LIMIT = 10
+/** Failover is for a second box or two, not a list to scan within one timeout. */
+const MAX_GATEWAYS = 8
 const MIN_TIMEOUT_MS = 100
 const MAX_TIMEOUT_MS = 600_000
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
@@ -230,10 +244,13 @@ function validateConfig(values: SourceValues): Config {
     throw invalid('regexp.sms', patternValue, 'is not a valid regular expression.')
   }
 
-  const gatewayUrl = parseHttpUrl('smskannel.gwurl', required(values, 'smskannel.gwurl'))
-  if (gatewayUrl.search || gatewayUrl.hash) {
-    throw invalid('smskannel.gwurl', required(values, 'smskannel.gwurl'), 'must not have a query or fragment.')
-  }
+  const gatewayValue = required(values, 'smskannel.gwurl')
+  const gatewayUrls = gatewayValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
+    const url = parseHttpUrl('smskannel.gwurl', { value: part, where: gatewayValue.where })
+    if (url.search || url.hash) throw invalid('smskannel.gwurl', gatewayValue, 'must not have a query or fragment.')
+    return url.href.replace(/\/+$/, '')
+  })
+  if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
 
   const pathValue = required(values, 'smskannel.postquery')
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
@@ -283,7 +300,7 @@ function validateConfig(values: SourceValues): Config {
 
   return {
     numberPattern,
-    gatewayUrl: gatewayUrl.href.replace(/\/+$/, ''),
+    gatewayUrls,
     sendPath: pathValue.value,
     username: username.value,
     password: password.value,
@@ -297,7 +314,18 @@ function validateConfig(values: SourceValues): Config {
     template: required(values, 'smskannel.template').value,
     storePath: values['smskannel.store']?.value.trim(),
     secret: validSecret(values),
+    caPath: values['smskannel.ca']?.value.trim(),
+    insecure: parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),
+    proxy: values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined,
+    retryUnsafe: parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
   }
+}
+
+function parseBoolean(key: ConfigKey, sourced: SourcedValue): boolean {
+  const value = sourced.value.trim().toLowerCase()
+  if (['true', 'yes', 'on', '1'].includes(value)) return true
+  if (['false', 'no', 'off', '0'].includes(value)) return false
+  throw invalid(key, sourced, 'must be true or false.')
 }
 
 /** The VISULOX webservice listens on loopback; so does serve unless told otherwise. */
@@ -313,7 +341,7 @@ function parseListen(sourced: SourcedValue | undefined, feedbackUrl: URL | undef
   return { host: match[1] ?? match[2] ?? DEFAULT_LISTEN_HOST, port }
 }
 
-function parseHttpUrl(key: ConfigKey, sourced: SourcedValue): URL {
+function parseHttpUrl(key: ConfigKey, sourced: SourcedValue, options: { credentialsAllowed?: boolean } = {}): URL {
   let url: URL
   try {
     url = new URL(sourced.value.trim())
@@ -322,7 +350,7 @@ function parseHttpUrl(key: ConfigKey, sourced: SourcedValue): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(key, sourced, 'must start with http:// or https://.')
   // Credentials in the URL would be printed wherever the URL is; Kannel does not use them.
-  if (url.username || url.password) throw invalid(key, sourced, 'must not contain user:password@.')
+  if (!options.credentialsAllowed && (url.username || url.password)) throw invalid(key, sourced, 'must not contain user:password@.')
   return url
 }
 

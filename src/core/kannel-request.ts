@@ -74,9 +74,9 @@ export function buildDlrUrl(feedbackUrl: URL, ids: { messageId: string; sequence
   return `${base}${separator}${[own, ...escapes].join('&')}`
 }
 
-/** The sendsms URL without any query. */
-export function sendSmsEndpoint(config: Pick<Config, 'gatewayUrl' | 'sendPath'>): string {
-  return `${config.gatewayUrl}${config.sendPath}`
+/** The sendsms URL of one gateway, without any query. */
+export function sendSmsEndpoint(gatewayUrl: string, config: Pick<Config, 'sendPath'>): string {
+  return `${gatewayUrl}${config.sendPath}`
 }
 
 /**
@@ -86,7 +86,7 @@ export function sendSmsEndpoint(config: Pick<Config, 'gatewayUrl' | 'sendPath'>)
  * query; `+` in the number is encoded as %2B, or Kannel would read a space (§11.8).
  * @example buildSendRequest(config, { to: '+491701234567', text: 'PIN 1', encoding: 'gsm7', messageId, sequence })
  */
-export function buildSendRequest(config: Config, sms: OutgoingSms): SendRequest {
+export function buildSendRequest(config: Config, sms: OutgoingSms, gatewayUrl = config.gatewayUrls[0]!): SendRequest {
   const dlrUrl = config.feedbackUrl && config.dlrMask > 0 ? buildDlrUrl(config.feedbackUrl, sms, config.secret) : undefined
   const fields: Array<[string, string]> = [
     ['username', config.username],
@@ -96,7 +96,7 @@ export function buildSendRequest(config: Config, sms: OutgoingSms): SendRequest 
   if (config.sender !== undefined) fields.push(['from', config.sender])
   if (dlrUrl !== undefined) fields.push(['dlr-mask', String(config.dlrMask)], ['dlr-url', dlrUrl])
   fields.push(['coding', KANNEL_CODING[sms.encoding]])
-  const endpoint = sendSmsEndpoint(config)
+  const endpoint = sendSmsEndpoint(gatewayUrl, config)
 
   if (config.method === 'get') {
     const query = new URLSearchParams([...fields, ['charset', 'UTF-8'], ['text', sms.text]])
@@ -120,8 +120,8 @@ export function buildSendRequest(config: Config, sms: OutgoingSms): SendRequest 
  * nothing: without a recipient Kannel answers 400 after checking credentials, 403 when they
  * are wrong (kannel-behaviour §12). Never HEAD: HEAD with a query sends the SMS.
  */
-export function buildCheckRequest(config: Config): SendRequest {
-  const endpoint = sendSmsEndpoint(config)
+export function buildCheckRequest(config: Config, gatewayUrl: string): SendRequest {
+  const endpoint = sendSmsEndpoint(gatewayUrl, config)
   if (config.method === 'get') {
     const query = new URLSearchParams({ username: config.username, password: config.password })
     return { method: 'GET', url: `${endpoint}?${query}`, headers: {}, body: undefined }

@@ -72,8 +72,9 @@ export function classifySendResponse(reply: GatewayReply): ClassifiedReply {
     throw new GatewayRejectedError(`Kannel rejected the message (${describe(reply)}).`, hintForRejection(body))
   }
   if (reply.status === 502 || reply.status === 504) {
+    // A proxy may have passed the request on before it failed: not provably unsent.
     throw new GatewayUnavailableError(`A proxy in front of Kannel could not reach it (${describe(reply)}).`, {
-      mayHaveBeenSent: false,
+      mayHaveBeenSent: true,
       hint: 'Try again later; check that smsbox is running.',
     })
   }

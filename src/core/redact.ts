@@ -7,6 +7,8 @@ export function truncateForMessage(text: string, maxLength = 80): string {
 }
 
 export const REDACTED = '********'
+/** A secret this short cannot be hidden without mangling every word, and protects nothing. */
+export const MIN_REDACTED_LENGTH = 3
 
 /**
  * Replaces every occurrence of each secret (the Kannel password, the PIN) in text meant for
@@ -16,7 +18,7 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   let result = text
   const forms = new Set<string>()
   for (const secret of secrets) {
-    if (secret === '') continue
+    if (secret.length < MIN_REDACTED_LENGTH) continue
     forms.add(secret)
     forms.add(encodeURIComponent(secret))
     forms.add(new URLSearchParams({ s: secret }).toString().slice(2))

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { closeSync, createReadStream, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, createReadStream, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { createGunzip } from 'node:zlib'
 import { MAX_LINE_LENGTH, parseDlrLine, type DeliveryEvent, type ParseContext } from '../core/dlr.js'
 import { BusyError, InputError } from '../core/errors.js'
@@ -67,11 +67,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
     summary.files.push(file.summary)
     for (const key of ['lines', 'new', 'duplicates', 'bad', 'skipped'] as const) summary[key] += file.summary[key]
   }
-  const rejects = options.store.rejectsFor(identities)
-  if (rejects.length > 0) {
-    writeRejectsFile(options.rejectsPath, rejects)
-    summary.rejectsFile = options.rejectsPath
-  }
+  if (writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities)) > 0) summary.rejectsFile = options.rejectsPath
   return summary
 }
 
@@ -241,11 +237,30 @@ async function* readLines(path: string, gzip: boolean, startOffset: number): Asy
   }
 }
 
-function writeRejectsFile(path: string, rejects: readonly Reject[]): void {
-  const body = rejects.map((reject) => `${reject.path}:${reject.line}\t${reject.reason}\t${reject.raw.replace(/[\r\n\t]/g, ' ')}\n`).join('')
+/** Written whole to a temporary file, then renamed: readers never see half of it. Returns the count. */
+function writeRejectsFile(path: string, rejects: Iterable<Reject>): number {
   const temporary = `${path}.${process.pid}.tmp`
-  writeFileSync(temporary, body, { mode: 0o600 })
+  let count = 0
+  let fd: number | undefined
+  let pending: string[] = []
+  const flush = () => {
+    fd ??= openSync(temporary, 'w', 0o600)
+    writeSync(fd, pending.join(''))
+    pending = []
+  }
+  try {
+    for (const reject of rejects) {
+      pending.push(`${reject.path}:${reject.line}\t${reject.reason}\t${reject.raw.replace(/[\r\n\t]/g, ' ')}\n`)
+      count += 1
+      if (pending.length >= 1000) flush()
+    }
+    if (count === 0) return 0
+    flush()
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
   renameSync(temporary, path)
+  return count
 }
 
 /**

@@ -81,7 +81,8 @@ export interface EventStore {
   /** One transaction; for each event, whether it was new (false: stored before). */
   recordEvents(events: readonly DeliveryEvent[], forward: boolean): boolean[]
   progressFor(identity: string): ReplayProgress | undefined
-  rejectsFor(identities: readonly string[]): Reject[]
+  /** Rejects of these files in order, one at a time: a large replay can have millions. */
+  rejectsFor(identities: readonly string[]): IterableIterator<Reject>
   /** Reports still to forward, in pages: pass the last event id seen. */
   pendingForwards(afterEventId: string, limit: number): Array<{ eventId: string; raw: string }>
   markForwarded(eventIds: readonly string[]): void
@@ -215,9 +216,8 @@ function createEventStore(db: BetterSqlite3.Database, path: string): EventStore 
     progressFor: (identity) => guard(() => selectProgress.get(identity) as ReplayProgress | undefined),
     rejectsFor: (identities) =>
       guard(() => {
-        if (identities.length === 0) return []
-        const placeholders = identities.map(() => '?').join(',')
-        return db.prepare(`SELECT identity, line, path, reason, raw FROM rejects WHERE identity IN (${placeholders}) ORDER BY path, line`).all(...identities) as Reject[]
+        const placeholders = identities.map(() => '?').join(',') || 'NULL'
+        return db.prepare(`SELECT identity, line, path, reason, raw FROM rejects WHERE identity IN (${placeholders}) ORDER BY path, line`).iterate(...identities) as IterableIterator<Reject>
       }),
     pendingForwards: (afterEventId, limit) => guard(() => selectPending.all(afterEventId, limit) as Array<{ eventId: string; raw: string }>),
     markForwarded: (eventIds) => guard(() => db.transaction(() => eventIds.forEach((id) => markDone.run(id)))()),

@@ -53,7 +53,7 @@ describe('resolveConfig precedence: defaults < file < .env < environment < flags
 
   it('turns the settings into typed values', () => {
     const { config } = resolveConfig({ file: { ...minimal, ...at('f', { 'smskannel.timeout': '500ms', 'smskannel.method': 'GET', 'smskannel.country': 'de' }) } })
-    expect(config).toMatchObject({ gatewayUrl: 'http://kannel:13013', sendPath: '/cgi-bin/sendsms', timeoutMs: 500, method: 'get', dlrMask: 31, maxParts: 1, defaultCountry: 'DE' })
+    expect(config).toMatchObject({ gatewayUrls: ['http://kannel:13013'], sendPath: '/cgi-bin/sendsms', timeoutMs: 500, method: 'get', dlrMask: 31, maxParts: 1, defaultCountry: 'DE' })
     expect(config.numberPattern.test('+49 (170) 123-4567')).toBe(true)
   })
 })

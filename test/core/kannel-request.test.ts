@@ -128,7 +128,7 @@ describe('buildCheckRequest sends nothing (§12)', () => {
     { method: 'post', check: (r: ReturnType<typeof buildCheckRequest>) => expect(r.headers).not.toHaveProperty('x-kannel-to') },
     { method: 'get', check: (r: ReturnType<typeof buildCheckRequest>) => expect(new URL(r.url).searchParams.has('to')).toBe(false) },
   ])('has credentials and no recipient ($method), and is never HEAD', ({ method, check }) => {
-    const request = buildCheckRequest(configWith({ 'smskannel.method': method }))
+    const request = buildCheckRequest(configWith({ 'smskannel.method': method }), 'http://kannel:13013')
     expect(request.method).toBe(method.toUpperCase())
     check(request)
   })

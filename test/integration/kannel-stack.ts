@@ -25,8 +25,9 @@ export function kannelMissingReason(): string | undefined {
  * A describe block for real-Kannel tests: skipped (loudly, by the global setup) when Kannel
  * is missing, failing instead when REQUIRE_KANNEL=1 as in CI.
  */
-export function describeWithKannel(name: string, body: () => void): void {
-  const missing = kannelMissingReason()
+export function describeWithKannel(name: string, body: () => void, alsoNeeds: readonly string[] = []): void {
+  const absent = alsoNeeds.filter((path) => !existsSync(path))
+  const missing = kannelMissingReason() ?? (absent.length > 0 ? `missing ${absent.join(', ')}` : undefined)
   if (missing && process.env['REQUIRE_KANNEL'] === '1') {
     describe(name, () => {
       it('needs a real Kannel (REQUIRE_KANNEL=1)', () => {

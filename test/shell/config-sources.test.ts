@@ -29,7 +29,7 @@ describe('gatherConfigSources', () => {
     })
     expect(files).toEqual({ config: join(dir, 'sms.conf'), dotenv: join(dir, '.env') })
     const { config, effective } = resolveConfig(sources)
-    expect(config).toMatchObject({ gatewayUrl: 'http://file:1', username: 'dotenvuser', password: 'filepw', timeoutMs: 5000, sender: '444' })
+    expect(config).toMatchObject({ gatewayUrls: ['http://file:1'], username: 'dotenvuser', password: 'filepw', timeoutMs: 5000, sender: '444' })
     expect(effective.find((row) => row.key === 'smskannel.user')?.where).toBe(`${join(dir, '.env')} SMSKANNEL_USER`)
     expect(effective.find((row) => row.key === 'smskannel.gwurl')?.where).toBe(`${join(dir, 'sms.conf')}:1`)
   })

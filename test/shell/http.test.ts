@@ -99,14 +99,14 @@ describe('faults through MockAgent', () => {
 
   it('a reply larger than 64 KiB is not Kannel', async () => {
     pool.intercept({ path: /cgi-bin\/sendsms/, method: 'GET' }).reply(200, 'x'.repeat(70 * 1024), { headers: { server: 'nginx' } })
-    const error = await failureOf(createHttpClient(agent).send(getRequest('http://kannel:13013'), 2000))
+    const error = await failureOf(createHttpClient({ dispatcher: agent }).send(getRequest('http://kannel:13013'), 2000))
     expect(error).toBeInstanceOf(ProtocolError)
   })
 
   it('an undici error never passes on its own message', async () => {
     const leaky = Object.assign(new Error(`connect failed for /cgi-bin/sendsms?password=${SECRET}`), { code: 'UND_ERR_SOCKET' })
     pool.intercept({ path: /cgi-bin\/sendsms/, method: 'GET' }).replyWithError(leaky)
-    const error = await failureOf(createHttpClient(agent).send(getRequest('http://kannel:13013'), 2000))
+    const error = await failureOf(createHttpClient({ dispatcher: agent }).send(getRequest('http://kannel:13013'), 2000))
     expect(error).toBeInstanceOf(GatewayUnavailableError)
     expect(error.message).not.toContain(SECRET)
     expect(error.message).toBe('The connection to kannel:13013 was closed before a complete reply.')
@@ -114,7 +114,7 @@ describe('faults through MockAgent', () => {
 
   it('passes status, Server header and body through', async () => {
     pool.intercept({ path: '/cgi-bin/sendsms', method: 'POST' }).reply(202, '0: Accepted for delivery', { headers: { server: 'Kannel/1.4.5' } })
-    const reply = await createHttpClient(agent).send({ method: 'POST', url: 'http://kannel:13013/cgi-bin/sendsms', headers: {}, body: 'x' }, 2000)
+    const reply = await createHttpClient({ dispatcher: agent }).send({ method: 'POST', url: 'http://kannel:13013/cgi-bin/sendsms', headers: {}, body: 'x' }, 2000)
     expect(reply).toEqual({ status: 202, server: 'Kannel/1.4.5', body: '0: Accepted for delivery' })
   })
 })
