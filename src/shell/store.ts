@@ -98,6 +98,7 @@ export function toStoreError(error: unknown, path: string): StoreError {
     : code === 'SQLITE_READONLY' || code === 'EACCES' || code === 'SQLITE_CANTOPEN' ? 'it is not writable (permissions or a read-only file system)'
     : code === 'SQLITE_BUSY' ? 'it stayed locked by another process'
     : code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' ? 'it is not an sms-kannel store or is damaged'
+    : code.startsWith('SQLITE_IOERR') || code === 'ENOSPC' || code === 'EIO' ? `writing to it failed (${code}): is the disk full or failing?`
     : `SQLite failed (${code || 'unknown error'})`
   return new StoreError(`The event store ${path} cannot be used: ${what}.`, 'Check smskannel.store (or --store) and the disk it is on.')
 }
