@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js'
 import { formatDurationMs, parseDurationMs } from './duration.js'
 import { REDACTED, truncateForMessage } from './redact.js'
+import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -237,6 +238,7 @@ function invalid(key: ConfigKey, sourced: SourcedValue, why: string): ConfigErro
 
 function validateConfig(values: SourceValues): Config {
   const patternValue = required(values, 'regexp.sms')
+  if (patternValue.value.length > MAX_PATTERN_LENGTH) throw invalid('regexp.sms', { ...patternValue, value: patternValue.value.slice(0, 40) }, `is longer than ${MAX_PATTERN_LENGTH} characters.`)
   let numberPattern: RegExp
   try {
     numberPattern = new RegExp(patternValue.value)

@@ -1,5 +1,6 @@
 import { InputError, ConfigError } from './errors.js'
 import { truncateForMessage } from './redact.js'
+import { matchesWithin } from './guarded-regexp.js'
 
 /** Longer than any real number with formatting; also keeps a hostile regexp.sms fast. */
 const MAX_RAW_LENGTH = 64
@@ -19,7 +20,7 @@ export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string
     throw new InputError('No phone number: VLXSMS is empty.', 'VISULOX sets VLXSMS from the user\'s SMS number; by hand, pass --to.')
   }
   if (trimmed.length > MAX_RAW_LENGTH) throw new InputError(`The phone number is longer than ${MAX_RAW_LENGTH} characters.`)
-  if (!matchesWholly(numberPattern, trimmed)) {
+  if (!matchesWithin(numberPattern, trimmed)) {
     throw new InputError(
       `The phone number "${truncateForMessage(trimmed)}" does not match regexp.sms (${numberPattern.source}).`,
       'Correct the user\'s SMS number, or regexp.sms if the number is right.',
@@ -33,11 +34,6 @@ export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string
     )
   }
   return compact
-}
-
-function matchesWholly(pattern: RegExp, text: string): boolean {
-  // A /g or /y pattern keeps lastIndex between calls; a fresh copy keeps test() stateless.
-  return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).test(text)
 }
 
 /**
