@@ -72,7 +72,7 @@ describe('maskPhoneNumber', () => {
 
 describe('a hostile regexp.sms cannot hang or crash a login', () => {
   it.each([
-    { name: 'catastrophic backtracking', pattern: /^(a+)+$/, raw: `${'a'.repeat(60)}!`, message: /took longer than 100 ms/ },
+    { name: 'catastrophic backtracking', pattern: /^(a+)+$/, raw: `${'a'.repeat(60)}!`, message: /took longer than 2000 ms/ },
     { name: 'a pattern too long to be one', pattern: new RegExp('x'.repeat(5000)), raw: '1234567', message: /longer than 1000 characters/ },
   ])('$name is a configuration error', ({ pattern, raw, message }) => {
     expect(() => normalisePhoneNumber(raw, pattern)).toThrow(ConfigError)
