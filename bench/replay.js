@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { generateDlrFile } from './generate-dlrs.js'
 import { measure, median } from './measure.js'
 
-const BIN = new URL('../bin/sms-kannel.js', import.meta.url).pathname
+const BIN = new URL('../bin/sms-kannel.cjs', import.meta.url).pathname
 const NAIVE = new URL('./naive-replay.js', import.meta.url).pathname
 
 export async function benchReplay({ sizes, rounds, log }) {

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 
-const BIN = new URL('../bin/sms-kannel.js', import.meta.url).pathname
+const BIN = new URL('../bin/sms-kannel.cjs', import.meta.url).pathname
 const NAIVE = new URL('./naive-serve.js', import.meta.url).pathname
 
 function startServer(args) {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CONFIG_KEYS, type ConfigKey, type SourceValues } from './core/config.js'
 import { parseDurationMs } from './core/duration.js'
@@ -169,10 +168,11 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SEND_HELP)
     .action(async (options: CommonOptions & { to?: string; text?: string; dryRun?: boolean }) => {
-      const [{ send, summariseSend }, { httpClientFor }, { loadNumberParser }, gathered] = await Promise.all([
+      const [{ send, summariseSend }, { httpClientFor }, { loadNumberParser }, { randomUUID }, gathered] = await Promise.all([
         import('./commands/send.js'),
         import('./shell/http.js'),
         import('./shell/phone-numbers.js'),
+        import('node:crypto'),
         gatherSources(options, report),
       ])
       const result = await send(
@@ -183,7 +183,7 @@ function buildProgram(report: Reporter): Command {
           text: options.text,
           dryRun: Boolean(options.dryRun),
           messageId: randomUUID(),
-          timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+          timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone,
         },
         {
           http: (config) => httpClientFor(config, process.env),
@@ -392,4 +392,4 @@ function exitCodeFor(error: unknown, report: Reporter, options: { verbose: boole
   return EXIT.bug
 }
 
-await main(process.argv.slice(2))
+void main(process.argv.slice(2))

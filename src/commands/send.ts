@@ -22,7 +22,8 @@ export interface SendInput {
   text: string | undefined
   dryRun: boolean
   messageId: string
-  timeZone: string
+  /** Asked only when the template shows an expiry time: ICU costs milliseconds to start. */
+  timeZone: () => string
 }
 
 export interface SendIo {

@@ -11,7 +11,7 @@ export const MAX_PATTERN_LENGTH = 1000
  */
 export const MATCH_TIMEOUT_MS = 2000
 
-const context = createContext({ pattern: /(?:)/, text: '' })
+let context: Record<string, unknown> | undefined
 
 /**
  * Whether `text` matches all of `pattern`, refusing a pattern that takes too long (an admin's
@@ -21,6 +21,7 @@ export function matchesWithin(pattern: RegExp, text: string): boolean {
   if (pattern.source.length > MAX_PATTERN_LENGTH) {
     throw new ConfigError(`regexp.sms is longer than ${MAX_PATTERN_LENGTH} characters.`, 'Use a short pattern such as ^[0-9 +.\\(\\)-]{6,}$.')
   }
+  context ??= createContext({ pattern: /(?:)/, text: '' })
   context['pattern'] = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''))
   context['text'] = text
   try {

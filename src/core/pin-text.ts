@@ -52,7 +52,7 @@ export function pinSecrets(vlx: VisuloxPinEnvironment): string[] {
  * line per key). An epoch-seconds expiration time is shown as local date and time.
  * @example renderPinTemplate('PIN ${VLXPIN} seq ${VLXPIN_SEQUENCE}', vlx, 'Europe/Berlin')
  */
-export function renderPinTemplate(template: string, vlx: VisuloxPinEnvironment, timeZone: string): string {
+export function renderPinTemplate(template: string, vlx: VisuloxPinEnvironment, timeZone: string | (() => string)): string {
   return template
     .replace(/\\(n|\\)/g, (_, escaped: string) => (escaped === 'n' ? '\n' : '\\'))
     .replace(/\$\{([A-Z_]+)\}/g, (_, name: string) => {
@@ -64,7 +64,7 @@ export function renderPinTemplate(template: string, vlx: VisuloxPinEnvironment, 
       }
       const field = VARIABLES[name as keyof typeof VARIABLES]
       const value = vlx[field] ?? ''
-      return field === 'expirationTime' ? formatExpirationTime(value, timeZone) : value
+      return field === 'expirationTime' ? formatExpirationTime(value, typeof timeZone === 'function' ? timeZone() : timeZone) : value
     })
 }
 

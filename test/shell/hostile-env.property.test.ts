@@ -49,7 +49,7 @@ describe('send over hostile environment values', () => {
       fc.asyncProperty(hostileEnv, async (env) => {
         const sources = { env: configFromEnvironment(env, 'environment').values }
         try {
-          await send({ sources, env, to: undefined, text: undefined, dryRun: true, messageId: 'm', timeZone: 'UTC' }, io)
+          await send({ sources, env, to: undefined, text: undefined, dryRun: true, messageId: 'm', timeZone: () => 'UTC' }, io)
         } catch (error) {
           if (!(error instanceof SmsKannelError)) throw error
           expect(DOCUMENTED.has(error.exitCode)).toBe(true)

@@ -40,7 +40,7 @@ async function sendWith(steps: Step[], config: Record<string, string> = {}) {
   const values = { 'smskannel.gwurl': 'http://one:13013 http://two:13013', 'smskannel.user': 'u', 'smskannel.password': 'secret', 'smskannel.timeout': '2s', ...config }
   const sources = { file: Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value, where: 'test' }])) }
   try {
-    const result = await send({ sources, env: {}, to: '+491701234567', text: 'PIN 1', dryRun: false, messageId: 'm', timeZone: 'UTC' }, io)
+    const result = await send({ sources, env: {}, to: '+491701234567', text: 'PIN 1', dryRun: false, messageId: 'm', timeZone: () => 'UTC' }, io)
     return { result, calls, exitCode: EXIT.ok as number }
   } catch (error) {
     if (!(error instanceof SmsKannelError)) throw error
