@@ -2,9 +2,11 @@
 // machine, printed as one table. Sizes can be lowered for a quick look:
 //   BENCH_REPLAY_LINES=100000,1000000 BENCH_ROUNDS=1 npm run bench
 //   BENCH_ONLY=serve BENCH_SERVE_SECONDS=5 npm run bench
+//   BENCH_ONLY=startup BENCH_STARTUP_RUNS=10 npm run bench
 import { checkTools } from './measure.js'
 import { benchReplay } from './replay.js'
 import { benchServe } from './serve.js'
+import { benchStartup } from './startup.js'
 
 const sizes = (process.env.BENCH_REPLAY_LINES ?? '1000000,10000000').split(',').map(Number)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -14,11 +16,12 @@ checkTools()
 const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (name) => !only || only.includes(name)
 const rows = []
+if (wanted('startup')) rows.push(...(await benchStartup({ runs: Number(process.env.BENCH_STARTUP_RUNS ?? 30), log })))
 if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), connections: 32, log })))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
 
 const columns = ['name', 'baseline', 'ours', 'ratio', 'note']
-const headers = ['benchmark', 'baseline', 'sms-kannel', 'ratio (baseline time / ours)', 'note']
+const headers = ['benchmark', 'baseline', 'sms-kannel', 'ratio', 'note']
 const widths = columns.map((column, index) => Math.max(headers[index].length, ...rows.map((row) => String(row[column]).length)))
 const line = (cells) => `| ${cells.map((cell, index) => String(cell).padEnd(widths[index])).join(' | ')} |`
 console.log(line(headers))
