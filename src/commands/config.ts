@@ -1,4 +1,4 @@
-import { resolveConfig, type Config, type ConfigSources, type ResolvedConfig } from '../core/config.js'
+import { proxyPassword, resolveConfig, type Config, type ConfigSources, type ResolvedConfig } from '../core/config.js'
 import { SmsKannelError } from '../core/errors.js'
 import { buildCheckRequest, sendSmsEndpoint } from '../core/kannel-request.js'
 import { classifyCheckResponse } from '../core/kannel-response.js'
@@ -20,7 +20,7 @@ export interface ConfigResult {
 /** Shows the effective configuration; with check, proves each gateway and the credentials without sending. */
 export async function showConfig(input: ConfigInput, io: { http: (config: Config) => HttpClient; report: Reporter }): Promise<ConfigResult> {
   const { config, effective } = resolveConfig(input.sources)
-  io.report.addSecrets(config.password, config.secret)
+  io.report.addSecrets(config.password, config.secret, proxyPassword(config.proxy))
   const checks: GatewayCheck[] = []
   if (!input.check) return { effective, checks }
   if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified.')

@@ -6,6 +6,7 @@ import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate } f
 import { redactUrl, REDACTED } from '../core/redact.js'
 import type { SmsEncoding } from '../core/sms-text.js'
 import { GatewayUnavailableError, SmsKannelError } from '../core/errors.js'
+import { proxyPassword } from '../core/config.js'
 import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } from '../core/retry-policy.js'
 import type { Config } from '../core/config.js'
 import type { ClassifiedReply } from '../core/kannel-response.js'
@@ -71,7 +72,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const { config } = resolveConfig(input.sources)
   if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified; anyone in between can read the PIN.')
   const vlx = readVisuloxEnvironment(input.env)
-  io.report.addSecrets(config.password, config.secret, ...pinSecrets(vlx))
+  io.report.addSecrets(config.password, config.secret, proxyPassword(config.proxy), ...pinSecrets(vlx))
 
   let to = normalisePhoneNumber(input.to ?? vlx.number ?? '', config.numberPattern)
   if (config.defaultCountry) to = toE164(to, config.defaultCountry, await io.loadNumberParser())

@@ -166,9 +166,24 @@ export function mergeConfigSources(sources: ConfigSources): SourceValues {
 export function describeEffective(merged: SourceValues): ResolvedConfig['effective'] {
   return CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile').map((key) => {
     const sourced = merged[key]
-    const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED : sourced?.value
+    const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED : sourced && key === 'smskannel.proxy' ? hideUrlPassword(sourced.value) : sourced?.value
     return { key, value: shown, where: sourced?.where ?? 'not set' }
   })
+}
+
+/** A proxy URL may carry user:password@; the password never appears in output. */
+export function hideUrlPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, `$1:${REDACTED}@`)
+}
+
+/** The proxy's password, for the output filter. */
+export function proxyPassword(proxy: string | undefined): string | undefined {
+  if (!proxy) return undefined
+  try {
+    return decodeURIComponent(new URL(proxy).password) || undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** What feedback, status and serve need: no gateway, no credentials. */

@@ -51,6 +51,11 @@ describe('resolveConfig precedence: defaults < file < .env < environment < flags
     expect(JSON.stringify(resolveConfig({ file: minimal }).effective)).not.toContain('foobar')
   })
 
+  it('hides the password of a proxy URL in the effective configuration', () => {
+    const row = effectiveOf({ file: { ...minimal, ...at('f', { 'smskannel.proxy': 'http://alice:pr0xy-s3cret@proxy:3128' }) } }, 'smskannel.proxy')
+    expect(row?.value).toBe('http://alice:********@proxy:3128')
+  })
+
   it('turns the settings into typed values', () => {
     const { config } = resolveConfig({ file: { ...minimal, ...at('f', { 'smskannel.timeout': '500ms', 'smskannel.method': 'GET', 'smskannel.country': 'de' }) } })
     expect(config).toMatchObject({ gatewayUrls: ['http://kannel:13013'], sendPath: '/cgi-bin/sendsms', timeoutMs: 500, method: 'get', dlrMask: 31, maxParts: 1, defaultCountry: 'DE' })
