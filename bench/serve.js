@@ -51,7 +51,13 @@ async function stop(child) {
   await new Promise((resolve) => child.once('exit', resolve))
 }
 
-export async function benchServe({ seconds, connections, log }) {
+export async function benchServe({ seconds, connectionCounts, log }) {
+  const rows = []
+  for (const connections of connectionCounts) rows.push(...(await benchServeAt({ seconds, connections, log })))
+  return rows
+}
+
+async function benchServeAt({ seconds, connections, log }) {
   const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-bench-serve-'))
   const results = {}
   for (const [name, args] of [
