@@ -1,7 +1,7 @@
 /**
- * Golden records for the real Kannel captures in test/fixtures/kannel/. Shared by the golden
- * test and by `node --experimental-strip-types test/golden.ts --write`... regenerated only
- * on purpose, through scripts/update-golden.js, and reviewed in the diff.
+ * Golden records for the real Kannel captures in test/fixtures/kannel/, shared by the golden
+ * and schema tests. Regenerate only on purpose, and review the diff:
+ * UPDATE_GOLDEN=1 npx vitest run test/core/golden.test.ts
  */
 import { readFileSync } from 'node:fs'
 import { DLR_PARAMS } from '../src/core/kannel-request.js'

@@ -11,11 +11,10 @@ export const REDACTED = '********'
 export const MIN_REDACTED_LENGTH = 3
 
 /**
- * Replaces every occurrence of each secret (the Kannel password, the PIN) in text meant for
- * people. Also catches a secret's URL-encoded form, as it appears in a sendsms query.
+ * Every way a secret can be written in our output: as is, URL-encoded (a sendsms query) and
+ * form-encoded. Longest first, so a secret that contains another is replaced whole.
  */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let result = text
+export function secretForms(secrets: readonly string[]): string[] {
   const forms = new Set<string>()
   for (const secret of secrets) {
     if (secret.length < MIN_REDACTED_LENGTH) continue
@@ -23,11 +22,19 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
     forms.add(encodeURIComponent(secret))
     forms.add(new URLSearchParams({ s: secret }).toString().slice(2))
   }
-  // Longest first, so a secret that contains another is replaced whole.
-  for (const form of [...forms].sort((a, b) => b.length - a.length)) {
-    result = result.split(form).join(REDACTED)
-  }
+  return [...forms].sort((a, b) => b.length - a.length)
+}
+
+/** Replaces each form (from secretForms) in text meant for people. */
+export function redactForms(text: string, forms: readonly string[]): string {
+  let result = text
+  for (const form of forms) result = result.split(form).join(REDACTED)
   return result
+}
+
+/** Replaces every occurrence of each secret (the Kannel password, the PIN), in any encoding. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  return redactForms(text, secretForms(secrets))
 }
 
 /** A sendsms URL with its password parameter hidden, for --dry-run and --verbose. */

@@ -1,5 +1,5 @@
 import { Chalk } from 'chalk'
-import { redactSecrets } from '../core/redact.js'
+import { redactForms, secretForms } from '../core/redact.js'
 
 interface Writable {
   write(text: string): unknown
@@ -35,14 +35,17 @@ export interface ReporterOptions {
 
 export function createReporter(options: ReporterOptions): Reporter {
   const secrets: string[] = []
+  // Computed when a secret is added, not per line: serve writes a line per callback.
+  let forms: string[] = []
   const colourOn = Boolean(options.stderr.isTTY) && !options.env['NO_COLOR'] && options.env['TERM'] !== 'dumb'
   const colour = new Chalk({ level: colourOn ? 1 : 0 })
-  const clean = (text: string) => redactSecrets(text, secrets)
+  const clean = (text: string) => (forms.length === 0 ? text : redactForms(text, forms))
   const toStderr = (text: string) => options.stderr.write(`${clean(text)}\n`)
 
   return {
     addSecrets(...values) {
       for (const value of values) if (value && !secrets.includes(value)) secrets.push(value)
+      forms = secretForms(secrets)
     },
     data(value) {
       options.stdout.write(`${clean(JSON.stringify(value))}\n`)
