@@ -17,8 +17,13 @@ const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (name) => !only || only.includes(name)
 const rows = []
 if (wanted('startup')) rows.push(...(await benchStartup({ runs: Number(process.env.BENCH_STARTUP_RUNS ?? 30), log })))
-// 32 and 128 clients: each group commit holds the event loop, so throughput follows the batch size.
-if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), connectionCounts: [32, 128], log })))
+// Each group commit holds the event loop until its fsync: throughput follows batch size and durability.
+const serveVariants = [
+  { connections: 32, durability: 'full' },
+  { connections: 128, durability: 'full' },
+  { connections: 32, durability: 'normal' },
+]
+if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, log })))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
 
 const columns = ['name', 'baseline', 'ours', 'ratio', 'note']

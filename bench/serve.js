@@ -62,18 +62,18 @@ async function stop(child) {
   await new Promise((resolve) => child.once('exit', resolve))
 }
 
-export async function benchServe({ seconds, connectionCounts, log }) {
+export async function benchServe({ seconds, variants, log }) {
   const rows = []
-  for (const connections of connectionCounts) rows.push(...(await benchServeAt({ seconds, connections, log })))
+  for (const variant of variants) rows.push(...(await benchServeAt({ seconds, ...variant, log })))
   return rows
 }
 
-async function benchServeAt({ seconds, connections, log }) {
+async function benchServeAt({ seconds, connections, durability, log }) {
   const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-bench-serve-'))
   const results = {}
   for (const [name, args] of [
     ['baseline', [NAIVE, join(dir, 'callbacks.log')]],
-    ['ours', [BIN, 'serve', '--listen', '127.0.0.1:0', '--store', join(dir, 'events.db')]],
+    ['ours', [BIN, 'serve', '--listen', '127.0.0.1:0', '--store', join(dir, 'events.db'), '--durability', durability]],
   ]) {
     log(`serve: ${name}, ${connections} connections for ${seconds} s`)
     const { child, base } = await startServer(args, join(dir, `${name}.log`))
@@ -94,7 +94,7 @@ async function benchServeAt({ seconds, connections, log }) {
   const okResponses = ours['2xx']
   return [
     {
-      name: `serve: callbacks, ${connections} connections, ${seconds} s`,
+      name: `serve: callbacks, ${connections} connections, durability ${durability}`,
       baseline: describe(results.baseline),
       ours: describe(results.ours),
       ratio: `${(ours.requests.average / results.baseline.result.requests.average).toFixed(2)}x throughput`,

@@ -35,8 +35,9 @@ const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flags: '--insecure', key: 'smskannel.insecure' },
   { flags: '--proxy <url>', key: 'smskannel.proxy' },
   { flags: '--retry-unsafe', key: 'smskannel.retryunsafe' },
+  { flags: '--durability <level>', key: 'smskannel.durability', choices: ['full', 'normal'] },
 ]
-const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen')
+const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability')
 const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
 
 function parseTimeoutFlag(value: string): string {
@@ -302,7 +303,7 @@ function buildProgram(report: Reporter): Command {
       .description('receive Kannel\'s DLR callbacks at the feedback URL and store each before answering 200')
       .option('--forward <url>', 'also pass each new report on to this URL, without delaying the answer to Kannel', parseUrlFlag)
       .option('--param <name=queryname>', 'parameter name of another dlr-url template (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
-    [...STORE_KEYS, 'smskannel.listen'],
+    [...STORE_KEYS, 'smskannel.listen', 'smskannel.durability'],
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {

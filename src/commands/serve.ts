@@ -36,7 +36,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     io.report.warn(`listening on all interfaces (${config.listen.host}); put a firewall or the reverse proxy in front.`)
   }
 
-  const store = await io.openStore(config.storePath, { durability: 'full' })
+  const store = await io.openStore(config.storePath, { durability: config.durability })
   const forwarding = createForwardLoop(store, input.forwardUrl, config.timeoutMs, io)
   const feedbackPath = config.feedbackPath ?? DEFAULT_FEEDBACK_PATH
   const callbackServer = io.createCallbackServer({
@@ -64,7 +64,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   }
   const address = callbackServer.server.address()
   const port = typeof address === 'object' && address ? address.port : config.listen.port
-  io.report.info(`listening on http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${port}${feedbackPath} (store ${store.path})`)
+  io.report.info(`listening on http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${port}${feedbackPath} (store ${store.path}, durability ${config.durability})`)
   forwarding.kick()
 
   const signal = await io.stopRequested

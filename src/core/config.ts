@@ -32,6 +32,7 @@ export type ConfigKey =
   | 'smskannel.insecure'
   | 'smskannel.proxy'
   | 'smskannel.retryunsafe'
+  | 'smskannel.durability'
 
 interface KeySpec {
   defaultValue?: string
@@ -64,6 +65,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.insecure': { defaultValue: 'false', flag: '--insecure', describe: 'https without certificate verification (warns every time)' },
   'smskannel.proxy': { flag: '--proxy', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
+  'smskannel.durability': { defaultValue: 'full', flag: '--durability', describe: 'serve: full (a stored callback survives a power cut) or normal (survives a crash; faster)' },
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
@@ -209,6 +211,8 @@ export interface StoreConfig {
   secret: string | undefined
   /** serve's address: smskannel.listen, else loopback and the feedback URL's port. */
   listen: { host: string; port: number }
+  /** serve's commit: full fsyncs each group (power-cut safe); normal survives a killed process. */
+  durability: 'full' | 'normal'
 }
 
 export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
@@ -227,6 +231,7 @@ export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
     timeoutMs,
     secret: validSecret(merged),
     listen: parseListen(merged['smskannel.listen'], feedbackUrl),
+    durability: parseDurability(required(merged, 'smskannel.durability')),
   }
 }
 
@@ -336,6 +341,12 @@ function validateConfig(values: SourceValues): Config {
     proxy: values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined,
     retryUnsafe: parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
   }
+}
+
+function parseDurability(sourced: SourcedValue): 'full' | 'normal' {
+  const value = sourced.value.trim().toLowerCase()
+  if (value !== 'full' && value !== 'normal') throw invalid('smskannel.durability', sourced, 'must be full or normal.')
+  return value
 }
 
 function parseBoolean(key: ConfigKey, sourced: SourcedValue): boolean {

@@ -113,7 +113,7 @@ function isStorageFailure(error: unknown): boolean {
 export interface StoreOptions {
   /**
    * normal: a committed event survives a killed process (WAL); full: also a power cut, at
-   * an fsync per commit. serve acknowledges callbacks, so it uses full.
+   * an fsync per commit (serve's default: measured ~8k/s against ~10.5k/s for normal).
    */
   durability?: 'normal' | 'full'
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveConfig, type ConfigSources, type SourceValues } from '../../src/core/config.js'
+import { resolveConfig, resolveStoreConfig, type ConfigSources, type SourceValues } from '../../src/core/config.js'
 import { configFromEnvironment, parseConfigText } from '../../src/core/config-file.js'
 import { ConfigError } from '../../src/core/errors.js'
 
@@ -80,6 +80,7 @@ describe('resolveConfig validation names the key, its origin and where to set it
     { name: 'sender too long', values: { 'smskannel.sender': 'MyVeryLongBrand' }, message: /11 letters/ },
     { name: 'password with newline', values: { 'smskannel.password': 'foobar\n' }, message: /control characters/ },
     { name: 'postquery without slash', values: { 'smskannel.postquery': 'cgi-bin/sendsms' }, message: /starting with \// },
+    { name: 'a word for insecure', values: { 'smskannel.insecure': 'maybe' }, message: /true or false/ },
   ])('$name', ({ values, message, hint }) => {
     const file: SourceValues = { ...minimal }
     for (const [key, value] of Object.entries(values)) {
@@ -101,6 +102,14 @@ describe('resolveConfig validation names the key, its origin and where to set it
     expect(() => resolveConfig({ file: { ...minimal, 'smskannel.password': { value: 'sec\u0001ret', where: 'x' } } })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('sec') }),
     )
+  })
+})
+
+describe('resolveStoreConfig (feedback, status, serve)', () => {
+  it('needs no gateway and takes serve\'s durability, full by default', () => {
+    expect(resolveStoreConfig({}).durability).toBe('full')
+    expect(resolveStoreConfig({ flags: at('flag', { 'smskannel.durability': 'NORMAL' }) }).durability).toBe('normal')
+    expect(() => resolveStoreConfig({ env: at('env', { 'smskannel.durability': 'sometimes' }) })).toThrow(/smskannel\.durability "sometimes" \(from env\) must be full or normal/)
   })
 })
 

@@ -6,9 +6,9 @@ import { expect, it } from 'vitest'
 import { startServe } from '../helpers/serve-process.js'
 import { openStore } from '../../src/shell/store.js'
 
-it('killed with SIGKILL under a stream of callbacks, serve has stored every callback it answered 200', async () => {
+it.each(['full', 'normal'])('killed with SIGKILL under a stream of callbacks, serve (durability %s) has stored every callback it answered 200', async (durability) => {
   const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-crash-')), 'events.db')
-  const serve = await startServe(['--store', store])
+  const serve = await startServe(['--store', store, '--durability', durability])
   const agent = new Agent({ connections: 32 })
   const acknowledged: string[] = []
   let failed = 0
