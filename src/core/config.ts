@@ -218,11 +218,7 @@ export interface StoreConfig {
 export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
   const merged = mergeConfigSources(sources)
   const feedbackValue = merged['smskannel.feedbackurl']
-  const timeoutValue = required(merged, 'smskannel.timeout')
-  const timeoutMs = parseDurationMs(timeoutValue.value)
-  if (timeoutMs === undefined || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) {
-    throw invalid('smskannel.timeout', timeoutValue, `must be a duration from ${formatDurationMs(MIN_TIMEOUT_MS)} to ${formatDurationMs(MAX_TIMEOUT_MS)}, such as 500ms, 10s or 10.`)
-  }
+  const timeoutMs = parseTimeout(required(merged, 'smskannel.timeout'))
   const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
   return {
     storePath: merged['smskannel.store']?.value.trim(),
@@ -297,15 +293,7 @@ function validateConfig(values: SourceValues): Config {
   // Kannel would send a #fragment in the request line (kannel-behaviour §7.2).
   if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
 
-  const timeoutValue = required(values, 'smskannel.timeout')
-  const timeoutMs = parseDurationMs(timeoutValue.value)
-  if (timeoutMs === undefined || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) {
-    throw invalid(
-      'smskannel.timeout',
-      timeoutValue,
-      `must be a duration from ${formatDurationMs(MIN_TIMEOUT_MS)} to ${formatDurationMs(MAX_TIMEOUT_MS)}, such as 500ms, 10s or 10.`,
-    )
-  }
+  const timeoutMs = parseTimeout(required(values, 'smskannel.timeout'))
 
   const methodValue = required(values, 'smskannel.method')
   const method = methodValue.value.trim().toLowerCase()
@@ -341,6 +329,14 @@ function validateConfig(values: SourceValues): Config {
     proxy: values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined,
     retryUnsafe: parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
   }
+}
+
+function parseTimeout(sourced: SourcedValue): number {
+  const timeoutMs = parseDurationMs(sourced.value)
+  if (timeoutMs === undefined || timeoutMs < MIN_TIMEOUT_MS || timeoutMs > MAX_TIMEOUT_MS) {
+    throw invalid('smskannel.timeout', sourced, `must be a duration from ${formatDurationMs(MIN_TIMEOUT_MS)} to ${formatDurationMs(MAX_TIMEOUT_MS)}, such as 500ms, 10s or 10.`)
+  }
+  return timeoutMs
 }
 
 function parseDurability(sourced: SourcedValue): 'full' | 'normal' {

@@ -67,7 +67,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           finish(error instanceof ProtocolError ? error : toGatewayError(error, { gateway, timeoutMs, timedOut, connected: reachedKannel }))
         const deadline = setTimeout(() => fail(new Error('timeout'), true), timeoutMs)
         const connectTimer = setTimeout(() => {
-          if (sockets.size === 0 || reachedKannel === false) fail(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }))
+          if (sockets.size === 0 || reachedKannel === false) fail(Object.assign(new Error('connect timeout'), { code: CONNECT_TIMEOUT }))
         }, connectTimeoutMs)
         const track = (socket: import('node:net').Socket, marksKannel: boolean) => {
           sockets.add(socket)
@@ -163,6 +163,9 @@ export function httpClientFor(config: Pick<Config, 'caPath' | 'insecure' | 'prox
   return createHttpClient({ ...(ca ? { ca } : {}), insecure: config.insecure, ...(config.proxy ? { proxy: config.proxy } : {}), env })
 }
 
+/** Our own code for a connection not made within the connect timeout: nothing was sent. */
+const CONNECT_TIMEOUT = 'SMS_KANNEL_CONNECT_TIMEOUT'
+
 /** Errors that prove the request never left this machine, so nothing can have been sent. */
 const NEVER_CONNECTED = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -177,7 +180,7 @@ const NEVER_CONNECTED = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
+  CONNECT_TIMEOUT,
 ])
 
 function errorCode(error: unknown): string | undefined {
@@ -196,9 +199,9 @@ function isTlsFailure(code: string): boolean {
 }
 
 /**
- * Maps undici's and Node's errors to ours. Messages name only the host:port; undici's own
+ * Maps Node's network and TLS errors to ours. Messages name only the host:port; Node's own
  * messages are never passed on, so nothing of the URL's query (the password) can leak.
- * `connected` is undefined when the dispatcher is not ours and it cannot be known.
+ * `connected` is undefined when it cannot be known (through a plain HTTP proxy).
  */
 export function toGatewayError(
   error: unknown,
@@ -212,7 +215,7 @@ export function toGatewayError(
     ? 'The request reached the gateway, so the SMS may have been sent: not resent automatically, to avoid a second PIN.'
     : 'Nothing was sent; try again later.'
 
-  if (context.timedOut || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (context.timedOut || code === CONNECT_TIMEOUT) {
     const what = context.connected === false ? `could not connect to ${gateway}` : `no complete reply from ${gateway}`
     return new GatewayUnavailableError(`Timed out after ${timeout}: ${what}.`, { mayHaveBeenSent, hint: resendHint })
   }
@@ -225,7 +228,7 @@ export function toGatewayError(
   if (code && isTlsFailure(code)) {
     return new GatewayUnavailableError(`TLS handshake with ${gateway} failed (${code}).`, { mayHaveBeenSent: false, hint: 'Check the certificate and smskannel.gwurl.' })
   }
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') {
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
     return new GatewayUnavailableError(`The connection to ${gateway} was closed before a complete reply.`, { mayHaveBeenSent, hint: resendHint })
   }
   return new GatewayUnavailableError(`The request to ${gateway} failed${code ? ` (${code})` : ''}.`, { mayHaveBeenSent, hint: resendHint })
