@@ -40,6 +40,12 @@ function peakRssMb(pid) {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024
 }
 
+/** Shaped like the ids `send` puts into the dlr-url: UUID v7, a millisecond time first. */
+function messageId() {
+  const uuid = randomUUID()
+  return `${Date.now().toString(16).padStart(12, '0').replace(/^(.{8})/, '$1-')}-7${uuid.slice(15)}`
+}
+
 async function load(base, seconds, connections) {
   const result = await autocannon({
     url: base,
@@ -48,7 +54,7 @@ async function load(base, seconds, connections) {
     requests: [
       {
         setupRequest: (request) => {
-          request.path = `/smsKannelfeedback?seq=${Math.floor(Math.random() * 1e5)}&msgid=${randomUUID()}&dlr=1&reply=&recipient=%2B491701234567&time=1795858642&smsc=smsc1`
+          request.path = `/smsKannelfeedback?seq=${Math.floor(Math.random() * 1e5)}&msgid=${messageId()}&dlr=1&reply=&recipient=%2B491701234567&time=1795858642&smsc=smsc1`
           return request
         },
       },

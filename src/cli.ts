@@ -143,6 +143,8 @@ and answers Kannel's callbacks at that URL's path (default /smsKannelfeedback):
   400  not a delivery report          403  token missing or wrong (with smskannel.secret)
   503  the store cannot take it; Kannel retries if http-request-retry is set
 GET /healthz answers 200 for monitoring. SIGTERM or SIGINT: finish what is in flight, stop.
+With --durability full (the default) each callback's journal line (<store>.journal.*) is
+fsynced before its 200; what a crash leaves there is stored at the next start.
 
 With smskannel.secret set, send adds a token (HMAC-SHA256 over message id and sequence)
 to the dlr-url and serve refuses callbacks without it. Without a secret serve warns.
@@ -169,11 +171,12 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SEND_HELP)
     .action(async (options: CommonOptions & { to?: string; text?: string; dryRun?: boolean }) => {
-      const [{ send, summariseSend }, { httpClientFor }, { loadNumberParser }, { randomUUID }, gathered] = await Promise.all([
+      const [{ send, summariseSend }, { httpClientFor }, { loadNumberParser }, { randomFillSync }, { uuidV7 }, gathered] = await Promise.all([
         import('./commands/send.js'),
         import('./shell/http.js'),
         import('./shell/phone-numbers.js'),
         import('node:crypto'),
+        import('./core/message-id.js'),
         gatherSources(options, report),
       ])
       const result = await send(
@@ -183,7 +186,7 @@ function buildProgram(report: Reporter): Command {
           to: options.to,
           text: options.text,
           dryRun: Boolean(options.dryRun),
-          messageId: randomUUID(),
+          messageId: uuidV7(Date.now(), randomFillSync(new Uint8Array(10))),
           timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone,
         },
         {
@@ -307,11 +310,12 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {
-      const [{ serve }, { openStore }, { createCallbackServer }, { forwardPending }, gathered] = await Promise.all([
+      const [{ serve }, { openStore }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
         import('./commands/serve.js'),
         import('./shell/store.js'),
         import('./shell/callback-server.js'),
         import('./shell/forward.js'),
+        import('./shell/callback-journal.js'),
         gatherSources(options, report),
       ])
       const stopRequested = new Promise<string>((resolve) => {
@@ -319,7 +323,15 @@ function buildProgram(report: Reporter): Command {
       })
       await serve(
         { sources: gathered.sources, paramOverrides: options.param ?? [], forwardUrl: options.forward },
-        { report, openStore, createCallbackServer, forward: forwardPending, now: wallClock, stopRequested },
+        {
+          report,
+          openStore,
+          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal },
+          createCallbackServer,
+          forward: forwardPending,
+          now: wallClock,
+          stopRequested,
+        },
       )
       process.exitCode = EXIT.ok
     })

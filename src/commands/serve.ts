@@ -1,10 +1,11 @@
 import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
-import { DEFAULT_FEEDBACK_PATH, resolveDlrParamNames } from '../core/dlr.js'
+import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
 import { ConfigError, UsageError } from '../core/errors.js'
+import type { CallbackJournal, discardJournal, JournalRecovery } from '../shell/callback-journal.js'
 import type { createCallbackServer } from '../shell/callback-server.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
-import type { EventStore, StoreOptions } from '../shell/store.js'
+import type { EventStore } from '../shell/store.js'
 
 export interface ServeInput {
   sources: ConfigSources
@@ -14,7 +15,13 @@ export interface ServeInput {
 
 export interface ServeIo {
   report: Reporter
-  openStore: (path: string, options: StoreOptions) => Promise<EventStore>
+  openStore: (path: string) => Promise<EventStore>
+  /** serve's write-ahead journal (durability full), next to the store. */
+  journal: {
+    read: (storePath: string) => JournalRecovery
+    discard: typeof discardJournal
+    open: (storePath: string) => CallbackJournal
+  }
   createCallbackServer: typeof createCallbackServer
   forward: (store: EventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
   now: () => Date
@@ -36,15 +43,26 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     io.report.warn(`listening on all interfaces (${config.listen.host}); put a firewall or the reverse proxy in front.`)
   }
 
-  const store = await io.openStore(config.storePath, { durability: config.durability })
-  const forwarding = createForwardLoop(store, input.forwardUrl, config.timeoutMs, io)
+  const store = await io.openStore(config.storePath)
   const feedbackPath = config.feedbackPath ?? DEFAULT_FEEDBACK_PATH
+  const forward = input.forwardUrl !== undefined
+  let journal: CallbackJournal | undefined
+  try {
+    // Whatever the journal holds from before (a crash, a power cut) is stored before new callbacks.
+    await storeJournalLeftovers(store, { names, feedbackPath, forward }, io)
+    if (config.durability === 'full') journal = io.journal.open(store.path)
+  } catch (error) {
+    store.close()
+    throw error
+  }
+  const forwarding = createForwardLoop(store, input.forwardUrl, config.timeoutMs, io)
   const callbackServer = io.createCallbackServer({
     store,
+    journal,
     names,
     feedbackPath,
     secret: config.secret,
-    forward: input.forwardUrl !== undefined,
+    forward,
     now: io.now,
     log: (line) => io.report.info(line),
     onStored: forwarding.kick,
@@ -55,6 +73,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
       callbackServer.server.listen(config.listen.port, config.listen.host, () => resolve())
     })
   } catch (error) {
+    journal?.close()
     store.close()
     const code = (error as { code?: string }).code
     throw new ConfigError(
@@ -71,8 +90,37 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   io.report.info(`${signal}: finishing callbacks in flight`)
   await callbackServer.close()
   await forwarding.stop()
+  if (journal) {
+    journal.close()
+    // Everything answered 200 is in the store; once that is on disk the journal has done its job.
+    await store.onDisk().then(
+      () => io.journal.discard(store.path),
+      () => io.report.warn('the store could not be synced to disk; the journal is kept and re-read at the next start'),
+    )
+  }
   store.close()
   io.report.info('stopped')
+}
+
+/** Stores what a journal left by an earlier run holds (idempotently), then deletes it. */
+async function storeJournalLeftovers(store: EventStore, parse: { names: DlrParamNames; feedbackPath: string; forward: boolean }, io: ServeIo): Promise<void> {
+  const recovery = io.journal.read(store.path)
+  if (recovery.damaged > 0) {
+    io.report.warn(`the journal had ${recovery.damaged} unreadable line(s), kept in ${recovery.keptAs.join(', ')}: a power cut or a damaged disk?`)
+  }
+  if (recovery.records.length === 0) return io.journal.discard(store.path)
+  const events: DeliveryEvent[] = []
+  for (const record of recovery.records) {
+    const parsed = parseDlrLine(record.target, { names: parse.names, feedbackPath: parse.feedbackPath, receivedAt: new Date(record.receivedAt), source: { kind: 'http' } })
+    if (parsed.kind === 'event') events.push(parsed.event)
+  }
+  let fresh = 0
+  for (let start = 0; start < events.length; start += 2000) {
+    fresh += store.recordEvents(events.slice(start, start + 2000), parse.forward).filter(Boolean).length
+  }
+  await store.onDisk()
+  io.journal.discard(store.path)
+  io.report.info(`journal: ${recovery.records.length} callback(s) from before the last stop, ${fresh} of them not yet in the store, now stored`)
 }
 
 /** Forwards in the background, one pass at a time, so Kannel's answers never wait for it. */

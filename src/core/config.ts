@@ -65,7 +65,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.insecure': { defaultValue: 'false', flag: '--insecure', describe: 'https without certificate verification (warns every time)' },
   'smskannel.proxy': { flag: '--proxy', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
-  'smskannel.durability': { defaultValue: 'full', flag: '--durability', describe: 'serve: full (a stored callback survives a power cut) or normal (survives a crash; faster)' },
+  'smskannel.durability': { defaultValue: 'full', flag: '--durability', describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]

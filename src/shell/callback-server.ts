@@ -3,6 +3,7 @@ import { isValidCallbackToken } from '../core/callback-token.js'
 import { parseDlrLine, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
 import { maskPhoneNumber } from '../core/phone-number.js'
 import { truncateForMessage } from '../core/redact.js'
+import type { CallbackJournal, JournalRecord } from './callback-journal.js'
 import type { EventStore } from './store.js'
 
 /** A Kannel callback URL is a few hundred bytes; 8 KiB leaves room and refuses junk. */
@@ -21,6 +22,8 @@ export const DEFAULT_LIMITS = {
 
 export interface CallbackServerOptions {
   store: EventStore
+  /** Durability full: each callback's journal line is on disk before its 200. */
+  journal?: CallbackJournal | undefined
   names: DlrParamNames
   feedbackPath: string
   /** With a secret, a callback without the right token is refused and not stored. */
@@ -35,36 +38,68 @@ export interface CallbackServerOptions {
 
 interface Pending {
   event: DeliveryEvent
+  record: JournalRecord
   settle: (outcome: 'new' | 'duplicate' | 'failed') => void
 }
 
 /**
- * Stores callbacks in groups: all that arrive in one turn of the event loop share one
- * transaction (and one fsync), and each is answered only after that commit.
+ * Group commit: callbacks that arrive while the previous group is being made durable wait,
+ * and go together into one journal write, one fsync and one transaction. Under load the
+ * groups grow by themselves. With a journal (durability full) each callback is answered
+ * once it is in the store and its journal line is on disk; without one, once it is in the
+ * store (which survives a killed process, not a power cut).
  */
-function createGroupCommitter(store: EventStore, forward: boolean, onStored: (() => void) | undefined) {
+function createGroupCommitter(store: EventStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined) {
   let queue: Pending[] = []
   let scheduled = false
+  let syncing = false
+  const schedule = () => {
+    if (scheduled || syncing || queue.length === 0) return
+    scheduled = true
+    setImmediate(flush)
+  }
+  const fail = (batch: readonly Pending[]) => batch.forEach((pending) => pending.settle('failed'))
   const flush = () => {
     scheduled = false
     const batch = queue
     queue = []
+    let synced: Promise<void> = Promise.resolve()
     try {
-      const fresh = store.recordEvents(batch.map((pending) => pending.event), forward)
-      batch.forEach((pending, index) => pending.settle(fresh[index] ? 'new' : 'duplicate'))
-      onStored?.()
+      if (journal) {
+        journal.append(batch.map((pending) => pending.record))
+        // The fsync runs on another thread while this one writes the same group to the store.
+        synced = journal.sync()
+      }
     } catch {
-      for (const pending of batch) pending.settle('failed')
+      return fail(batch)
     }
+    let fresh: boolean[] | undefined
+    try {
+      fresh = store.recordEvents(batch.map((pending) => pending.event), forward)
+    } catch {
+      // Left in the journal: stored on the next start, and Kannel may retry it meanwhile.
+    }
+    syncing = true
+    synced
+      .then(
+        () => {
+          if (!fresh) return fail(batch)
+          batch.forEach((pending, index) => pending.settle(fresh[index] ? 'new' : 'duplicate'))
+          onStored?.()
+        },
+        () => fail(batch),
+      )
+      .finally(() => {
+        syncing = false
+        journal?.rotateIfLarge(() => store.onDisk())
+        schedule()
+      })
   }
   return {
-    submit(event: DeliveryEvent): Promise<'new' | 'duplicate' | 'failed'> {
+    submit(event: DeliveryEvent, record: JournalRecord): Promise<'new' | 'duplicate' | 'failed'> {
       return new Promise((settle) => {
-        queue.push({ event, settle })
-        if (!scheduled) {
-          scheduled = true
-          setImmediate(flush)
-        }
+        queue.push({ event, record, settle })
+        schedule()
       })
     },
     /** What is queued now is committed before shutdown closes the store. */
@@ -85,8 +120,22 @@ export interface CallbackServer {
   close(): Promise<void>
 }
 
+/** Log lines of one turn of the event loop go out in one write: a write per callback cost ~9% of serve's time. */
+function batchedLog(log: (line: string) => void): (line: string) => void {
+  let lines: string[] = []
+  return (line) => {
+    if (lines.push(line) > 1) return
+    setImmediate(() => {
+      const text = lines.join('\n')
+      lines = []
+      log(text)
+    })
+  }
+}
+
 export function createCallbackServer(options: CallbackServerOptions): CallbackServer {
-  const committer = createGroupCommitter(options.store, options.forward, options.onStored)
+  const committer = createGroupCommitter(options.store, options.journal, options.forward, options.onStored)
+  const log = batchedLog(options.log)
   let inFlight = 0
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -101,24 +150,24 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
 
     const parsed = parseDlrLine(target, { names: options.names, feedbackPath: options.feedbackPath, receivedAt: options.now(), source: { kind: 'http' } })
     if (parsed.kind !== 'event') {
-      options.log(`400 not a delivery report: ${parsed.reason}`)
+      log(`400 not a delivery report: ${parsed.reason}`)
       return answer(response, 400, 'not a delivery report\n')
     }
     const { event } = parsed
     if (options.secret !== undefined) {
       const token = new URLSearchParams(target.slice(target.indexOf('?') + 1)).get(options.names.token) ?? undefined
       if (!isValidCallbackToken(options.secret, event.messageId, event.sequence, token)) {
-        options.log(`403 forged or unsigned callback refused: ${describe(event)}`)
+        log(`403 forged or unsigned callback refused: ${describe(event)}`)
         return answer(response, 403, 'forbidden\n')
       }
     }
-    const outcome = await committer.submit(event)
+    const outcome = await committer.submit(event, { receivedAt: event.receivedAt, target })
     if (outcome === 'failed') {
       // Kannel retries a callback that did not get 200/202, if http-request-retry is set.
-      options.log(`503 store unavailable, not stored: ${describe(event)}`)
+      log(`503 store unavailable, not stored: ${describe(event)}`)
       return answer(response, 503, 'store unavailable, retry later\n', { 'retry-after': '5' })
     }
-    options.log(`200 ${outcome}: ${describe(event)}`)
+    log(`200 ${outcome}: ${describe(event)}`)
     answer(response, 200, 'OK\n')
   }
 

@@ -5,23 +5,27 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { callbackToken } from '../../src/core/callback-token.js'
 import { DLR_PARAMS } from '../../src/core/kannel-request.js'
+import { openCallbackJournal, type CallbackJournal } from '../../src/shell/callback-journal.js'
 import { createCallbackServer, type CallbackServer } from '../../src/shell/callback-server.js'
 import { openStore, type EventStore } from '../../src/shell/store.js'
 
 const SECRET = 'a-long-shared-secret-0123456789'
-const running: Array<{ server: CallbackServer; store: EventStore }> = []
+const running: Array<{ server: CallbackServer; store: EventStore; journal: CallbackJournal }> = []
 afterEach(async () => {
-  for (const { server, store } of running.splice(0)) {
+  for (const { server, store, journal } of running.splice(0)) {
     await server.close()
+    journal.close()
     store.close()
   }
 })
 
 async function start(options: { secret?: string; limits?: Record<string, number> } = {}) {
-  const store = await openStore(join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-')), 'events.db'), { durability: 'full' })
+  const store = await openStore(join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-')), 'events.db'))
+  const journal = openCallbackJournal(store.path)
   const logs: string[] = []
   const server = createCallbackServer({
     store,
+    journal,
     names: { ...DLR_PARAMS },
     feedbackPath: '/smsKannelfeedback',
     secret: options.secret,
@@ -31,7 +35,7 @@ async function start(options: { secret?: string; limits?: Record<string, number>
     ...(options.limits ? { limits: options.limits } : {}),
   })
   await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve))
-  running.push({ server, store })
+  running.push({ server, store, journal })
   const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`
   const stored = (key: string) => store.find(key).events.length
   return { base, logs, stored, store }

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
 import { expect, it } from 'vitest'
 import { startServe } from '../helpers/serve-process.js'
+import { openCallbackJournal } from '../../src/shell/callback-journal.js'
 import { openStore } from '../../src/shell/store.js'
 
 it.each(['full', 'normal'])('killed with SIGKILL under a stream of callbacks, serve (durability %s) has stored every callback it answered 200', async (durability) => {
@@ -41,6 +42,36 @@ it.each(['full', 'normal'])('killed with SIGKILL under a stream of callbacks, se
   try {
     const missing = acknowledged.filter((messageId) => reopened.find(messageId).events.length !== 1)
     expect(missing).toEqual([])
+  } finally {
+    reopened.close()
+  }
+}, 30_000)
+
+it('stores at start what the journal holds but the store lost (a power cut after the 200), then deletes the journal', async () => {
+  const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-journal-')), 'events.db')
+  // What a power cut leaves: journal lines fsynced and answered 200, their store commit gone.
+  const journal = openCallbackJournal(store)
+  journal.append([
+    { receivedAt: '2026-11-28T11:59:00.000Z', target: '/smsKannelfeedback?seq=4711&msgid=lost-1&dlr=8&time=1795858642' },
+    { receivedAt: '2026-11-28T11:59:01.000Z', target: '/smsKannelfeedback?seq=4711&msgid=lost-1&dlr=1&time=1795858643' },
+  ])
+  await journal.sync()
+  journal.close()
+
+  const serve = await startServe(['--store', store, '--durability', 'full'])
+  expect(serve.stderr()).toMatch(/journal: 2 callback\(s\) from before the last stop, 2 of them not yet in the store, now stored/)
+  const response = await request(`${serve.base}/smsKannelfeedback?seq=4712&msgid=new-1&dlr=1&time=1795858650`)
+  expect(response.statusCode).toBe(200)
+  await response.body.text()
+  serve.child.kill('SIGTERM')
+  expect(await serve.exited).toBe(0)
+
+  expect(readdirSync(join(store, '..')).filter((name) => name.includes('.journal.'))).toEqual([])
+  const reopened = await openStore(store)
+  try {
+    const events = reopened.find('4711').events
+    expect(events.map((event) => [event.dlr, event.receivedAt])).toEqual(expect.arrayContaining([[8, '2026-11-28T11:59:00.000Z'], [1, '2026-11-28T11:59:01.000Z']]))
+    expect(reopened.find('new-1').events).toHaveLength(1)
   } finally {
     reopened.close()
   }

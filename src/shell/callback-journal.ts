@@ -1,0 +1,227 @@
+import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
+/**
+ * serve's write-ahead journal for durability full. Each accepted callback is appended as one
+ * line and fsynced before its 200; the store itself commits without an fsync. Syncing a few
+ * hundred bytes per callback instead of SQLite's changed pages (four or more per event, on
+ * random pages of its indexes) is what lets one disk keep up with thousands a second.
+ *
+ * The journal is a set of numbered segment files next to the store. A segment is deleted
+ * only after everything in it is in the store and the store is on disk; until then, a
+ * restart re-reads it, and storing a report twice is harmless (it is one event).
+ */
+
+export interface JournalRecord {
+  /** When serve received the callback, ISO 8601: the event's receive time after recovery too. */
+  receivedAt: string
+  /** The request target, path and query, exactly as received. */
+  target: string
+}
+
+export interface JournalRecovery {
+  records: JournalRecord[]
+  /** Lines that were not records, other than a last line cut short by a crash. */
+  damaged: number
+  /** Where the damaged segments were kept for a person to look at. */
+  keptAs: string[]
+}
+
+export interface CallbackJournal {
+  /** Appends records; they are on disk once sync() resolves. Throws if the write failed. */
+  append(records: readonly JournalRecord[]): void
+  /** Resolves once everything appended before the call is on disk. */
+  sync(): Promise<void>
+  /**
+   * Call when the store holds everything appended so far. A large segment is closed and a new
+   * one started; the old one is deleted once `storeOnDisk` resolves.
+   */
+  rotateIfLarge(storeOnDisk: () => Promise<void>): void
+  close(): void
+}
+
+/** 4 MiB is about 20,000 callbacks: small enough to re-read in a moment at start. */
+export const SEGMENT_LIMIT_BYTES = 4 * 1024 * 1024
+const SEGMENT_DIGITS = 8
+
+export function journalPrefix(storePath: string): string {
+  return `${basename(storePath)}.journal.`
+}
+
+/** Segments of this store's journal, oldest first. */
+function listSegments(storePath: string): Array<{ path: string; number: number }> {
+  const directory = dirname(storePath)
+  const prefix = journalPrefix(storePath)
+  return readdirSync(directory)
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => ({ path: join(directory, name), number: Number(name.slice(prefix.length)) }))
+    .sort((a, b) => a.number - b.number)
+}
+
+function segmentPath(storePath: string, number: number): string {
+  return join(dirname(storePath), `${journalPrefix(storePath)}${String(number).padStart(SEGMENT_DIGITS, '0')}`)
+}
+
+/** One record per line, as JSON: any byte of a hostile URL is escaped, never a line break. */
+export function encodeRecords(records: readonly JournalRecord[]): string {
+  let text = ''
+  for (const record of records) text += `${JSON.stringify([record.receivedAt, record.target])}\n`
+  return text
+}
+
+/** Reads records back; a line that is not one is counted, never guessed at. */
+export function decodeRecords(text: string): { records: JournalRecord[]; damaged: number } {
+  const records: JournalRecord[] = []
+  let damaged = 0
+  const lines = text.split('\n')
+  // Whatever follows the last newline was being written when the process died: never acknowledged.
+  lines.pop()
+  for (const line of lines) {
+    const record = decodeLine(line)
+    if (record) records.push(record)
+    else damaged += 1
+  }
+  return { records, damaged }
+}
+
+function decodeLine(line: string): JournalRecord | undefined {
+  try {
+    const value: unknown = JSON.parse(line)
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string' && Number.isFinite(Date.parse(value[0]))) {
+      return { receivedAt: value[0], target: value[1] }
+    }
+  } catch {
+    // Counted as damaged below.
+  }
+  return undefined
+}
+
+function syncDirectory(path: string): void {
+  const fd = openSync(path, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Deletes the journal's segments. Only once the store holds everything in them and is on
+ * disk; what was never stored (its callback answered 503) is no loss.
+ */
+export function discardJournal(storePath: string): void {
+  for (const segment of listSegments(storePath)) unlinkSync(segment.path)
+  syncDirectory(dirname(storePath))
+}
+
+/** What earlier runs left: to be stored before new callbacks are taken, then discarded. */
+export function readJournal(storePath: string, now: () => Date): JournalRecovery {
+  const recovery: JournalRecovery = { records: [], damaged: 0, keptAs: [] }
+  for (const segment of listSegments(storePath)) {
+    const { records, damaged } = decodeRecords(readFileSync(segment.path, 'utf8'))
+    recovery.records.push(...records)
+    if (damaged > 0) {
+      // Kept, not deleted with the rest: a person may be able to read what we could not.
+      const keptAs = `${segment.path}.damaged-${now().getTime()}`
+      renameSync(segment.path, keptAs)
+      recovery.damaged += damaged
+      recovery.keptAs.push(keptAs)
+    }
+  }
+  return recovery
+}
+
+export function openCallbackJournal(storePath: string): CallbackJournal {
+  const directory = dirname(storePath)
+  let number = (listSegments(storePath).at(-1)?.number ?? 0) + 1
+  const openSegment = () => {
+    const fd = openSync(segmentPath(storePath, number), 'a', 0o600)
+    // The new file's name must be on disk before anything in it is acknowledged.
+    syncDirectory(directory)
+    return { fd, number, size: fstatSync(fd).size }
+  }
+  let current = openSegment()
+  let closed: Array<{ fd: number; number: number }> = []
+  let rotating = false
+  let failure: Error | undefined
+  let running: Promise<void> | undefined
+  let queued: Promise<void> | undefined
+
+  const syncNow = (fd: number): Promise<void> =>
+    new Promise<void>((resolve, reject) =>
+      fdatasync(fd, (error) => {
+        // After a failed fsync the kernel may have dropped the pages: nothing later can vouch for them.
+        if (error) failure ??= error
+        if (failure) reject(failure)
+        else resolve()
+      }),
+    ).finally(() => {
+      running = undefined
+    })
+
+  const sync = (): Promise<void> => {
+    if (failure) return Promise.reject(failure)
+    if (!running) return (running = syncNow(current.fd))
+    // The running sync may have started before this caller's append: wait for the next one.
+    queued ??= running.catch(() => undefined).then(() => {
+      queued = undefined
+      return sync()
+    })
+    return queued
+  }
+
+  const remove = (segment: { fd: number; number: number }) => {
+    closeSync(segment.fd)
+    unlinkSync(segmentPath(storePath, segment.number))
+  }
+
+  return {
+    append(records) {
+      if (failure) throw failure
+      const data = Buffer.from(encodeRecords(records))
+      let written = 0
+      try {
+        while (written < data.length) written += writeSync(current.fd, data, written)
+        current.size += written
+      } catch (error) {
+        // A half-written line would swallow the next record: cut it off, or stop taking any.
+        try {
+          ftruncateSync(current.fd, current.size)
+        } catch {
+          failure ??= error as Error
+        }
+        throw error
+      }
+    },
+    sync,
+    rotateIfLarge(storeOnDisk) {
+      // Only between groups: a sync in flight or queued covers the current segment's fd.
+      if (rotating || failure || running || queued || current.size < SEGMENT_LIMIT_BYTES) return
+      rotating = true
+      const old = current
+      number += 1
+      try {
+        current = openSegment()
+      } catch {
+        current = old
+        rotating = false
+        return
+      }
+      closed.push(old)
+      storeOnDisk()
+        .then(() => {
+          const done = closed
+          closed = []
+          done.forEach(remove)
+        })
+        // Not deleted: the next start re-reads it, which stores nothing twice.
+        .catch(() => undefined)
+        .finally(() => {
+          rotating = false
+        })
+    },
+    close() {
+      for (const segment of [...closed, current]) closeSync(segment.fd)
+    },
+  }
+}
