@@ -94,6 +94,18 @@ async function gatherSources(options: CommonOptions, report: Reporter) {
 }
 
 /** Tests fix the clock through this variable; nothing else reads it. */
+/**
+ * A replay allocates a lot of short-lived garbage for minutes. V8 doubles its young
+ * generation whenever enough has survived since the last growth, so memory rose with the
+ * length of the run: 4M lines peaked at 100 MB, against 74 MB with growth off (same speed,
+ * 62.5 s against 64.1 s). The flag is read each time V8 would grow; if a later V8 ignored
+ * it, only memory would change.
+ */
+async function keepYoungGenerationSmall(): Promise<void> {
+  const { setFlagsFromString } = await import('node:v8')
+  setFlagsFromString('--semi-space-growth-factor=1')
+}
+
 function wallClock(): Date {
   const fixed = process.env['SMS_KANNEL_TEST_NOW']
   return fixed ? new Date(fixed) : new Date()
@@ -265,6 +277,7 @@ function buildProgram(report: Reporter): Command {
         gatherSources(options, report),
       ])
       if (options.replay && queries.length === 0) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --replay needs at least one FILE')
+      if (options.replay) await keepYoungGenerationSmall()
       const progress = report.isTerminal && options.replay ? createProgressLine() : undefined
       const summary = await feedback(
         {

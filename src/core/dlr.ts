@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { DLR_PARAMS } from './kannel-request.js'
 import { truncateForMessage } from './redact.js'
 
@@ -159,7 +159,7 @@ export function parseQuery(query: string): Map<string, string> {
  */
 export function eventIdFor(params: Map<string, string>, gatewayTime: string | null): string {
   const pairs = [...params].map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).sort()
-  return timePrefix(gatewayTime) + createHash('sha256').update(pairs.join('&')).digest('hex').slice(0, 24)
+  return timePrefix(gatewayTime) + hash('sha256', pairs.join('&'), 'hex').slice(0, 24)
 }
 
 function timePrefix(gatewayTime: string | null): string {
@@ -334,7 +334,7 @@ function parseKannelAccessLogLine(line: string, date: string, time: string, rest
   return {
     kind: 'event',
     event: buildEvent({
-      eventId: timePrefix(`${date}T${time}`) + createHash('sha256').update(`kannel-access-log\n${line}`).digest('hex').slice(0, 24),
+      eventId: timePrefix(`${date}T${time}`) + hash('sha256', `kannel-access-log\n${line}`, 'hex').slice(0, 24),
       messageId: null,
       sequence: null,
       dlr,

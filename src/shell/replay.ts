@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
+import { open, type FileHandle } from 'node:fs/promises'
 import { closeSync, createReadStream, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { createGunzip } from 'node:zlib'
-import { MAX_LINE_LENGTH, parseDlrLine, type DeliveryEvent, type ParseContext } from '../core/dlr.js'
+import { MAX_LINE_LENGTH, parseDlrLine, type ParseContext } from '../core/dlr.js'
 import { BusyError, InputError } from '../core/errors.js'
-import type { EventStore, Reject } from './store.js'
+import type { BatchWriter, EventStore, Reject } from './store.js'
 
 /** Lines per transaction: large enough to be fast, small enough that a kill loses little work. */
 const BATCH_LINES = 2000
@@ -137,60 +138,62 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
   summary.resumedAt = resumeAt?.byteOffset ?? 0
 
   let lineNumber = resumeAt?.line ?? 0
-  let events: DeliveryEvent[] = []
-  let rejects: Reject[] = []
+  // Each event goes into the open transaction as it is parsed: holding a batch of them until
+  // the commit made them outlive V8's young generation, which cost memory and GC time.
+  let writer: BatchWriter | undefined
   let pendingLines = 0
   const batchLines = options.batchLines ?? BATCH_LINES
   const commit = (byteOffset: number) => {
-    const result = options.store.recordBatch({ events, forward: options.forward, rejects, progress: { identity: file.identity!, path, byteOffset, line: lineNumber } })
-    summary.new += result.inserted
-    summary.duplicates += result.duplicates
-    events = []
-    rejects = []
+    const open = writer ?? options.store.beginBatch(options.forward)
+    writer = undefined
+    open.commit({ identity: file.identity!, path, byteOffset, line: lineNumber })
     pendingLines = 0
   }
 
   // One context, its source updated per line: replay's hot loop allocates as little as it can.
   const context: ParseContext = { ...options.parse, source: { kind: 'file', file: path, line: 0 }, receivedAt: options.now }
   let lastOffset = summary.resumedAt
-  for await (const line of readLines(path, file.gzip, summary.resumedAt)) {
-    lineNumber += 1
-    summary.lines += 1
-    pendingLines += 1
-    lastOffset = line.endOffset
-    context.source = { kind: 'file', file: path, line: lineNumber }
-    const parsed = line.text === undefined ? { kind: 'bad' as const, reason: `longer than ${MAX_LINE_LENGTH / 1024} KiB` } : parseDlrLine(line.text, context)
-    if (parsed.kind === 'event') events.push(parsed.event)
-    else if (parsed.kind === 'skip') summary.skipped += 1
-    else {
-      summary.bad += 1
-      rejects.push({ identity: file.identity, line: lineNumber, path, reason: parsed.reason, raw: (line.text ?? '').slice(0, 4096) })
-    }
-    if (pendingLines >= batchLines) {
-      commit(line.endOffset)
-      options.onProgress?.({ path, bytesDone: line.endOffset, bytesTotal: file.size, lines: summary.lines })
-    }
+  try {
+    await forEachLine(path, file.gzip, summary.resumedAt, (text, endOffset) => {
+      lineNumber += 1
+      summary.lines += 1
+      pendingLines += 1
+      lastOffset = endOffset
+      writer ??= options.store.beginBatch(options.forward)
+      context.source = { kind: 'file', file: path, line: lineNumber }
+      const parsed = text === undefined ? { kind: 'bad' as const, reason: `longer than ${MAX_LINE_LENGTH / 1024} KiB` } : parseDlrLine(text, context)
+      if (parsed.kind === 'event') {
+        if (writer.add(parsed.event)) summary.new += 1
+        else summary.duplicates += 1
+      } else if (parsed.kind === 'skip') {
+        summary.skipped += 1
+      } else {
+        summary.bad += 1
+        writer.reject({ identity: file.identity!, line: lineNumber, path, reason: parsed.reason, raw: (text ?? '').slice(0, 4096) })
+      }
+      if (pendingLines >= batchLines) {
+        commit(endOffset)
+        options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: summary.lines })
+      }
+    })
+    if (pendingLines > 0 || !saved) commit(lastOffset)
+  } catch (error) {
+    writer?.abandon()
+    throw error
   }
-  if (pendingLines > 0 || !saved) commit(lastOffset)
   options.onProgress?.({ path, bytesDone: file.size, bytesTotal: file.size, lines: summary.lines })
   return { identity: file.identity, summary }
 }
 
-interface Line {
-  /** undefined for a line over the limit, whose bytes were dropped rather than held. */
-  text: string | undefined
-  /** Offset just past this line's newline: where the next run resumes. */
-  endOffset: number
-}
-
 /**
- * Whole lines from `startOffset` on, in constant memory. A plain file's last line without a
- * newline may still be being written, so it is left for the next run; a .gz file is complete.
+ * Calls `onLine` for each whole line from `startOffset` on, in constant memory: `text` is
+ * undefined for a line over the limit, whose bytes were dropped rather than held, and
+ * `endOffset` is just past its newline, where the next run resumes. A plain file's last
+ * line without a newline may still be being written, so it is left for the next run; a .gz
+ * file is complete. The lines of a chunk are handled in one synchronous loop: an async
+ * generator's promise per line cost more than the parsing.
  */
-async function* readLines(path: string, gzip: boolean, startOffset: number): AsyncGenerator<Line> {
-  const stream = gzip
-    ? createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }).pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES }))
-    : createReadStream(path, { start: startOffset, highWaterMark: READ_CHUNK_BYTES })
+async function forEachLine(path: string, gzip: boolean, startOffset: number, onLine: (text: string | undefined, endOffset: number) => void): Promise<void> {
   let toSkip = gzip ? startOffset : 0
   // lineStart: where the current line begins; partialBytes: its bytes seen so far in earlier
   // chunks (held in carry, unless the line is already over the limit and being dropped).
@@ -198,8 +201,9 @@ async function* readLines(path: string, gzip: boolean, startOffset: number): Asy
   let partialBytes = 0
   let carry: Buffer[] = []
   let overlong = false
+  const chunks = gzip ? gunzippedChunks(path) : plainChunks(path, startOffset)
   try {
-    for await (let chunk of stream as AsyncIterable<Buffer>) {
+    for await (let chunk of chunks) {
       if (toSkip > 0) {
         const skipped = Math.min(toSkip, chunk.length)
         chunk = chunk.subarray(skipped)
@@ -208,15 +212,17 @@ async function* readLines(path: string, gzip: boolean, startOffset: number): Asy
       }
       let start = 0
       for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
-        const piece = chunk.subarray(start, newline)
-        const lineBytes = partialBytes + piece.length
-        const text = overlong || lineBytes > MAX_LINE_LENGTH ? undefined : (carry.length === 0 ? piece : Buffer.concat([...carry, piece])).toString('utf8')
+        const lineBytes = partialBytes + newline - start
+        const text =
+          overlong || lineBytes > MAX_LINE_LENGTH ? undefined
+          : carry.length === 0 ? chunk.toString('utf8', start, newline)
+          : Buffer.concat([...carry, chunk.subarray(start, newline)]).toString('utf8')
         lineStart += lineBytes + 1
         carry = []
         partialBytes = 0
         overlong = false
         start = newline + 1
-        yield { text, endOffset: lineStart }
+        onLine(text, lineStart)
       }
       const rest = chunk.subarray(start)
       partialBytes += rest.length
@@ -228,12 +234,50 @@ async function* readLines(path: string, gzip: boolean, startOffset: number): Asy
         carry.push(Buffer.from(rest))
       }
     }
+  } finally {
+    await chunks.return(undefined)
+  }
+  if (gzip && partialBytes > 0) onLine(overlong ? undefined : Buffer.concat(carry).toString('utf8'), lineStart + partialBytes)
+}
+
+/**
+ * A plain file's bytes from `start`, read into one buffer used again and again: a stream's
+ * fresh buffer per read piled up outside V8's heap (~30 MB) before a GC freed them.
+ * Each chunk is valid only until the next is asked for.
+ */
+async function* plainChunks(path: string, start: number): AsyncGenerator<Buffer> {
+  let file: FileHandle
+  try {
+    file = await open(path, 'r')
   } catch (error) {
-    if (gzip) throw new InputError(`${path} is a damaged gzip file.`)
     throw describeOpenError(path, error)
   }
-  if (gzip && partialBytes > 0) {
-    yield { text: overlong ? undefined : Buffer.concat(carry).toString('utf8'), endOffset: lineStart + partialBytes }
+  try {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES)
+    for (let position = start; ; ) {
+      let bytesRead: number
+      try {
+        ;({ bytesRead } = await file.read(buffer, 0, buffer.length, position))
+      } catch (error) {
+        throw describeOpenError(path, error)
+      }
+      if (bytesRead === 0) return
+      position += bytesRead
+      yield buffer.subarray(0, bytesRead)
+    }
+  } finally {
+    await file.close()
+  }
+}
+
+async function* gunzippedChunks(path: string): AsyncGenerator<Buffer> {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }).pipe(createGunzip({ chunkSize: READ_CHUNK_BYTES }))
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk
+  } catch {
+    throw new InputError(`${path} is a damaged gzip file.`)
+  } finally {
+    stream.destroy()
   }
 }
 
