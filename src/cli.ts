@@ -339,7 +339,7 @@ function buildProgram(report: Reporter): Command {
         {
           report,
           openStore,
-          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal },
+          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal },
           createCallbackServer,
           forward: forwardPending,
           now: wallClock,

@@ -21,6 +21,8 @@ export interface ServeIo {
     read: (storePath: string) => JournalRecovery
     discard: typeof discardJournal
     open: (storePath: string) => CallbackJournal
+    /** Throws BusyError while another serve uses this store; returns the release. */
+    lock: (storePath: string) => () => void
   }
   createCallbackServer: typeof createCallbackServer
   forward: (store: EventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
@@ -47,11 +49,14 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const feedbackPath = config.feedbackPath ?? DEFAULT_FEEDBACK_PATH
   const forward = input.forwardUrl !== undefined
   let journal: CallbackJournal | undefined
+  let releaseJournal: () => void = () => undefined
   try {
+    releaseJournal = io.journal.lock(store.path)
     // Whatever the journal holds from before (a crash, a power cut) is stored before new callbacks.
     await storeJournalLeftovers(store, { names, feedbackPath, forward }, io)
     if (config.durability === 'full') journal = io.journal.open(store.path)
   } catch (error) {
+    releaseJournal()
     store.close()
     throw error
   }
@@ -74,6 +79,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     })
   } catch (error) {
     journal?.close()
+    releaseJournal()
     store.close()
     const code = (error as { code?: string }).code
     throw new ConfigError(
@@ -98,6 +104,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
       () => io.report.warn('the store could not be synced to disk; the journal is kept and re-read at the next start'),
     )
   }
+  releaseJournal()
   store.close()
   io.report.info('stopped')
 }

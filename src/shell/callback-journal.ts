@@ -1,5 +1,7 @@
 import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { BusyError } from '../core/errors.js'
+import { acquirePidLock } from './pid-lock.js'
 
 /**
  * serve's write-ahead journal for durability full. Each accepted callback is appended as one
@@ -103,6 +105,15 @@ function syncDirectory(path: string): void {
   } finally {
     closeSync(fd)
   }
+}
+
+/**
+ * One serve per store: a second would read (and delete) the first one's journal as if it
+ * were left by a crash. Returns the release.
+ */
+export function lockJournal(storePath: string): () => void {
+  const lockPath = `${storePath}.journal.lock`
+  return acquirePidLock(lockPath, (holder) => new BusyError(`Another serve (pid ${holder}) is receiving callbacks into ${storePath}.`, `Stop it first, or give this one its own --store; a stale lock is ${lockPath}.`))
 }
 
 /**

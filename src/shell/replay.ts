@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
-import { closeSync, createReadStream, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, createReadStream, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
 import { createGunzip } from 'node:zlib'
 import { MAX_LINE_LENGTH, parseDlrLine, type ParseContext } from '../core/dlr.js'
 import { BusyError, InputError } from '../core/errors.js'
+import { acquirePidLock } from './pid-lock.js'
 import type { BatchWriter, EventStore, Reject } from './store.js'
 
 /** Lines per transaction: large enough to be fast, small enough that a kill loses little work. */
@@ -307,51 +308,13 @@ function writeRejectsFile(path: string, rejects: Iterable<Reject>): number {
   return count
 }
 
-/**
- * Runs `work` holding `<store>.replay.lock`, so two cron runs never overlap. A lock left by
- * a process that no longer exists (killed) is taken over.
- */
+/** Runs `work` holding `<store>.replay.lock`, so two cron runs never overlap. */
 export async function withReplayLock<T>(storePath: string, work: () => Promise<T>): Promise<T> {
   const lockPath = `${storePath}.replay.lock`
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx', 0o600)
-      writeSync(fd, String(process.pid))
-      closeSync(fd)
-      break
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'EEXIST' || attempt > 0) throw error
-      const holder = Number(readFileSafely(lockPath))
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-        throw new BusyError(`Another replay (pid ${holder}) is using ${storePath}.`, `Try again when it has finished; a stale lock is ${lockPath}.`)
-      }
-      unlinkSync(lockPath)
-    }
-  }
+  const release = acquirePidLock(lockPath, (holder) => new BusyError(`Another replay (pid ${holder}) is using ${storePath}.`, `Try again when it has finished; a stale lock is ${lockPath}.`))
   try {
     return await work()
   } finally {
-    try {
-      unlinkSync(lockPath)
-    } catch {
-      // Already gone: nothing to release.
-    }
-  }
-}
-
-function readFileSafely(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim()
-  } catch {
-    return ''
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as { code?: string }).code === 'EPERM'
+    release()
   }
 }

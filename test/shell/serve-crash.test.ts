@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
 import { expect, it } from 'vitest'
+import { runCli } from '../helpers/run-cli.js'
 import { startServe } from '../helpers/serve-process.js'
 import { openCallbackJournal } from '../../src/shell/callback-journal.js'
 import { openStore } from '../../src/shell/store.js'
@@ -75,4 +76,17 @@ it('stores at start what the journal holds but the store lost (a power cut after
   } finally {
     reopened.close()
   }
+}, 30_000)
+
+it('refuses a second serve on the same store (exit 75): it would take the first one\'s journal for a crash\'s', async () => {
+  const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-lock-')), 'events.db')
+  // A lock left by a killed serve is taken over.
+  writeFileSync(`${store}.journal.lock`, '2147483646')
+  const first = await startServe(['--store', store])
+  const second = await runCli(['serve', '--listen', '127.0.0.1:0', '--store', store])
+  expect(second.code).toBe(75)
+  expect(second.stderr).toMatch(new RegExp(`Another serve \\(pid ${first.child.pid}\\) is receiving callbacks into`))
+  first.child.kill('SIGTERM')
+  expect(await first.exited).toBe(0)
+  expect(existsSync(`${store}.journal.lock`)).toBe(false)
 }, 30_000)
