@@ -24,6 +24,19 @@ const lazyChildProcessForCommander = {
   },
 }
 
+/**
+ * chalk detects colour support at load (node:tty, and with it node:net: ~7 ms a start).
+ * The reporter decides colour itself (a terminal, NO_COLOR, TERM=dumb) and passes chalk a
+ * level, so chalk's detection is replaced by "none".
+ */
+const noColourDetectionForChalk = {
+  name: 'no-colour-detection-for-chalk',
+  setup(build) {
+    build.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'no-colour' }))
+    build.onLoad({ filter: /.*/, namespace: 'no-colour' }, () => ({ contents: 'export default { stdout: false, stderr: false }\n', loader: 'js' }))
+  },
+}
+
 // Stale chunks from earlier builds would ship otherwise.
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
 
@@ -38,6 +51,6 @@ await build({
   // their code. The rest load lazily or are native: they stay packages.
   external: ['better-sqlite3', 'undici', 'libphonenumber-js', 'dotenv'],
   define: { SMS_KANNEL_VERSION: JSON.stringify(version) },
-  plugins: [lazyChildProcessForCommander],
+  plugins: [lazyChildProcessForCommander, noColourDetectionForChalk],
   logLevel: 'warning',
 })
