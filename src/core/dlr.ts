@@ -162,11 +162,18 @@ export function eventIdFor(params: Map<string, string>, gatewayTime: string | nu
   return timePrefix(gatewayTime) + hash('sha256', pairs.join('&'), 'hex').slice(0, 24)
 }
 
+let lastPrefixTime: string | null = null
+let lastPrefix = ''
+
 function timePrefix(gatewayTime: string | null): string {
   if (gatewayTime === null) return '00000000'
+  // Consecutive reports mostly share a second, as in parseGatewayTime.
+  if (gatewayTime === lastPrefixTime) return lastPrefix
   const ms = Date.parse(gatewayTime.endsWith('Z') ? gatewayTime : `${gatewayTime}Z`)
   const seconds = Number.isFinite(ms) ? Math.max(0, Math.min(0xffffffff, Math.floor(ms / 1000))) : 0
-  return seconds.toString(16).padStart(8, '0')
+  lastPrefixTime = gatewayTime
+  lastPrefix = seconds.toString(16).padStart(8, '0')
+  return lastPrefix
 }
 
 function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
@@ -214,10 +221,22 @@ function parseDlrType(value: string): number | undefined {
 
 type EventFields = Omit<DeliveryEvent, 'schema' | 'status' | 'statusText' | 'types' | 'final' | 'successful'>
 
-function buildEvent(fields: EventFields): DeliveryEvent {
-  const types = (Object.entries(DLR_TYPES) as Array<[string, DlrStatus]>).filter(([bit]) => (fields.dlr & Number(bit)) !== 0).map(([, name]) => name)
+interface DlrMeaning {
+  types: DlrStatus[]
+  status: DlrStatus
+  final: boolean
+}
+
+/** What each DLR value 1 to 31 means, worked out once: replay builds millions of events. */
+const MEANINGS: ReadonlyArray<DlrMeaning | undefined> = Array.from({ length: 32 }, (_, dlr) => {
+  if (dlr === 0) return undefined
+  const types = Object.freeze((Object.entries(DLR_TYPES) as Array<[string, DlrStatus]>).filter(([bit]) => (dlr & Number(bit)) !== 0).map(([, name]) => name)) as DlrStatus[]
   const status = STATUS_PRECEDENCE.find((name) => types.includes(name))!
-  const final = FINAL.has(status)
+  return { types, status, final: FINAL.has(status) }
+})
+
+function buildEvent(fields: EventFields): DeliveryEvent {
+  const { types, status, final } = MEANINGS[fields.dlr]!
   return {
     schema: DLR_EVENT_SCHEMA,
     eventId: fields.eventId,
