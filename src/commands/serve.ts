@@ -99,10 +99,12 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   if (journal) {
     journal.close()
     // Everything answered 200 is in the store; once that is on disk the journal has done its job.
-    await store.onDisk().then(
-      () => io.journal.discard(store.path),
-      () => io.report.warn('the store could not be synced to disk; the journal is kept and re-read at the next start'),
-    )
+    try {
+      await store.onDisk()
+      io.journal.discard(store.path)
+    } catch {
+      io.report.warn('the store could not be synced to disk or the journal not deleted; it is kept and re-read at the next start')
+    }
   }
   releaseJournal()
   store.close()

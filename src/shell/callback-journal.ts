@@ -1,6 +1,6 @@
 import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { BusyError } from '../core/errors.js'
+import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { acquirePidLock } from './pid-lock.js'
 
 /**
@@ -107,13 +107,27 @@ function syncDirectory(path: string): void {
   }
 }
 
+/** A file-system failure around the journal, named for the admin (exit 74), not as a bug. */
+function asStoreError<T>(storePath: string, work: () => T): T {
+  try {
+    return work()
+  } catch (error) {
+    if (error instanceof SmsKannelError) throw error
+    const code = (error as { code?: string }).code ?? 'unknown error'
+    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'it is not writable (permissions or a read-only file system)' : code === 'ENOSPC' ? 'the disk is full' : `the file system failed (${code})`
+    throw new StoreError(`The journal next to the event store ${storePath} cannot be used: ${why}.`, "serve keeps <store>.journal.* next to the store: check that directory's permissions and free space.")
+  }
+}
+
 /**
  * One serve per store: a second would read (and delete) the first one's journal as if it
  * were left by a crash. Returns the release.
  */
 export function lockJournal(storePath: string): () => void {
   const lockPath = `${storePath}.journal.lock`
-  return acquirePidLock(lockPath, (holder) => new BusyError(`Another serve (pid ${holder}) is receiving callbacks into ${storePath}.`, `Stop it first, or give this one its own --store; a stale lock is ${lockPath}.`))
+  return asStoreError(storePath, () =>
+    acquirePidLock(lockPath, (holder) => new BusyError(`Another serve (pid ${holder}) is receiving callbacks into ${storePath}.`, `Stop it first, or give this one its own --store; a stale lock is ${lockPath}.`)),
+  )
 }
 
 /**
@@ -121,12 +135,18 @@ export function lockJournal(storePath: string): () => void {
  * disk; what was never stored (its callback answered 503) is no loss.
  */
 export function discardJournal(storePath: string): void {
-  for (const segment of listSegments(storePath)) unlinkSync(segment.path)
-  syncDirectory(dirname(storePath))
+  asStoreError(storePath, () => {
+    for (const segment of listSegments(storePath)) unlinkSync(segment.path)
+    syncDirectory(dirname(storePath))
+  })
 }
 
 /** What earlier runs left: to be stored before new callbacks are taken, then discarded. */
 export function readJournal(storePath: string, now: () => Date): JournalRecovery {
+  return asStoreError(storePath, () => readSegments(storePath, now))
+}
+
+function readSegments(storePath: string, now: () => Date): JournalRecovery {
   const recovery: JournalRecovery = { records: [], damaged: 0, keptAs: [] }
   for (const segment of listSegments(storePath)) {
     const { records, damaged } = decodeRecords(readFileSync(segment.path, 'utf8'))
@@ -143,6 +163,10 @@ export function readJournal(storePath: string, now: () => Date): JournalRecovery
 }
 
 export function openCallbackJournal(storePath: string): CallbackJournal {
+  return asStoreError(storePath, () => createJournal(storePath))
+}
+
+function createJournal(storePath: string): CallbackJournal {
   const directory = dirname(storePath)
   let number = (listSegments(storePath).at(-1)?.number ?? 0) + 1
   const openSegment = () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
@@ -89,4 +89,14 @@ it('refuses a second serve on the same store (exit 75): it would take the first 
   first.child.kill('SIGTERM')
   expect(await first.exited).toBe(0)
   expect(existsSync(`${store}.journal.lock`)).toBe(false)
+}, 30_000)
+
+it('names a journal it cannot use as a store problem (exit 74), not as a bug', async () => {
+  const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-journal-bad-')), 'events.db')
+  // Something that is not a file where a journal segment should be.
+  mkdirSync(`${store}.journal.00000001`)
+  const run = await runCli(['serve', '--listen', '127.0.0.1:0', '--store', store])
+  expect(run.code).toBe(74)
+  expect(run.stderr).toMatch(/The journal next to the event store .*events\.db cannot be used: the file system failed \(EISDIR\)/)
+  expect(run.stderr).not.toMatch(/unexpected failure|at .*\.cjs:\d+/)
 }, 30_000)
