@@ -1,6 +1,7 @@
 import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
+import { coalesceSyncs } from './coalesced-sync.js'
 import { acquirePidLock } from './pid-lock.js'
 
 /**
@@ -179,31 +180,17 @@ function createJournal(storePath: string): CallbackJournal {
   let closed: Array<{ fd: number; number: number }> = []
   let rotating = false
   let failure: Error | undefined
-  let running: Promise<void> | undefined
-  let queued: Promise<void> | undefined
-
-  const syncNow = (fd: number): Promise<void> =>
-    new Promise<void>((resolve, reject) =>
-      fdatasync(fd, (error) => {
-        // After a failed fsync the kernel may have dropped the pages: nothing later can vouch for them.
-        if (error) failure ??= error
-        if (failure) reject(failure)
-        else resolve()
-      }),
-    ).finally(() => {
-      running = undefined
-    })
-
-  const sync = (): Promise<void> => {
-    if (failure) return Promise.reject(failure)
-    if (!running) return (running = syncNow(current.fd))
-    // The running sync may have started before this caller's append: wait for the next one.
-    queued ??= running.catch(() => undefined).then(() => {
-      queued = undefined
-      return sync()
-    })
-    return queued
-  }
+  const syncs = coalesceSyncs(
+    () =>
+      new Promise<void>((resolve, reject) =>
+        fdatasync(current.fd, (error) => {
+          // After a failed fsync the kernel may have dropped the pages: nothing later can vouch for them.
+          if (error) failure ??= error
+          if (failure) reject(failure)
+          else resolve()
+        }),
+      ),
+  )
 
   const remove = (segment: { fd: number; number: number }) => {
     closeSync(segment.fd)
@@ -228,10 +215,10 @@ function createJournal(storePath: string): CallbackJournal {
         throw error
       }
     },
-    sync,
+    sync: () => (failure ? Promise.reject(failure) : syncs.sync()),
     rotateIfLarge(storeOnDisk) {
       // Only between groups: a sync in flight or queued covers the current segment's fd.
-      if (rotating || failure || running || queued || current.size < SEGMENT_LIMIT_BYTES) return
+      if (rotating || failure || !syncs.idle || current.size < SEGMENT_LIMIT_BYTES) return
       rotating = true
       const old = current
       number += 1

@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { StoreError } from '../core/errors.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
+import { coalesceSyncs } from './coalesced-sync.js'
 
 /** Numbered migrations; PRAGMA user_version says how many have run. Never edit one, add one. */
 const MIGRATIONS: readonly string[] = [
@@ -162,43 +163,31 @@ interface WalSyncer {
 /**
  * A WAL commit is on disk once the -wal file is: SQLite keeps that file (same inode) while
  * our connection is open, so one descriptor, opened when first needed, serves for good.
- * Calls made while a sync runs share the next one, off the main thread.
  */
 function createWalSyncer(walPath: string, storePath: string): WalSyncer {
   let wal: number | undefined
-  let running: Promise<void> | undefined
-  let queued: Promise<void> | undefined
-  const syncNow = (): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      try {
-        if (wal === undefined) {
-          wal = openSync(walPath, 'r')
-          // The -wal file's name must survive a power cut too.
-          const directory = openSync(dirname(walPath), 'r')
-          try {
-            fsyncSync(directory)
-          } finally {
-            closeSync(directory)
+  const syncs = coalesceSyncs(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        try {
+          if (wal === undefined) {
+            wal = openSync(walPath, 'r')
+            // The -wal file's name must survive a power cut too.
+            const directory = openSync(dirname(walPath), 'r')
+            try {
+              fsyncSync(directory)
+            } finally {
+              closeSync(directory)
+            }
           }
+        } catch (error) {
+          reject(toStoreError(error, storePath))
+          return
         }
-      } catch (error) {
-        reject(toStoreError(error, storePath))
-        return
-      }
-      fdatasync(wal, (error) => (error ? reject(toStoreError(error, storePath)) : resolve()))
-    }).finally(() => {
-      running = undefined
-    })
-  const onDisk = (): Promise<void> => {
-    if (!running) return (running = syncNow())
-    // The running sync may have started before this caller's commit: wait for the next one.
-    queued ??= running.catch(() => undefined).then(() => {
-      queued = undefined
-      return onDisk()
-    })
-    return queued
-  }
-  return { onDisk, close: () => wal !== undefined && closeSync(wal) }
+        fdatasync(wal, (error) => (error ? reject(toStoreError(error, storePath)) : resolve()))
+      }),
+  )
+  return { onDisk: syncs.sync, close: () => wal !== undefined && closeSync(wal) }
 }
 
 function migrate(db: BetterSqlite3.Database): void {
