@@ -99,9 +99,9 @@ async function recordLines(
   let batch: DeliveryEvent[] = []
   const flush = () => {
     if (!store || batch.length === 0) return
-    const result = store.recordBatch({ events: batch, forward: input.forwardUrl !== undefined })
-    summary.new += result.inserted
-    summary.duplicates += result.duplicates
+    const inserted = store.recordEvents(batch, input.forwardUrl !== undefined).filter(Boolean).length
+    summary.new += inserted
+    summary.duplicates += batch.length - inserted
     batch = []
   }
   for await (const { text, source } of input.lines) {

@@ -75,7 +75,7 @@ export class StoreError extends SmsKannelError {
   readonly exitCode = EXIT.io
 }
 
-/** Something else holds what we need (another replay's lock); trying later will work. */
+/** Something else holds what we need (another replay's or serve's lock); trying later will work. */
 export class BusyError extends SmsKannelError {
   readonly exitCode = EXIT.gatewayUnavailable
 }

@@ -69,11 +69,6 @@ export interface Reject {
   raw: string
 }
 
-export interface BatchResult {
-  inserted: number
-  duplicates: number
-}
-
 export interface BatchWriter {
   /** Whether the event was new (false: stored before). */
   add(event: DeliveryEvent): boolean
@@ -87,11 +82,9 @@ export interface BatchWriter {
 export interface EventStore {
   readonly path: string
   recordSend(send: SendRecord): void
-  /** One transaction: events (idempotent), rejects and progress together, or none of them. */
-  recordBatch(batch: { events: readonly DeliveryEvent[]; forward: boolean; rejects?: readonly Reject[]; progress?: ReplayProgress }): BatchResult
   /**
-   * The same, streamed: a transaction that takes each event as it is parsed, so none has
-   * to be held in memory until the commit. Nothing of it counts until commit().
+   * Replay's transaction: events (idempotent), rejects and the file's progress, taken as they
+   * are parsed so none is held in memory until the commit. Nothing of it counts until commit().
    */
   beginBatch(forward: boolean): BatchWriter
   /** One transaction; for each event, whether it was new (false: stored before). */
@@ -243,13 +236,6 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
       JSON.stringify(event.source), event.raw, forwardState,
     ).changes === 1
   }
-  const recordBatch = db.transaction((batch: Parameters<EventStore['recordBatch']>[0]): BatchResult => {
-    let inserted = 0
-    for (const event of batch.events) if (insertOne(event, batch.forward)) inserted += 1
-    for (const reject of batch.rejects ?? []) insertReject.run(reject)
-    if (batch.progress) upsertProgress.run(batch.progress)
-    return { inserted, duplicates: batch.events.length - inserted }
-  })
   const recordEvents = db.transaction((events: readonly DeliveryEvent[], forward: boolean) => events.map((event) => insertOne(event, forward)))
 
   const begin = db.prepare('BEGIN IMMEDIATE')
@@ -267,7 +253,6 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   return {
     path,
     recordSend: (send) => guard(() => void insertSend.run(send)),
-    recordBatch: (batch) => guard(() => recordBatch.immediate(batch)),
     beginBatch: (forward) => {
       guard(() => begin.run())
       return {
@@ -287,8 +272,8 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     onDisk: syncer.onDisk,
     progressFor: (identity) => guard(() => selectProgress.get(identity) as ReplayProgress | undefined),
     rejectsFor: function* (identities) {
-      // File by file along the primary key: ORDER BY path sorted every reject in a temporary
-      // B-tree, which cost 11 MB of peak memory at 500,000 of them.
+      // File by file along the primary key (identity, line): ORDER BY path put every reject
+      // through a temporary B-tree to sort them.
       for (const identity of new Set(identities)) yield* guard(() => selectRejects.iterate(identity) as IterableIterator<Reject>)
     },
     pendingForwards: (afterEventId, limit) => guard(() => selectPending.all(afterEventId, limit) as Array<{ eventId: string; raw: string }>),
