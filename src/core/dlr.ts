@@ -1,6 +1,9 @@
 import { hash } from 'node:crypto'
 import { DLR_PARAMS } from './kannel-request.js'
 import { truncateForMessage } from './redact.js'
+import { parseSmscReply, type SmscReply } from './smsc-reply.js'
+
+export { parseSmscReply, type SmscReply } from './smsc-reply.js'
 
 /** Bumped when a field changes meaning; documented in docs/dlr-event.schema.json. */
 export const DLR_EVENT_SCHEMA = 'sms-kannel/dlr-event@1'
@@ -30,23 +33,6 @@ export type EventSource =
   | { kind: 'stdin'; line: number }
   | { kind: 'file'; file: string; line: number }
   | { kind: 'http' }
-
-export type SmscReply =
-  | { kind: 'ack'; raw: string; text: string }
-  | { kind: 'nack'; raw: string; code: string | null; text: string }
-  | {
-      kind: 'receipt'
-      raw: string
-      id: string | null
-      sub: string | null
-      dlvrd: string | null
-      submitDate: string | null
-      doneDate: string | null
-      stat: string | null
-      err: string | null
-      text: string | null
-    }
-  | { kind: 'other'; raw: string }
 
 export interface DeliveryEvent {
   schema: typeof DLR_EVENT_SCHEMA
@@ -276,47 +262,6 @@ export function parseGatewayTime(value: string | undefined): string | null {
   }
   const local = /^(\d{4}-\d{2}-\d{2})[ +T](\d{2}:\d{2}:\d{2})$/.exec(value)
   return local ? `${local[1]}T${local[2]}` : null
-}
-
-const RECEIPT_FIELD = /(id|sub|dlvrd|submit date|done date|stat|err|text):/g
-const RECEIPT_KEYS: Readonly<Record<string, 'id' | 'sub' | 'dlvrd' | 'submitDate' | 'doneDate' | 'stat' | 'err' | 'text'>> = {
-  id: 'id',
-  sub: 'sub',
-  dlvrd: 'dlvrd',
-  'submit date': 'submitDate',
-  'done date': 'doneDate',
-  stat: 'stat',
-  err: 'err',
-  text: 'text',
-}
-
-/**
- * Kannel's %A: `ACK/<text>`, `NACK/<code>/<text>` (or `NACK/<text>`), or an SMPP receipt
- * `id:… sub:… dlvrd:… submit date:… done date:… stat:… err:… text:…`.
- */
-export function parseSmscReply(raw: string): SmscReply {
-  if (raw.startsWith('ACK/')) return { kind: 'ack', raw, text: raw.slice(4) }
-  if (raw.startsWith('NACK/')) {
-    const rest = raw.slice(5)
-    const coded = /^(\d+)\/(.*)$/s.exec(rest)
-    return coded ? { kind: 'nack', raw, code: coded[1]!, text: coded[2]! } : { kind: 'nack', raw, code: null, text: rest }
-  }
-  if (/^id:/.test(raw) && /\bstat:/.test(raw)) {
-    const receipt: Extract<SmscReply, { kind: 'receipt' }> = {
-      kind: 'receipt', raw, id: null, sub: null, dlvrd: null, submitDate: null, doneDate: null, stat: null, err: null, text: null,
-    }
-    const marks = [...raw.matchAll(RECEIPT_FIELD)].filter((mark) => mark.index === 0 || raw[mark.index - 1] === ' ')
-    marks.forEach((mark, index) => {
-      const key = RECEIPT_KEYS[mark[1]!]!
-      if (receipt[key] !== null) return
-      const start = mark.index + mark[0].length
-      // text: runs to the end; it may itself contain "x:" words.
-      const end = key === 'text' ? raw.length : (marks[index + 1]?.index ?? raw.length)
-      receipt[key] = raw.slice(start, end).trim()
-    })
-    return receipt
-  }
-  return { kind: 'other', raw }
 }
 
 function parseCombinedLogTime(time: string): Date | undefined {

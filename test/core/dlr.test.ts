@@ -135,8 +135,11 @@ describe('parseSmscReply', () => {
   it.each([
     { raw: 'ACK/', want: { kind: 'ack', text: '' } },
     { raw: 'NACK/no SMSC', want: { kind: 'nack', code: null, text: 'no SMSC' } },
-    { raw: 'NACK/0x0000000b/Invalid Destination Address', want: { kind: 'nack', code: null, text: '0x0000000b/Invalid Destination Address' } },
-    { raw: 'NACK/11/Invalid Destination', want: { kind: 'nack', code: '11', text: 'Invalid Destination' } },
+    {
+      raw: 'NACK/0x0000000b/Invalid Destination Address',
+      want: { kind: 'nack', code: '0x0000000b', text: 'Invalid Destination Address', smpp: { value: 11, name: 'ESME_RINVDSTADR', meaning: 'invalid destination address' } },
+    },
+    { raw: 'NACK/11/Invalid Destination', want: { kind: 'nack', code: '11', text: 'Invalid Destination', smpp: { hex: '0x0000000b', name: 'ESME_RINVDSTADR' } } },
     {
       raw: 'id:c951cb6d sub:001 dlvrd:001 submit date:2611280937 done date:2611280938 stat:DELIVRD err:000 text:PIN: 1 id:x',
       want: { kind: 'receipt', id: 'c951cb6d', sub: '001', dlvrd: '001', submitDate: '2611280937', doneDate: '2611280938', stat: 'DELIVRD', err: '000', text: 'PIN: 1 id:x' },

@@ -1,0 +1,232 @@
+import type { DlrStatus } from './dlr.js'
+import { describeCommandStatus, formatCommandStatus, type SmppStatus } from './smpp-status.js'
+
+/** A receipt's fields with their usual keys; everything else in a receipt is a vendor extra. */
+export interface ReceiptFields {
+  id: string | null
+  sub: string | null
+  dlvrd: string | null
+  submitDate: string | null
+  doneDate: string | null
+  stat: string | null
+  err: string | null
+  text: string | null
+}
+
+export type SmscReply =
+  | { kind: 'ack'; raw: string; text: string }
+  /** `smpp` only when the reply carries a command_status code. */
+  | { kind: 'nack'; raw: string; code: string | null; text: string; smpp?: SmppStatus }
+  | ({
+      kind: 'receipt'
+      raw: string
+      /** submitDate and doneDate as local times without a zone, when they are dates. */
+      submitTime: string | null
+      doneTime: string | null
+      /** What `stat` says about the message, and the DLR status that matches it. */
+      outcome: DlrStatus | null
+      meaning: string | null
+      /** Further `KEY:value` fields (IMSI, MSC, MCCMNC, ...), keys as written. */
+      extras: Record<string, string>
+    } & ReceiptFields)
+  | { kind: 'other'; raw: string }
+
+type ReceiptKey = keyof ReceiptFields
+
+/** Keys as SMSCs spell them; matched in any case. */
+const RECEIPT_KEYS: Readonly<Record<string, ReceiptKey>> = {
+  id: 'id',
+  sub: 'sub',
+  dlvrd: 'dlvrd',
+  'submit date': 'submitDate',
+  submit_date: 'submitDate',
+  submitdate: 'submitDate',
+  'done date': 'doneDate',
+  done_date: 'doneDate',
+  donedate: 'doneDate',
+  stat: 'stat',
+  err: 'err',
+  text: 'text',
+}
+
+/**
+ * A `key:` anywhere: the receipt keys (also after a vendor prefix such as `SMSAlert^id:`),
+ * or any other word, which only counts as a field after a space.
+ */
+const FIELD_MARK = /(?<![A-Za-z0-9_:])(submit[ _]?date|done[ _]?date|[A-Za-z][A-Za-z0-9_-]*):/gi
+
+/** Kannel reads at most this many characters of `err`. */
+const ERR_LENGTH = 3
+
+interface StatMeaning {
+  outcome: DlrStatus | null
+  meaning: string
+}
+
+/** Every `stat` seen in use; SMPP's message_state numbers name the same states. */
+const STAT_MEANINGS: Readonly<Record<string, StatMeaning>> = {
+  DELIVRD: { outcome: 'delivered', meaning: 'delivered to the phone' },
+  UNDELIV: { outcome: 'undelivered', meaning: 'the SMSC could not deliver it' },
+  REJECTD: { outcome: 'rejected', meaning: 'rejected by the SMSC or the network' },
+  EXPIRED: { outcome: 'undelivered', meaning: 'expired: not delivered within its validity period (phone off or out of reach)' },
+  DELETED: { outcome: 'undelivered', meaning: 'deleted by the SMSC before it was delivered' },
+  ACCEPTD: { outcome: 'accepted', meaning: 'accepted by the SMSC on the subscriber\'s behalf; not confirmed on the phone' },
+  UNKNOWN: { outcome: null, meaning: 'the SMSC does not know what became of it' },
+  ENROUTE: { outcome: 'buffered', meaning: 'on its way: the SMSC is still trying' },
+  SCHEDLD: { outcome: 'buffered', meaning: 'scheduled: the SMSC has not tried yet' },
+  BUFFRED: { outcome: 'buffered', meaning: 'buffered by the SMSC; the phone is not reachable yet' },
+  SKIPPED: { outcome: 'undelivered', meaning: 'skipped: accepted but never sent to the phone' },
+  FAILED: { outcome: 'undelivered', meaning: 'delivery failed' },
+}
+const STAT_SYNONYMS: Readonly<Record<string, string>> = {
+  DELIVERED: 'DELIVRD', UNDELIVERABLE: 'UNDELIV', REJECTED: 'REJECTD', ACCEPTED: 'ACCEPTD',
+  SCHEDULED: 'SCHEDLD', BUFFERED: 'BUFFRED', BUFFERD: 'BUFFRED',
+}
+/** SMPP message_state (5.2.28, and 0 and 9 from SMPP 5.0). */
+const MESSAGE_STATES = ['SCHEDLD', 'ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'SKIPPED'] as const
+
+/** Kannel's own NACK texts, for the replies it writes itself rather than an SMSC. */
+const KANNEL_NACK_MEANINGS: Readonly<Record<string, string>> = {
+  'no smsc': 'Kannel has no SMSC connection that may send to this number',
+  'retries exceeded': 'Kannel gave up after its resend retries',
+}
+
+/**
+ * Kannel's %A, read as tolerantly as Kannel reads it: `ACK/<text>`; `NACK/0x%08x/<text>` (since
+ * Kannel 1.4.4, either case), `NACK/<decimal>/<text>` or `NACK/<text>`; or an SMPP receipt with
+ * its keys in any case and order, anywhere in the text. Never throws.
+ * @example parseSmscReply('NACK/0x0000000b/Invalid Destination Address').smpp?.name // 'ESME_RINVDSTADR'
+ */
+export function parseSmscReply(raw: string): SmscReply {
+  const reply = /^(N?)ACK\//i.exec(raw)
+  if (reply) return reply[1] ? parseNack(raw) : { kind: 'ack', raw, text: raw.slice(4) }
+  return parseReceipt(raw) ?? { kind: 'other', raw }
+}
+
+function parseNack(raw: string): SmscReply {
+  const rest = raw.slice(5)
+  const coded = /^(?:(0x[0-9a-f]{1,8})|(\d{1,10}))\/(.*)$/is.exec(rest)
+  if (!coded) return { kind: 'nack', raw, code: null, text: rest }
+  const [, hex, decimal, text] = coded as unknown as [string, string | undefined, string | undefined, string]
+  const value = hex ? Number.parseInt(hex.slice(2), 16) : Number(decimal)
+  return { kind: 'nack', raw, code: hex ?? decimal!, text, smpp: describeCommandStatus(value) }
+}
+
+interface OpenField {
+  /** A receipt key, or the name of a vendor extra. */
+  key: ReceiptKey | { extra: string }
+  valueStart: number
+}
+
+function parseReceipt(raw: string): SmscReply | undefined {
+  const fields: ReceiptFields = { id: null, sub: null, dlvrd: null, submitDate: null, doneDate: null, stat: null, err: null, text: null }
+  const extras: Array<[string, string]> = []
+  const claimed = new Set<ReceiptKey>()
+  const strayWords: string[] = []
+  let open: OpenField | undefined
+
+  const close = (end: number) => {
+    if (!open) return
+    const value = raw.slice(open.valueStart, end).trim()
+    if (typeof open.key === 'object') {
+      extras.push([open.key.extra, value])
+    } else if (open.key === 'text') {
+      fields.text = value
+    } else {
+      // Kannel takes the first word; anything after it that is not a key is stray.
+      const [first = '', ...rest] = value.split(/\s+/)
+      fields[open.key] = open.key === 'err' ? first.slice(0, ERR_LENGTH) : first
+      strayWords.push(...rest)
+    }
+  }
+
+  for (const mark of raw.matchAll(FIELD_MARK)) {
+    const name = mark[1]!
+    const key = RECEIPT_KEYS[name.toLowerCase().replace(/ +/, ' ')]
+    if (key) {
+      // A key seen before belongs to the current value, as in `text:PIN 1 id:x`.
+      if (claimed.has(key)) continue
+      claimed.add(key)
+    } else {
+      const afterSpace = mark.index === 0 || /\s/.test(raw[mark.index - 1]!)
+      if (open?.key === 'text' || !afterSpace) continue
+    }
+    close(mark.index)
+    open = { key: key ?? { extra: name }, valueStart: mark.index + mark[0].length }
+  }
+  close(raw.length)
+  if (!claimed.has('id') && !claimed.has('stat')) return undefined
+
+  // Some SMSCs drop the `stat:` key and write the state alone.
+  if (fields.stat === null) fields.stat = strayWords.find((word) => statMeaningOf(word) !== undefined && /^[A-Z]+$/.test(word)) ?? null
+  const meaning = fields.stat === null ? undefined : statMeaningOf(fields.stat)
+  return {
+    kind: 'receipt',
+    raw,
+    ...fields,
+    submitTime: parseReceiptTime(fields.submitDate),
+    doneTime: parseReceiptTime(fields.doneDate),
+    outcome: meaning?.outcome ?? null,
+    meaning: meaning?.meaning ?? null,
+    extras: Object.fromEntries(dropRepeatedKeys(extras)),
+  }
+}
+
+function dropRepeatedKeys(pairs: ReadonlyArray<[string, string]>): Array<[string, string]> {
+  const seen = new Set<string>()
+  return pairs.filter(([key]) => !seen.has(key) && Boolean(seen.add(key)))
+}
+
+function statMeaningOf(stat: string): StatMeaning | undefined {
+  const upper = stat.toUpperCase()
+  const byNumber = /^\d{1,2}$/.test(stat) ? MESSAGE_STATES[Number(stat)] : undefined
+  return STAT_MEANINGS[byNumber ?? STAT_SYNONYMS[upper] ?? upper]
+}
+
+/**
+ * YYMMDDhhmm, YYMMDDhhmmss, YYYYMMDDhhmmss, or SMPP's absolute time YYMMDDhhmmsstnnp, as
+ * `YYYY-MM-DDThh:mm:ss` without a zone (receipts name none). All zeros or no date: null.
+ */
+export function parseReceiptTime(value: string | null): string | null {
+  if (value === null) return null
+  const digits = /^\d{10}$|^\d{12}$|^\d{14}$/.test(value) ? value : /^(\d{12})\d{3}[+\-R]$/.exec(value)?.[1]
+  if (!digits) return null
+  const full = digits.length === 14 ? digits : `20${digits}`
+  const [year, month, day, hour, minute, second = '00'] = full.match(/^\d{4}|\d{2}/g)! as [string, string, string, string, string, string?]
+  const date = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`)
+  const valid = !Number.isNaN(date.getTime()) && date.getUTCDate() === Number(day) && date.getUTCMonth() + 1 === Number(month)
+  return valid ? `${year}-${month}-${day}T${hour}:${minute}:${second}` : null
+}
+
+/** Control characters from the wire must not reach a terminal. */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
+}
+
+/**
+ * One line for `status`: what the SMSC said, in words.
+ * @example describeSmscReply('NACK/0x0000000b/Invalid Destination Address')
+ * // 'invalid destination address (ESME_RINVDSTADR, 0x0000000b)'
+ */
+export function describeSmscReply(raw: string): string {
+  const reply = parseSmscReply(raw)
+  switch (reply.kind) {
+    case 'nack': {
+      if (reply.smpp) return formatCommandStatus(reply.smpp)
+      const kannel = KANNEL_NACK_MEANINGS[reply.text.trim().toLowerCase()]
+      return `reply ${printable(raw)}${kannel ? ` (${kannel})` : ''}`
+    }
+    case 'receipt': {
+      const state = reply.stat === null ? 'receipt without a state' : `receipt ${printable(reply.stat)}: ${reply.meaning ?? 'a state SMPP does not name'}`
+      return `${state}${describeErr(reply.err)}`
+    }
+    default:
+      return `reply ${printable(raw)}`
+  }
+}
+
+/** `err` is the SMSC's or the network's own code; 0 means no error. */
+function describeErr(err: string | null): string {
+  if (err === null || err === '' || /^0+$/.test(err)) return ''
+  return `, SMSC error ${printable(err)} (the SMSC's own code)`
+}
