@@ -1,4 +1,5 @@
 import type { DlrStatus } from './dlr.js'
+import { describeSmscReply } from './smsc-reply.js'
 
 /** What `send` records about each SMS it handed to Kannel. */
 export interface SendRecord {
@@ -101,7 +102,8 @@ function buildTimeline(send: SendRecord | undefined, events: readonly StoredEven
 function describeReport(event: StoredEvent): string {
   const parts: string[] = []
   if (event.smscId) parts.push(`SMSC ${event.smscId}`)
-  if (event.smscReply) parts.push(`reply ${event.smscReply}`)
+  // The SMSC's answer in words: a NACK's SMPP code, a receipt's stat and err.
+  if (event.smscReply) parts.push(describeSmscReply(event.smscReply))
   if (event.smscMessageId) parts.push(`SMSC id ${event.smscMessageId}`)
   return parts.join(', ')
 }

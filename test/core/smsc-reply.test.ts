@@ -64,6 +64,11 @@ describe('parseSmscReply', () => {
       want: { id: 'c951cb6d', stat: 'DELIVRD', text: 'PIN: 1 id:x', extras: {} },
     },
     {
+      name: 'words with a colon inside the text stay text',
+      raw: 'id:1 sub:001 dlvrd:001 stat:DELIVRD err:000 text:Your PIN: 4711 Seq: 17',
+      want: { text: 'Your PIN: 4711 Seq: 17', extras: {} },
+    },
+    {
       name: 'dotted ids verbatim',
       raw: 'id:10.20.30.40 stat:ACCEPTD err:000',
       want: { id: '10.20.30.40', outcome: 'accepted' },

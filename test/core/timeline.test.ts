@@ -44,3 +44,14 @@ describe('buildTimelines', () => {
     expect(timeline).toMatchObject({ messageId: 'm1', result: 'delivered', latencyMs: 3000, recipient: null })
   })
 })
+
+describe('what a report says, in words', () => {
+  it.each([
+    { dlr: 16, status: 'rejected' as const, reply: 'NACK/0x0000000b/Invalid Destination Address', detail: 'SMSC fake1, invalid destination address (ESME_RINVDSTADR, 0x0000000b)' },
+    { dlr: 2, status: 'undelivered' as const, reply: 'id:77 sub:001 dlvrd:000 submit date:2611281000 done date:2611281005 stat:EXPIRED err:027 text:PIN', detail: "SMSC fake1, receipt EXPIRED: expired: not delivered within its validity period (phone off or out of reach), SMSC error 027 (the SMSC's own code)" },
+    { dlr: 8, status: 'accepted' as const, reply: 'ACK/', detail: 'SMSC fake1, reply ACK/' },
+  ])('shows $reply as the meaning of the SMSC\'s answer', ({ dlr, status, reply, detail }) => {
+    const [timeline] = buildTimelines([send], [{ ...report(dlr, status, '2026-11-28T10:00:03Z'), smscReply: reply }])
+    expect(timeline!.steps.at(-1)!.detail).toBe(detail)
+  })
+})
