@@ -34,26 +34,29 @@ export type SmscReply =
 type ReceiptKey = keyof ReceiptFields
 
 /** Keys as SMSCs spell them; matched in any case. */
-const RECEIPT_KEYS: Readonly<Record<string, ReceiptKey>> = {
-  id: 'id',
-  sub: 'sub',
-  dlvrd: 'dlvrd',
-  'submit date': 'submitDate',
-  submit_date: 'submitDate',
-  submitdate: 'submitDate',
-  'done date': 'doneDate',
-  done_date: 'doneDate',
-  donedate: 'doneDate',
-  stat: 'stat',
-  err: 'err',
-  text: 'text',
-}
+const RECEIPT_KEYS: ReadonlyMap<string, ReceiptKey> = new Map([
+  ['id', 'id'],
+  ['sub', 'sub'],
+  ['dlvrd', 'dlvrd'],
+  ['submit date', 'submitDate'],
+  ['submit_date', 'submitDate'],
+  ['submitdate', 'submitDate'],
+  ['done date', 'doneDate'],
+  ['done_date', 'doneDate'],
+  ['donedate', 'doneDate'],
+  ['stat', 'stat'],
+  ['err', 'err'],
+  ['text', 'text'],
+])
 
 /**
  * A `key:` anywhere: the receipt keys (also after a vendor prefix such as `SMSAlert^id:`),
  * or any other word, which only counts as a field after a space.
  */
 const FIELD_MARK = /(?<![A-Za-z0-9_:])(submit[ _]?date|done[ _]?date|[A-Za-z][A-Za-z0-9_-]*):/gi
+
+/** command_status is four octets. */
+const MAX_COMMAND_STATUS = 0xffffffff
 
 /** Kannel reads at most this many characters of `err`. */
 const ERR_LENGTH = 3
@@ -64,32 +67,32 @@ interface StatMeaning {
 }
 
 /** Every `stat` seen in use; SMPP's message_state numbers name the same states. */
-const STAT_MEANINGS: Readonly<Record<string, StatMeaning>> = {
-  DELIVRD: { outcome: 'delivered', meaning: 'delivered to the phone' },
-  UNDELIV: { outcome: 'undelivered', meaning: 'the SMSC could not deliver it' },
-  REJECTD: { outcome: 'rejected', meaning: 'rejected by the SMSC or the network' },
-  EXPIRED: { outcome: 'undelivered', meaning: 'expired: not delivered within its validity period (phone off or out of reach)' },
-  DELETED: { outcome: 'undelivered', meaning: 'deleted by the SMSC before it was delivered' },
-  ACCEPTD: { outcome: 'accepted', meaning: 'accepted by the SMSC on the subscriber\'s behalf; not confirmed on the phone' },
-  UNKNOWN: { outcome: null, meaning: 'the SMSC does not know what became of it' },
-  ENROUTE: { outcome: 'buffered', meaning: 'on its way: the SMSC is still trying' },
-  SCHEDLD: { outcome: 'buffered', meaning: 'scheduled: the SMSC has not tried yet' },
-  BUFFRED: { outcome: 'buffered', meaning: 'buffered by the SMSC; the phone is not reachable yet' },
-  SKIPPED: { outcome: 'undelivered', meaning: 'skipped: accepted but never sent to the phone' },
-  FAILED: { outcome: 'undelivered', meaning: 'delivery failed' },
-}
-const STAT_SYNONYMS: Readonly<Record<string, string>> = {
-  DELIVERED: 'DELIVRD', UNDELIVERABLE: 'UNDELIV', REJECTED: 'REJECTD', ACCEPTED: 'ACCEPTD',
-  SCHEDULED: 'SCHEDLD', BUFFERED: 'BUFFRED', BUFFERD: 'BUFFRED',
-}
+const STAT_MEANINGS: ReadonlyMap<string, StatMeaning> = new Map([
+  ['DELIVRD', { outcome: 'delivered', meaning: 'delivered to the phone' }],
+  ['UNDELIV', { outcome: 'undelivered', meaning: 'the SMSC could not deliver it' }],
+  ['REJECTD', { outcome: 'rejected', meaning: 'rejected by the SMSC or the network' }],
+  ['EXPIRED', { outcome: 'undelivered', meaning: 'expired: not delivered within its validity period (phone off or out of reach)' }],
+  ['DELETED', { outcome: 'undelivered', meaning: 'deleted by the SMSC before it was delivered' }],
+  ['ACCEPTD', { outcome: 'accepted', meaning: "accepted by the SMSC on the subscriber's behalf; not confirmed on the phone" }],
+  ['UNKNOWN', { outcome: null, meaning: 'the SMSC does not know what became of it' }],
+  ['ENROUTE', { outcome: 'buffered', meaning: 'on its way: the SMSC is still trying' }],
+  ['SCHEDLD', { outcome: 'buffered', meaning: 'scheduled: the SMSC has not tried yet' }],
+  ['BUFFRED', { outcome: 'buffered', meaning: 'buffered by the SMSC; the phone is not reachable yet' }],
+  ['SKIPPED', { outcome: 'undelivered', meaning: 'skipped: accepted but never sent to the phone' }],
+  ['FAILED', { outcome: 'undelivered', meaning: 'delivery failed' }],
+])
+const STAT_SYNONYMS: ReadonlyMap<string, string> = new Map([
+  ['DELIVERED', 'DELIVRD'], ['UNDELIVERABLE', 'UNDELIV'], ['REJECTED', 'REJECTD'], ['ACCEPTED', 'ACCEPTD'],
+  ['SCHEDULED', 'SCHEDLD'], ['BUFFERED', 'BUFFRED'], ['BUFFERD', 'BUFFRED'],
+])
 /** SMPP message_state (5.2.28, and 0 and 9 from SMPP 5.0). */
 const MESSAGE_STATES = ['SCHEDLD', 'ENROUTE', 'DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'SKIPPED'] as const
 
 /** Kannel's own NACK texts, for the replies it writes itself rather than an SMSC. */
-const KANNEL_NACK_MEANINGS: Readonly<Record<string, string>> = {
-  'no smsc': 'Kannel has no SMSC connection that may send to this number',
-  'retries exceeded': 'Kannel gave up after its resend retries',
-}
+const KANNEL_NACK_MEANINGS: ReadonlyMap<string, string> = new Map([
+  ['no smsc', 'Kannel has no SMSC connection that may send to this number'],
+  ['retries exceeded', 'Kannel gave up after its resend retries'],
+])
 
 /**
  * Kannel's %A, read as tolerantly as Kannel reads it: `ACK/<text>`; `NACK/0x%08x/<text>` (since
@@ -109,6 +112,7 @@ function parseNack(raw: string): SmscReply {
   if (!coded) return { kind: 'nack', raw, code: null, text: rest }
   const [, hex, decimal, text] = coded as unknown as [string, string | undefined, string | undefined, string]
   const value = hex ? Number.parseInt(hex.slice(2), 16) : Number(decimal)
+  if (value > MAX_COMMAND_STATUS) return { kind: 'nack', raw, code: null, text: rest }
   return { kind: 'nack', raw, code: hex ?? decimal!, text, smpp: describeCommandStatus(value) }
 }
 
@@ -142,7 +146,7 @@ function parseReceipt(raw: string): SmscReply | undefined {
 
   for (const mark of raw.matchAll(FIELD_MARK)) {
     const name = mark[1]!
-    const key = RECEIPT_KEYS[name.toLowerCase().replace(/ +/, ' ')]
+    const key = RECEIPT_KEYS.get(name.toLowerCase())
     if (key) {
       // A key seen before belongs to the current value, as in `text:PIN 1 id:x`.
       if (claimed.has(key)) continue
@@ -180,7 +184,7 @@ function dropRepeatedKeys(pairs: ReadonlyArray<[string, string]>): Array<[string
 function statMeaningOf(stat: string): StatMeaning | undefined {
   const upper = stat.toUpperCase()
   const byNumber = /^\d{1,2}$/.test(stat) ? MESSAGE_STATES[Number(stat)] : undefined
-  return STAT_MEANINGS[byNumber ?? STAT_SYNONYMS[upper] ?? upper]
+  return STAT_MEANINGS.get(byNumber ?? STAT_SYNONYMS.get(upper) ?? upper)
 }
 
 /**
@@ -213,7 +217,7 @@ export function describeSmscReply(raw: string): string {
   switch (reply.kind) {
     case 'nack': {
       if (reply.smpp) return formatCommandStatus(reply.smpp)
-      const kannel = KANNEL_NACK_MEANINGS[reply.text.trim().toLowerCase()]
+      const kannel = KANNEL_NACK_MEANINGS.get(reply.text.trim().toLowerCase())
       return `reply ${printable(raw)}${kannel ? ` (${kannel})` : ''}`
     }
     case 'receipt': {

@@ -57,7 +57,7 @@ describe('parseSmscReply over any receipt text', () => {
         expect(reply.err).toBe(parts.err ?? null)
         expect(reply.raw).toBe(raw)
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     )
   })
 
@@ -83,7 +83,7 @@ describe('parseSmscReply over any receipt text', () => {
         expect(() => JSON.stringify(reply)).not.toThrow()
         expect(describeSmscReply(raw)).not.toMatch(/[\u0000-\u001f\u007f]/)
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     )
   })
 })
