@@ -196,10 +196,12 @@ export function parseReceiptTime(value: string | null): string | null {
   const digits = /^\d{10}$|^\d{12}$|^\d{14}$/.test(value) ? value : /^(\d{12})\d{3}[+\-R]$/.exec(value)?.[1]
   if (!digits) return null
   const full = digits.length === 14 ? digits : `20${digits}`
-  const [year, month, day, hour, minute, second = '00'] = full.match(/^\d{4}|\d{2}/g)! as [string, string, string, string, string, string?]
-  const date = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`)
-  const valid = !Number.isNaN(date.getTime()) && date.getUTCDate() === Number(day) && date.getUTCMonth() + 1 === Number(month)
-  return valid ? `${year}-${month}-${day}T${hour}:${minute}:${second}` : null
+  const year = Number(full.slice(0, 4))
+  const [month, day, hour, minute, second] = [4, 6, 8, 10, 12].map((at) => Number(full.slice(at, at + 2) || '0')) as [number, number, number, number, number]
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+  const valid = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60
+  return valid ? `${full.slice(0, 4)}-${full.slice(4, 6)}-${full.slice(6, 8)}T${full.slice(8, 10)}:${full.slice(10, 12)}:${full.slice(12, 14) || '00'}` : null
 }
 
 /** Control characters from the wire must not reach a terminal. */

@@ -104,6 +104,10 @@ describe('parseReceiptTime', () => {
     { value: '0000000000', want: null },
     { value: '2613280937', want: null },
     { value: '2602300937', want: null },
+    { value: '2402291200', want: '2024-02-29T12:00:00' },
+    { value: '2502291200', want: null },
+    { value: '2604310000', want: null },
+    { value: '2611282400', want: null },
     { value: '26112809', want: null },
     { value: null, want: null },
   ])('reads $value', ({ value, want }) => {
