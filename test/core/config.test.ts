@@ -156,14 +156,14 @@ describe('parseConfigText', () => {
   })
 
   it('skips comments, blank lines and rulers, and warns about a misspelt key', () => {
-    const { values, warnings } = parseConfigText('# comment\n\n+-----+\nsmskannel.gwrul = http://x\n', 'f.conf')
-    expect(values).toEqual({})
-    expect(warnings).toEqual(['f.conf:4: unknown key smskannel.gwrul ignored'])
+    const { values, warnings } = parseConfigText('# comment\n\n+-----+\nsmskannel.user = u\nsmskannel.gwrul = http://x\n', 'f.conf')
+    expect(Object.keys(values)).toEqual(['smskannel.user'])
+    expect(warnings).toEqual(['f.conf:5: unknown key smskannel.gwrul ignored'])
   })
 
   it('ignores __proto__ and other odd keys without polluting objects', () => {
-    const { values } = parseConfigText('__proto__.polluted = 1\nconstructor.prototype = 2', 'f')
-    expect(values).toEqual({})
+    const { values } = parseConfigText('__proto__.polluted = 1\nconstructor.prototype = 2\nsmskannel.user = u', 'f')
+    expect(Object.keys(values)).toEqual(['smskannel.user'])
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined()
   })
 })
