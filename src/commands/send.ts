@@ -79,9 +79,9 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   io.report.verbose(`number: ${maskPhoneNumber(to)}`)
 
   const rawText = input.text ?? vlx.text ?? renderPinTemplate(config.template, vlx, input.timeZone)
-  const { text, analysis } = prepareText(rawText, config.maxParts)
+  const { text, analysis, warnings: textWarnings } = prepareText(rawText, config.maxParts)
   io.report.verbose(`text: ${analysis.units} ${analysis.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'} units, ${analysis.parts} part(s)`)
-  const warnings = checkPinText(text, vlx)
+  const warnings = [...textWarnings, ...checkPinText(text, vlx)]
   if (analysis.splitsSurrogatePair) warnings.push('An emoji falls on an SMS part boundary; Kannel splits it there and the phone may show it broken.')
   for (const warning of warnings) io.report.warn(warning)
 
