@@ -283,10 +283,8 @@ function validateConfig(values: SourceValues): Config {
   }
 
   const senderValue = values['smskannel.sender']
-  // Kannel takes numeric senders up to 20 digits and alphanumeric ones up to 11 (GSM 03.40).
-  if (senderValue && !/^(\+?[0-9]{1,20}|[A-Za-z0-9 ._&-]{1,11})$/.test(senderValue.value)) {
-    throw invalid('smskannel.sender', senderValue, 'must be a number of up to 20 digits or up to 11 letters and digits.')
-  }
+  // Kannel sends any sender as given (docs/kannel.md §3); what an SMSC may cut is a warning (senderWarnings).
+  if (senderValue && CONTROL_CHARS.test(senderValue.value)) throw invalid('smskannel.sender', senderValue, 'contains control characters.')
 
   const feedbackValue = values['smskannel.feedbackurl']
   const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined

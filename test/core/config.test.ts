@@ -77,7 +77,7 @@ describe('resolveConfig validation names the key, its origin and where to set it
     { name: 'dlr mask over 31', values: { 'smskannel.dlrmask': '67' }, message: /0 to 31/ },
     { name: 'max parts zero', values: { 'smskannel.maxparts': '0' }, message: /1 to 10/ },
     { name: 'country name', values: { 'smskannel.country': 'Germany' }, message: /two-letter/ },
-    { name: 'sender too long', values: { 'smskannel.sender': 'MyVeryLongBrand' }, message: /11 letters/ },
+    { name: 'sender with a newline', values: { 'smskannel.sender': 'VISULOX\nPIN' }, message: /sender .* contains control characters/ },
     { name: 'password with newline', values: { 'smskannel.password': 'foobar\n' }, message: /control characters/ },
     { name: 'postquery without slash', values: { 'smskannel.postquery': 'cgi-bin/sendsms' }, message: /starting with \// },
     { name: 'a word for insecure', values: { 'smskannel.insecure': 'maybe' }, message: /true or false/ },
