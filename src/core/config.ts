@@ -2,6 +2,7 @@ import { ConfigError } from './errors.js'
 import { formatDurationMs, parseDurationMs } from './duration.js'
 import { REDACTED, truncateForMessage } from './redact.js'
 import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
+import { gatewayBaseUrl } from './gateway-url.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -262,18 +263,19 @@ function validateConfig(values: SourceValues): Config {
     throw invalid('regexp.sms', patternValue, 'is not a valid regular expression.')
   }
 
-  const gatewayValue = required(values, 'smskannel.gwurl')
-  const gatewayUrls = gatewayValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
-    const url = parseHttpUrl('smskannel.gwurl', { value: part, where: gatewayValue.where })
-    if (url.search || url.hash) throw invalid('smskannel.gwurl', gatewayValue, 'must not have a query or fragment.')
-    return url.href.replace(/\/+$/, '')
-  })
-  if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
-
   const pathValue = required(values, 'smskannel.postquery')
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
     throw invalid('smskannel.postquery', pathValue, 'must be a path starting with /, such as /cgi-bin/sendsms.')
   }
+
+  const gatewayValue = required(values, 'smskannel.gwurl')
+  const gatewayUrls = gatewayValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
+    const base = gatewayBaseUrl(parseHttpUrl('smskannel.gwurl', { value: part, where: gatewayValue.where }), pathValue.value)
+    if (typeof base === 'string') return base
+    // Not invalid(): the query it would quote may carry a password.
+    throw new ConfigError(`smskannel.gwurl (from ${gatewayValue.where}) ${base.problem}.`, `Write ${base.writeInstead} instead; set the credentials in smskannel.user and smskannel.password.`)
+  })
+  if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
 
   const username = required(values, 'smskannel.user')
   if (CONTROL_CHARS.test(username.value)) throw invalid('smskannel.user', username, 'contains control characters.')
