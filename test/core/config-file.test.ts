@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { thrown } from '../helpers/thrown.js'
 import { parseConfigText } from '../../src/core/config-file.js'
 import { ConfigError } from '../../src/core/errors.js'
 
@@ -96,12 +97,7 @@ describe('parseConfigText reads every shape of the VISULOX table', () => {
     { name: 'an HTML page saved by mistake', text: '<html><body>Login</body></html>' },
     { name: 'rows without keys', text: '| * | gwurl | http://x |' },
   ])('refuses $name: no key, exit 78, with the shapes it understands', ({ text }) => {
-    let error: unknown
-    try {
-      parseConfigText(text, '/etc/sms.conf')
-    } catch (caught) {
-      error = caught
-    }
+    const error = thrown(() => parseConfigText(text, '/etc/sms.conf'))
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).exitCode).toBe(78)
     expect((error as ConfigError).message).toMatch(/^The config file \/etc\/sms\.conf holds no setting sms-kannel can read/)

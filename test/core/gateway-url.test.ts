@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { thrown } from '../helpers/thrown.js'
 import { resolveConfig } from '../../src/core/config.js'
 import { ConfigError } from '../../src/core/errors.js'
 import { sendSmsEndpoint } from '../../src/core/kannel-request.js'
@@ -37,12 +38,7 @@ describe('smskannel.gwurl is used as written, or refused with what to write inst
     { gwurl: 'http://kannel:13013/cgi-bin/sendsms#top', problem: /has a #fragment/, instead: 'Write http://kannel:13013/cgi-bin/sendsms instead' },
     { gwurl: 'http://a:13013 http://kannel:13013/x?y', problem: /has a query/, instead: 'Write http://kannel:13013/x/cgi-bin/sendsms instead' },
   ])('refuses $gwurl with exit 78 and what to write instead', ({ gwurl, problem, instead }) => {
-    let error: unknown
-    try {
-      resolveGateway(gwurl)
-    } catch (caught) {
-      error = caught
-    }
+    const error = thrown(() => resolveGateway(gwurl))
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as ConfigError).exitCode).toBe(78)
     expect((error as ConfigError).message).toMatch(problem)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { thrown } from '../helpers/thrown.js'
 import { DEFAULT_NUMBER_PATTERN } from '../../src/core/config.js'
 import { InputError } from '../../src/core/errors.js'
 import { normalisePhoneNumber } from '../../src/core/phone-number.js'
@@ -51,12 +52,7 @@ describe('a trunk zero after the country code is dropped, without smskannel.coun
     { raw: '+999 (0) 1234567', why: /no known country code/ },
     { raw: '0170 (0) 1234567', why: /inside a national number/ },
   ])('$raw is ambiguous: refused with exit 65, never guessed', ({ raw, why }) => {
-    let error: unknown
-    try {
-      normalisePhoneNumber(raw, pattern)
-    } catch (caught) {
-      error = caught
-    }
+    const error = thrown(() => normalisePhoneNumber(raw, pattern))
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).exitCode).toBe(65)
     expect((error as InputError).message).toMatch(why)
