@@ -4,22 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { thrown } from '../helpers/thrown.js'
 import { parseConfigText } from '../../src/core/config-file.js'
 import { ConfigError } from '../../src/core/errors.js'
+import { wikiTable } from '../helpers/visulox-table.js'
 
 const EXAMPLES = join(import.meta.dirname, '../../examples')
-
-/** The table from the VISULOX wiki page, as `visulox config -name sms` prints it. */
-export function wikiTable(gatewayUrl: string, sender = 'VISULOX RA 2FA PIN'): string {
-  const rows: Array<[string, string, string]> = [
-    ['', 'regexp.sms', '^[0-9 +]*$'],
-    ['*', 'smskannel.gwurl', `${gatewayUrl}/cgi-bin/sendsms`],
-    ['', 'smskannel.postquery', '/cgi-bin/sendsms'],
-    ['*', 'smskannel.user', 'visulox'],
-    ['*', 'smskannel.sender', sender],
-  ]
-  const ruler = '-'.repeat(74)
-  const row = (changed: string, key: string, value: string) => `| ${changed.padEnd(7)} | ${key.padEnd(21)} | ${value.padEnd(36)} |`
-  return ['# visulox config -name sms', ruler, row('changed', 'key', 'value'), ruler, ...rows.map((cells) => row(...cells)), ruler, ''].join('\n')
-}
 
 function valuesOf(text: string, fileName = 'f.conf'): Record<string, string> {
   return Object.fromEntries(Object.entries(parseConfigText(text, fileName).values).map(([key, sourced]) => [key, sourced.value]))
