@@ -130,7 +130,7 @@ export interface ResolvedConfig {
 /** Lowest first: later sources win. */
 const PRECEDENCE = ['file', 'dotenv', 'env', 'flags'] as const
 
-/** Kannel's dlr-mask is a bit set of the five DLR types (kannel-behaviour §7.1). */
+/** Kannel's dlr-mask is a bit set of the five DLR types (docs/kannel.md §7). */
 const MAX_DLR_MASK = 31
 /** Kannel's sendsms-user max-messages is per user; more than 10 parts is never a PIN. */
 const MAX_PARTS_LIMIT = 10
@@ -290,7 +290,7 @@ function validateConfig(values: SourceValues): Config {
 
   const feedbackValue = values['smskannel.feedbackurl']
   const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
-  // Kannel would send a #fragment in the request line (kannel-behaviour §7.2).
+  // Kannel would send a #fragment in the request line (docs/kannel.md §7).
   if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
 
   const timeoutMs = parseTimeout(required(values, 'smskannel.timeout'))
