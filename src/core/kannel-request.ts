@@ -103,15 +103,8 @@ export function buildSendRequest(config: Config, sms: OutgoingSms, gatewayUrl = 
     return { method: 'GET', url: `${endpoint}?${query}`, headers: {}, body: undefined }
   }
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=UTF-8' }
-  for (const [name, value] of fields) {
-    if (!/^[\x20-\x7e]*$/.test(value)) {
-      throw new ConfigError(
-        `The ${name === 'password' ? 'password' : name} cannot be sent in an X-Kannel header: it has characters outside ASCII.`,
-        'Use smskannel.method = get for this sendsms-user.',
-      )
-    }
-    headers[`x-kannel-${name}`] = value
-  }
+  // Values outside ASCII go as their UTF-8 bytes, as GET would send them (the HTTP client does that).
+  for (const [name, value] of fields) headers[`x-kannel-${name}`] = value
   return { method: 'POST', url: endpoint, headers, body: sms.text }
 }
 

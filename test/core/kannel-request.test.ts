@@ -95,8 +95,9 @@ describe('buildSendRequest, POST (the default)', () => {
     expect(buildSendRequest(configWith({ 'smskannel.dlrmask': '0' }), sms).headers).not.toHaveProperty('x-kannel-dlr-mask')
   })
 
-  it('refuses a password that cannot travel in a header', () => {
-    expect(() => buildSendRequest(configWith({ 'smskannel.password': 'pässword' }), sms)).toThrow(/outside ASCII/)
+  it('keeps a password or sender outside ASCII as given; the HTTP client sends its UTF-8 bytes', () => {
+    const request = buildSendRequest(configWith({ 'smskannel.password': 'pässword', 'smskannel.sender': 'Grüße' }), sms)
+    expect(request.headers).toMatchObject({ 'x-kannel-password': 'pässword', 'x-kannel-from': 'Grüße' })
   })
 })
 

@@ -85,6 +85,8 @@ export interface StackOptions {
   coreExtra?: string[]
   /** The sendsms-user's username (default `tester`). */
   user?: string
+  /** The sendsms-user's password (default `foobar-secret-1`). */
+  password?: string
 }
 
 export async function freePorts(count: number): Promise<number[]> {
@@ -203,7 +205,7 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
   const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-stack-'))
   const [adminPort, boxPort, sendsmsPort, smscPort, dlrPort] = (await freePorts(5)) as [number, number, number, number, number]
   const user = options.user ?? 'tester'
-  const password = 'foobar-secret-1'
+  const password = options.password ?? 'foobar-secret-1'
   const conf = [
     'group = core',
     `admin-port = ${adminPort}`,

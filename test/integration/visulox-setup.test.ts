@@ -74,6 +74,24 @@ describeWithKannel('the VISULOX wiki setup and part counting against a real Kann
   })
 })
 
+describeWithKannel('a sender and a password outside ASCII, by POST headers and by GET', () => {
+  let stack: KannelStack
+  beforeAll(async () => {
+    stack = await startKannel({ password: 'pässwört-Ω-1' })
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  it.each(['post', 'get'])('%s: Kannel takes the password and sends from Grüße Ж', async (method) => {
+    const token = uniqueToken()
+    const run = await runCli(['send', '--to', '+491701234567', '--text', `utf8 ${token}`, '--method', method, '--sender', 'Grüße Ж'], gatewayEnv(stack))
+    expect(run.code, run.stderr).toBe(EXIT.ok)
+    expect(run.stderr).toMatch(/outside the GSM alphabet \(Ж\)/)
+    expect(await waitForMessage(stack, token)).toMatchObject({ from: 'Grüße Ж', text: `utf8 ${token}` })
+  })
+})
+
 describeWithKannel('Kannel\'s own 503: queue full (sms-outgoing-queue-limit = 2) and the SMSC gone', () => {
   let stack: KannelStack
   beforeAll(async () => {
