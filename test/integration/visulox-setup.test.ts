@@ -42,6 +42,10 @@ describeWithKannel('the VISULOX wiki setup and part counting against a real Kann
     expect(run.code, run.stderr).toBe(EXIT.ok)
     expect(run.stderr).toBe('warning: smskannel.sender "VISULOX RA 2FA PIN" is 18 characters; SMSCs commonly keep 11 of a sender with letters, so phones may show "VISULOX RA ". Kannel sends it as configured.\n')
     expect(await waitForMessage(stack, sequence)).toEqual({ from: 'VISULOX RA 2FA PIN', to: '+491701234567', type: 'text', text, parts: 1 })
+
+    const checked = await runCli(['config', '--check'], { SMSKANNEL_CONFIG: join(dir, 'sms-kannel.conf'), SMSKANNEL_PASSWORD: stack.password })
+    expect(checked.code, checked.stderr).toBe(EXIT.ok)
+    expect(checked.stderr).toMatch(/^warning: smskannel\.sender "VISULOX RA 2FA PIN" is 18 characters;.*\n✔ http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/sendsms is a Kannel smsbox and accepts these credentials/)
   })
 
   it.each([
