@@ -24,6 +24,8 @@ describe('parseConfigText reads every shape of the VISULOX table', () => {
   it.each([
     { name: 'the wiki box with the command line above it', text: box },
     { name: 'the box with CRLF line ends', text: box.replaceAll('\n', '\r\n') },
+    { name: 'the box saved with a byte order mark', text: '\uFEFF' + box },
+    { name: 'the box after a root prompt with host name', text: '[root@vlx ~]# visulox config -name sms\n' + box.split('\n').slice(1).join('\n') },
     { name: 'the box with trailing spaces', text: box.replaceAll('\n', '   \n') },
     { name: 'the box without the command line', text: box.split('\n').slice(1).join('\n') },
     { name: 'the box with $ prompt before the command', text: box.replace('# visulox', '$ visulox') },
@@ -63,6 +65,7 @@ describe('parseConfigText reads every shape of the VISULOX table', () => {
   })
 
   it.each([
+    { name: 'a value the terminal wrapped onto the next row', line: '|         |                       | cgi-bin/sendsms |', warning: 'f.conf:2: a table row without a key where | changed | key | value | has it; line ignored' },
     { name: 'a row without a key', line: '| * | gwurl | http://x |', warning: 'f.conf:2: a table row without a key where | changed | key | value | has it; line ignored' },
     { name: 'a row whose changed column holds a word', line: '| changed-yesterday | smskannel.gwurl | http://x |', warning: 'f.conf:2: a table row without a key where | changed | key | value | has it; line ignored' },
     { name: 'an undotted key = value', line: 'gwurl = http://x', warning: 'f.conf:2: not a key = value line: keys are dotted, such as smskannel.gwurl; line ignored' },
