@@ -24,8 +24,8 @@ export interface Reporter {
   verbose(line: string): void
   readonly isVerbose: boolean
   readonly isTerminal: boolean
-  /** Whether a JSON document went to stdout: a --json run prints exactly one. */
-  readonly wroteData: boolean
+  /** Whether a JSON document went to stdout: a --json run prints exactly one (optional for fakes). */
+  readonly wroteData?: boolean
 }
 
 export interface ReporterOptions {
