@@ -299,9 +299,10 @@ function buildProgram(report: Reporter): Command {
         },
       )
       progress?.done()
-      if (options.replay && options.json) report.data(summary)
-      if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
       const bad = badLinesError(summary)
+      // One document per run: the summary carries the error instead of a second object.
+      if (options.replay && options.json) report.data(bad ? { ...summary, error: bad.name, exitCode: bad.exitCode, message: bad.message } : summary)
+      if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
       if (bad) throw bad
       process.exitCode = EXIT.ok
     })
@@ -415,13 +416,13 @@ function exitCodeFor(error: unknown, report: Reporter, options: { verbose: boole
   }
   if (error instanceof SmsKannelError) {
     report.error(error.message, error.hint)
-    if (options.json) report.data({ outcome: 'error', error: error.name, exitCode: error.exitCode, message: error.message })
+    if (options.json && !report.wroteData) report.data({ outcome: 'error', error: error.name, exitCode: error.exitCode, message: error.message })
     return error.exitCode
   }
   const message = error instanceof Error ? error.message : String(error)
   report.error(`unexpected failure: ${message}`, 'This is a bug in sms-kannel; please report it with the output of --verbose.')
   if (options.verbose && error instanceof Error && error.stack) report.verbose(error.stack)
-  if (options.json) report.data({ outcome: 'error', error: 'Bug', exitCode: EXIT.bug, message })
+  if (options.json && !report.wroteData) report.data({ outcome: 'error', error: 'Bug', exitCode: EXIT.bug, message })
   return EXIT.bug
 }
 

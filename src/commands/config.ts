@@ -2,6 +2,7 @@ import { proxyPassword, resolveConfig, type Config, type ConfigSources, type Res
 import { SmsKannelError } from '../core/errors.js'
 import { buildCheckRequest, sendSmsEndpoint } from '../core/kannel-request.js'
 import { classifyCheckResponse } from '../core/kannel-response.js'
+import { senderWarnings } from '../core/sender.js'
 import type { HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
@@ -21,6 +22,7 @@ export interface ConfigResult {
 export async function showConfig(input: ConfigInput, io: { http: (config: Config) => HttpClient; report: Reporter }): Promise<ConfigResult> {
   const { config, effective } = resolveConfig(input.sources)
   io.report.addSecrets(config.password, config.secret, proxyPassword(config.proxy))
+  for (const warning of senderWarnings(config.sender)) io.report.warn(warning)
   const checks: GatewayCheck[] = []
   if (!input.check) return { effective, checks }
   if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified.')

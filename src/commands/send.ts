@@ -12,6 +12,7 @@ import type { Config } from '../core/config.js'
 import type { ClassifiedReply } from '../core/kannel-response.js'
 import type { SendRecord } from '../core/timeline.js'
 import { prepareText } from '../core/sms-text.js'
+import { senderWarnings } from '../core/sender.js'
 import type { HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
@@ -79,9 +80,9 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   io.report.verbose(`number: ${maskPhoneNumber(to)}`)
 
   const rawText = input.text ?? vlx.text ?? renderPinTemplate(config.template, vlx, input.timeZone)
-  const { text, analysis } = prepareText(rawText, config.maxParts)
+  const { text, analysis, warnings: textWarnings } = prepareText(rawText, config.maxParts)
   io.report.verbose(`text: ${analysis.units} ${analysis.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'} units, ${analysis.parts} part(s)`)
-  const warnings = checkPinText(text, vlx)
+  const warnings = [...senderWarnings(config.sender), ...textWarnings, ...checkPinText(text, vlx)]
   if (analysis.splitsSurrogatePair) warnings.push('An emoji falls on an SMS part boundary; Kannel splits it there and the phone may show it broken.')
   for (const warning of warnings) io.report.warn(warning)
 

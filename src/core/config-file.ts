@@ -1,45 +1,118 @@
 import { CONFIG_KEY_NAMES, envNameForKey, isConfigKey, type SourceValues } from './config.js'
+import { ConfigError } from './errors.js'
 
 /** A dotted VISULOX key such as `smskannel.gwurl` or `regexp.sms`. */
-const KEY = '([A-Za-z][A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]+)+)'
-const KEY_EQUALS_VALUE = new RegExp(`^${KEY}\\s*[=:]\\s?(.*)$`)
-const PIPE_TABLE_ROW = new RegExp(`^\\|?\\s*${KEY}\\s*\\|(.*?)\\|?$`)
-const SPACED_TABLE_ROW = new RegExp(`^${KEY}\\s+(\\S.*)$`)
+const KEY_PATTERN = '[A-Za-z][A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]+)+'
+const KEY = new RegExp(`^${KEY_PATTERN}$`)
+const KEY_EQUALS_VALUE = new RegExp(`^(${KEY_PATTERN})\\s*[=:]\\s?(.*)$`)
+const SPACED_TABLE_ROW = new RegExp(`^(${KEY_PATTERN})(?:\\s+(\\S.*))?$`)
+/** Dashed lines around the table, ASCII or pasted from a terminal with box-drawing characters. */
+const RULER = /^[|+=\s\-─━│┃┼├┤┌┐└┘┬┴]+$/
+/** The command above the table, with or without a shell prompt (`#` is root's). */
+const VISULOX_COMMAND = /^[$#>%]?\s*visulox\s+config\b/
+/** Words of the table's header row (`| changed | key | value |`, or `Name  Value`). */
+const HEADER_WORDS = new Set(['', 'changed', 'key', 'name', 'value', 'module', 'default'])
+/** The changed column holds `*` (or nothing); anything short without a dot is a marker too. */
+const CHANGED_MARK = /^[^.\s]{0,3}$/
+
+/** What `sms-kannel` can read, for the error about a file that yields nothing. */
+export const CONFIG_SHAPES = [
+  'key = value lines (# starts a comment)',
+  'the box `visulox config -name sms` prints: | changed | key | value | rows between dashed lines',
+  'the two-column table: key and value separated by spaces, or | key | value |',
+] as const
 
 export interface ParsedConfigText {
   values: SourceValues
   warnings: string[]
 }
 
+type LineReading = { key: string; value: string } | { skip: true } | { unreadable: string }
+
 /**
- * Reads `key = value` lines, or the table `visulox config -name sms` prints, pasted as is
- * (`key   value` columns, optionally between `|` borders). Headers, rulers, comments and
- * keys of other VISULOX modules are skipped; a misspelt `smskannel.*` key gets a warning.
+ * Reads `key = value` lines, or the table `visulox config -name sms` prints, pasted as is:
+ * the box (`| changed | key | value |` between dashed lines, `*` marking changed rows), or
+ * the two-column table (`key   value`, optionally between `|` borders), any widths, CRLF.
+ * Headers, rulers, the command line, comments and keys of other VISULOX modules are
+ * skipped; a misspelt `smskannel.*` key or a table row that cannot be read gets a warning.
+ * Throws ConfigError when the file yields no key at all: it is not a config file we read.
  * @example parseConfigText('smskannel.gwurl = http://kannel:13013', '/etc/sms.conf')
  */
 export function parseConfigText(text: string, fileName: string): ParsedConfigText {
   const values: SourceValues = {}
   const warnings: string[] = []
-  const lines = text.split(/\r?\n/)
-  lines.forEach((rawLine, index) => {
-    const line = rawLine.trim()
-    if (line === '' || line.startsWith('#') || line.startsWith(';') || /^[|+=\s-]+$/.test(line)) return
-    const match = KEY_EQUALS_VALUE.exec(line) ?? PIPE_TABLE_ROW.exec(line) ?? SPACED_TABLE_ROW.exec(line)
-    if (!match) return
-    const name = match[1]!.toLowerCase()
+  let keysSeen = 0
+  text.split(/\r?\n|\r/).forEach((rawLine, index) => {
     const where = `${fileName}:${index + 1}`
+    const reading = readLine(rawLine)
+    if ('skip' in reading) return
+    if ('unreadable' in reading) {
+      warnings.push(`${where}: ${reading.unreadable}; line ignored`)
+      return
+    }
+    keysSeen += 1
+    const name = reading.key.toLowerCase()
     if (!isConfigKey(name)) {
       if (name.startsWith('smskannel.')) warnings.push(`${where}: unknown key ${name} ignored`)
       return
     }
-    values[name] = { value: unquote(match[2]!.trim()), where }
+    values[name] = { value: reading.value, where }
   })
+  if (keysSeen === 0) {
+    const unread = warnings.length > 0 ? ` (${warnings.length} line${warnings.length === 1 ? '' : 's'} could not be read; first: ${warnings[0]})` : ''
+    throw new ConfigError(
+      `The config file ${fileName} holds no setting sms-kannel can read${unread}.`,
+      `Understood: ${CONFIG_SHAPES.join('; ')}. See examples/sms-kannel.conf and examples/visulox-config-sms.txt.`,
+    )
+  }
   return { values, warnings }
 }
 
-function unquote(value: string): string {
-  const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value)
-  return quoted ? quoted[1]! : value
+function readLine(rawLine: string): LineReading {
+  const line = rawLine.replaceAll('│', '|').trim()
+  if (line === '' || line.startsWith('#') || line.startsWith(';') || line.startsWith('```') || RULER.test(line)) return { skip: true }
+  if (VISULOX_COMMAND.test(line)) return { skip: true }
+  if (line.startsWith('|')) return readBoxRow(line)
+  const assignment = KEY_EQUALS_VALUE.exec(line)
+  if (assignment) return readAssignment(assignment[1]!, assignment[2]!)
+  const spaced = SPACED_TABLE_ROW.exec(line)
+  if (spaced) return { key: spaced[1]!, value: (spaced[2] ?? '').trim() }
+  if (isHeader(line.split(/\s+/))) return { skip: true }
+  if (/^\S+\s*=/.test(line)) return { unreadable: 'not a key = value line: keys are dotted, such as smskannel.gwurl' }
+  return { skip: true }
+}
+
+/**
+ * `| changed | key | value |` or `| key | value |`. A value may itself hold `|` (a regexp),
+ * so everything after the key cell, up to the closing border, is the value.
+ */
+function readBoxRow(line: string): LineReading {
+  const cells = line.slice(1, line.endsWith('|') && line.length > 1 ? -1 : undefined).split('|')
+  const trimmed = cells.map((cell) => cell.trim())
+  if (isHeader(trimmed)) return { skip: true }
+  const keyIndex = KEY.test(trimmed[0] ?? '') ? 0 : KEY.test(trimmed[1] ?? '') && CHANGED_MARK.test(trimmed[0] ?? '') ? 1 : -1
+  if (keyIndex < 0) return { unreadable: 'a table row without a key where | changed | key | value | has it' }
+  return { key: trimmed[keyIndex]!, value: cells.slice(keyIndex + 1).join('|').trim() }
+}
+
+function isHeader(cells: readonly string[]): boolean {
+  return cells.some((cell) => cell !== '') && cells.every((cell) => HEADER_WORDS.has(cell.toLowerCase()))
+}
+
+/**
+ * `key = value`: a `#` after whitespace starts a comment, so the commented defaults in
+ * examples/sms-kannel.conf work when uncommented; a value that needs ` #` is quoted.
+ */
+function readAssignment(key: string, rest: string): LineReading {
+  const value = rest.trim()
+  const quote = value[0]
+  if (quote === '"' || quote === "'") {
+    const end = value.indexOf(quote, 1)
+    const after = end < 0 ? '' : value.slice(end + 1).trim()
+    if (end > 0 && (after === '' || after.startsWith('#'))) return { key, value: value.slice(1, end) }
+  }
+  const comment = /\s#/.exec(value)
+  return { key, value: (comment ? value.slice(0, comment.index) : value).trim() }
 }
 
 /**

@@ -2,6 +2,7 @@ import { ConfigError } from './errors.js'
 import { formatDurationMs, parseDurationMs } from './duration.js'
 import { REDACTED, truncateForMessage } from './redact.js'
 import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
+import { gatewayBaseUrl } from './gateway-url.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -129,7 +130,7 @@ export interface ResolvedConfig {
 /** Lowest first: later sources win. */
 const PRECEDENCE = ['file', 'dotenv', 'env', 'flags'] as const
 
-/** Kannel's dlr-mask is a bit set of the five DLR types (kannel-behaviour §7.1). */
+/** Kannel's dlr-mask is a bit set of the five DLR types (docs/kannel.md §7). */
 const MAX_DLR_MASK = 31
 /** Kannel's sendsms-user max-messages is per user; more than 10 parts is never a PIN. */
 const MAX_PARTS_LIMIT = 10
@@ -262,18 +263,19 @@ function validateConfig(values: SourceValues): Config {
     throw invalid('regexp.sms', patternValue, 'is not a valid regular expression.')
   }
 
-  const gatewayValue = required(values, 'smskannel.gwurl')
-  const gatewayUrls = gatewayValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
-    const url = parseHttpUrl('smskannel.gwurl', { value: part, where: gatewayValue.where })
-    if (url.search || url.hash) throw invalid('smskannel.gwurl', gatewayValue, 'must not have a query or fragment.')
-    return url.href.replace(/\/+$/, '')
-  })
-  if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
-
   const pathValue = required(values, 'smskannel.postquery')
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
     throw invalid('smskannel.postquery', pathValue, 'must be a path starting with /, such as /cgi-bin/sendsms.')
   }
+
+  const gatewayValue = required(values, 'smskannel.gwurl')
+  const gatewayUrls = gatewayValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
+    const base = gatewayBaseUrl(parseHttpUrl('smskannel.gwurl', { value: part, where: gatewayValue.where }), pathValue.value)
+    if (typeof base === 'string') return base
+    // Not invalid(): the query it would quote may carry a password.
+    throw new ConfigError(`smskannel.gwurl (from ${gatewayValue.where}) ${base.problem}.`, `Write ${base.writeInstead} instead; set the credentials in smskannel.user and smskannel.password.`)
+  })
+  if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
 
   const username = required(values, 'smskannel.user')
   if (CONTROL_CHARS.test(username.value)) throw invalid('smskannel.user', username, 'contains control characters.')
@@ -283,14 +285,12 @@ function validateConfig(values: SourceValues): Config {
   }
 
   const senderValue = values['smskannel.sender']
-  // Kannel takes numeric senders up to 20 digits and alphanumeric ones up to 11 (GSM 03.40).
-  if (senderValue && !/^(\+?[0-9]{1,20}|[A-Za-z0-9 ._&-]{1,11})$/.test(senderValue.value)) {
-    throw invalid('smskannel.sender', senderValue, 'must be a number of up to 20 digits or up to 11 letters and digits.')
-  }
+  // Kannel sends any sender as given (docs/kannel.md §3); what an SMSC may cut is a warning (senderWarnings).
+  if (senderValue && CONTROL_CHARS.test(senderValue.value)) throw invalid('smskannel.sender', senderValue, 'contains control characters.')
 
   const feedbackValue = values['smskannel.feedbackurl']
   const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
-  // Kannel would send a #fragment in the request line (kannel-behaviour §7.2).
+  // Kannel would send a #fragment in the request line (docs/kannel.md §7).
   if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
 
   const timeoutMs = parseTimeout(required(values, 'smskannel.timeout'))

@@ -285,7 +285,7 @@ function kannelLogFields(rest: string): Map<string, string> | undefined {
 
 /**
  * bearerbox's own access log. Its `Receive DLR` lines are DLRs even when the callback was
- * lost; `from`/`to` there are the original sender/recipient (kannel-behaviour §10).
+ * lost; `from`/`to` there are the original sender/recipient (docs/kannel.md §9).
  */
 function parseKannelAccessLogLine(line: string, date: string, time: string, rest: string, context: ParseContext): ParsedLine {
   if (!rest.startsWith('Receive DLR ')) return { kind: 'skip', reason: `bearerbox log: ${truncateForMessage(rest.split(' [', 1)[0] ?? '', 40)}` }

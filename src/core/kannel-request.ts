@@ -5,7 +5,7 @@ import type { SmsEncoding } from './sms-text.js'
 
 /**
  * Query parameters `send` adds to the feedback URL, and the Kannel escape each carries
- * (Kannel user guide, "dlr-url" escape codes; real values in kannel-behaviour §7.3).
+ * (Kannel user guide, "dlr-url" escape codes; real values in docs/kannel.md §7).
  * Our own ids are needed because %F is empty on DLR 8 and %I changes on every callback.
  */
 export const DLR_PARAMS = {
@@ -52,7 +52,7 @@ export interface SendRequest {
 /**
  * The dlr-url for one send: the feedback URL with its own query kept, plus our ids and
  * Kannel's escapes. Every `%` of ours is doubled, since Kannel would read `%C3` as the
- * escape `%C` (charset); it turns `%%` back into `%` (kannel-behaviour §7.2).
+ * escape `%C` (charset); it turns `%%` back into `%` (docs/kannel.md §7).
  */
 export function buildDlrUrl(feedbackUrl: URL, ids: { messageId: string; sequence: string | undefined }, secret?: string): string {
   for (const name of Object.values(DLR_PARAMS)) {
@@ -82,8 +82,8 @@ export function sendSmsEndpoint(gatewayUrl: string, config: Pick<Config, 'sendPa
 /**
  * The request for one SMS. POST carries everything in X-Kannel headers, so the password
  * never sits in a URL or a proxy log; the body's charset must be explicit because Kannel
- * reads a bare text/plain body as Latin-1 (kannel-behaviour §6). GET puts it all in the
- * query; `+` in the number is encoded as %2B, or Kannel would read a space (§11.8).
+ * reads a bare text/plain body as Latin-1 (docs/kannel.md §5). GET puts it all in the
+ * query; `+` in the number is encoded as %2B, or Kannel would read a space (docs/kannel.md §3).
  * @example buildSendRequest(config, { to: '+491701234567', text: 'PIN 1', encoding: 'gsm7', messageId, sequence })
  */
 export function buildSendRequest(config: Config, sms: OutgoingSms, gatewayUrl = config.gatewayUrls[0]!): SendRequest {
@@ -103,22 +103,15 @@ export function buildSendRequest(config: Config, sms: OutgoingSms, gatewayUrl = 
     return { method: 'GET', url: `${endpoint}?${query}`, headers: {}, body: undefined }
   }
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=UTF-8' }
-  for (const [name, value] of fields) {
-    if (!/^[\x20-\x7e]*$/.test(value)) {
-      throw new ConfigError(
-        `The ${name === 'password' ? 'password' : name} cannot be sent in an X-Kannel header: it has characters outside ASCII.`,
-        'Use smskannel.method = get for this sendsms-user.',
-      )
-    }
-    headers[`x-kannel-${name}`] = value
-  }
+  // Values outside ASCII go as their UTF-8 bytes, as GET would send them (the HTTP client does that).
+  for (const [name, value] of fields) headers[`x-kannel-${name}`] = value
   return { method: 'POST', url: endpoint, headers, body: sms.text }
 }
 
 /**
  * A request that proves the URL is a Kannel smsbox and the credentials work, and sends
  * nothing: without a recipient Kannel answers 400 after checking credentials, 403 when they
- * are wrong (kannel-behaviour §12). Never HEAD: HEAD with a query sends the SMS.
+ * are wrong (docs/kannel.md §10). Never HEAD: HEAD with a query sends the SMS.
  */
 export function buildCheckRequest(config: Config, gatewayUrl: string): SendRequest {
   const endpoint = sendSmsEndpoint(gatewayUrl, config)

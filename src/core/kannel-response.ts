@@ -16,7 +16,7 @@ export interface ClassifiedReply {
   reply: string
 }
 
-/** Bodies of a 202, the only status that means accepted (kannel-behaviour §3.1). */
+/** Bodies of a 202, the only status that means accepted (docs/kannel.md §2). */
 const ACCEPTED = /^0:/
 const QUEUED = /^3:/
 /** With `immediate-sendsms-reply = true` smsbox answers before bearerbox has the message. */
@@ -35,7 +35,7 @@ function describe(reply: GatewayReply): string {
 
 /**
  * Turns a sendsms reply into an outcome, or the error whose exit code tells the wrapper
- * what to do. Follows the reply catalogue in kannel-behaviour §3.
+ * what to do. Follows the replies in docs/kannel.md §2.
  */
 export function classifySendResponse(reply: GatewayReply): ClassifiedReply {
   const body = reply.body.trim()

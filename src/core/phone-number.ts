@@ -1,18 +1,20 @@
 import { InputError, ConfigError } from './errors.js'
 import { truncateForMessage } from './redact.js'
 import { matchesWithin } from './guarded-regexp.js'
+import { dropTrunkZero } from './trunk-zero.js'
 
 /** Longer than any real number with formatting; also keeps a hostile regexp.sms fast. */
 const MAX_RAW_LENGTH = 64
 /** Characters people write inside numbers; Kannel reads a space as a second recipient. */
-const FORMATTING = /[\s.()\-/]/g
+const FORMATTING = /[\s.\-/]/g
 /** E.164 allows 15 digits; short codes and internal numbers can be as short as 3. */
 const KANNEL_NUMBER = /^\+?[0-9]{3,20}$/
 
 /**
  * Checks the number against `regexp.sms`, then makes it safe for Kannel's `to`: formatting
- * removed and a `00` international prefix written as `+`.
- * @example normalisePhoneNumber('+49 (170) 123-4567', pattern) === '+491701234567'
+ * removed, a `00` international prefix written as `+`, and a trunk zero after the country
+ * code dropped (`+49 (0) 170`); a number whose meaning is not certain is refused.
+ * @example normalisePhoneNumber('+49 (0) 170 123-4567', pattern) === '+491701234567'
  */
 export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string {
   const trimmed = raw.trim()
@@ -26,7 +28,8 @@ export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string
       'Correct the user\'s SMS number, or regexp.sms if the number is right.',
     )
   }
-  const compact = trimmed.replace(FORMATTING, '').replace(/^00/, '+')
+  const international = trimmed.replace(FORMATTING, '').replace(/^\((\+|00)(\d{1,3})\)/, '$1$2').replace(/^00/, '+')
+  const compact = dropTrunkZero(international, trimmed).replace(/[()]/g, '')
   if (!KANNEL_NUMBER.test(compact)) {
     throw new InputError(
       `The phone number "${truncateForMessage(trimmed)}" is not a number Kannel can send to: after removing formatting it is "${truncateForMessage(compact)}".`,

@@ -10,7 +10,7 @@ const GSM_EXTENSION = '\f^{}\\[~]|€'
 const GSM_BASIC_SET = new Set(GSM_BASIC)
 const GSM_EXTENSION_SET = new Set(GSM_EXTENSION)
 
-/** Per-part sizes Kannel uses (kannel-behaviour §4): one part, or concatenated parts with a UDH. */
+/** Per-part sizes Kannel uses (docs/kannel.md §4): one part, or concatenated parts with a UDH. */
 export const PART_SIZE = {
   gsm7: { single: 160, concatenated: 153 },
   ucs2: { single: 70, concatenated: 67 },
@@ -25,7 +25,7 @@ export interface TextAnalysis {
   parts: number
   /** Characters that forced UCS-2, first few, for the message that explains why. */
   nonGsmCharacters: string[]
-  /** Kannel splits UCS-2 every 67 units, even inside an emoji's surrogate pair (§11.7). */
+  /** Kannel splits UCS-2 every 67 units, even inside an emoji's surrogate pair (docs/kannel.md §4). */
   splitsSurrogatePair: boolean
 }
 
@@ -34,16 +34,16 @@ export interface TextAnalysis {
  * @example analyseText('Gültig € 5') → { encoding: 'gsm7', units: 11, parts: 1 }
  */
 export function analyseText(text: string): TextAnalysis {
-  let septets = 0
+  const septetCosts: number[] = []
   const nonGsm = new Set<string>()
   for (const character of text) {
-    if (GSM_BASIC_SET.has(character)) septets += 1
-    else if (GSM_EXTENSION_SET.has(character)) septets += 2
+    if (GSM_BASIC_SET.has(character)) septetCosts.push(1)
+    else if (GSM_EXTENSION_SET.has(character)) septetCosts.push(2)
     else nonGsm.add(character)
   }
   const encoding: SmsEncoding = nonGsm.size === 0 ? 'gsm7' : 'ucs2'
-  const units = encoding === 'gsm7' ? septets : text.length
-  const parts = countParts(units, encoding)
+  const units = encoding === 'gsm7' ? septetCosts.reduce((sum, cost) => sum + cost, 0) : text.length
+  const parts = encoding === 'gsm7' ? countGsmParts(septetCosts, units) : countUcs2Parts(units)
   return { encoding, units, parts, nonGsmCharacters: [...nonGsm].slice(0, 5), splitsSurrogatePair: encoding === 'ucs2' && splitsSurrogatePair(text, parts) }
 }
 
@@ -55,10 +55,27 @@ function splitsSurrogatePair(text: string, parts: number): boolean {
   return false
 }
 
-function countParts(units: number, encoding: SmsEncoding): number {
-  const size = PART_SIZE[encoding]
-  if (units <= size.single) return 1
-  return Math.ceil(units / size.concatenated)
+/**
+ * Kannel never splits an escape sequence (`€` is ESC + e) across two parts: one that would
+ * straddle a boundary starts the next part, leaving 152 septets in this one (docs/kannel.md §4).
+ */
+function countGsmParts(septetCosts: readonly number[], septets: number): number {
+  if (septets <= PART_SIZE.gsm7.single) return 1
+  let parts = 1
+  let used = 0
+  for (const cost of septetCosts) {
+    if (used + cost > PART_SIZE.gsm7.concatenated) {
+      parts += 1
+      used = 0
+    }
+    used += cost
+  }
+  return parts
+}
+
+/** Kannel cuts UCS-2 every 67 units, even inside a surrogate pair, so plain division is right. */
+function countUcs2Parts(units: number): number {
+  return units <= PART_SIZE.ucs2.single ? 1 : Math.ceil(units / PART_SIZE.ucs2.concatenated)
 }
 
 /** The most units a text may have to fit in `maxParts` parts. */
@@ -67,38 +84,65 @@ export function capacityInUnits(encoding: SmsEncoding, maxParts: number): number
   return maxParts === 1 ? size.single : size.concatenated * maxParts
 }
 
-/** Control characters other than newline and carriage return have no place in a PIN text. */
-const FORBIDDEN_CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]/
+/** Control characters a phone cannot show; newline stays, tab and CR are handled on their own. */
+const REMOVED_CONTROL = /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f]/g
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+export interface PreparedText {
+  text: string
+  analysis: TextAnalysis
+  /** One per kind of control character changed, for stderr: the login goes on. */
+  warnings: string[]
+}
 
 /**
  * Cleans up and checks a text before sending: Unicode NFC (so a decomposed "ä" stays GSM),
- * trailing newlines dropped. Refuses what Kannel would mangle silently: empty text (sent
- * as an empty SMS), control characters, broken UTF-16, and text longer than `maxParts`
- * (Kannel truncates it and still answers 202).
+ * trailing newlines dropped, control characters made harmless (tab → space, CRLF or CR →
+ * LF, others removed) with one warning per kind, never an error: a wrapper's stray tab must
+ * not cost a login its PIN. Refuses only what cannot be sent as meant: empty text (sent as
+ * an empty SMS), broken UTF-16, and text longer than `maxParts` (Kannel truncates it and
+ * still answers 202).
  */
-export function prepareText(raw: string, maxParts: number): { text: string; analysis: TextAnalysis } {
+export function prepareText(raw: string, maxParts: number): PreparedText {
   if (LONE_SURROGATE.test(raw)) throw new InputError('The text contains broken Unicode (a lone surrogate).')
-  const text = raw.normalize('NFC').replace(/[\r\n]+$/, '')
+  const { text: cleaned, warnings } = replaceControlCharacters(raw.normalize('NFC'))
+  const text = cleaned.replace(/\n+$/, '')
   if (text.trim() === '') {
     throw new InputError('The text is empty; Kannel would send an empty SMS.', 'VISULOX sets VLXPIN_TEXT; otherwise set smskannel.template, or pass --text.')
-  }
-  const control = FORBIDDEN_CONTROL.exec(text)
-  if (control) {
-    const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
-    throw new InputError(`The text contains the control character U+${code} at position ${control.index + 1}.`)
   }
   const analysis = analyseText(text)
   if (analysis.parts > maxParts) {
     const unitName = analysis.encoding === 'gsm7' ? 'GSM characters' : 'UCS-2 characters'
+    const capacity = capacityInUnits(analysis.encoding, maxParts)
     const why =
       analysis.encoding === 'ucs2'
         ? ` It is sent as UCS-2 because of ${analysis.nonGsmCharacters.map((c) => JSON.stringify(c)).join(' ')}.`
-        : ''
+        : analysis.units <= capacity
+          ? ' A two-character symbol (€ [ ] { } ~ ^ \\ |) on a part boundary starts the next part: Kannel never splits one.'
+          : ''
     throw new InputError(
-      `The text is ${analysis.units} ${unitName}, ${analysis.parts} SMS parts; at most ${maxParts} part${maxParts === 1 ? '' : 's'} (${capacityInUnits(analysis.encoding, maxParts)} ${unitName}) allowed.${why}`,
+      `The text is ${analysis.units} ${unitName}, ${analysis.parts} SMS parts; at most ${maxParts} part${maxParts === 1 ? '' : 's'} (${capacity} ${unitName}) allowed.${why}`,
       'Shorten the text, or raise smskannel.maxparts (and max-messages for the sendsms-user in kannel.conf).',
     )
   }
-  return { text, analysis }
+  return { text, analysis, warnings }
+}
+
+function replaceControlCharacters(text: string): { text: string; warnings: string[] } {
+  const warnings: string[] = []
+  const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0
+  const tabs = count(/\t/g)
+  const carriageReturns = count(/\r/g)
+  const removed = [...new Set(text.match(REMOVED_CONTROL) ?? [])]
+  if (tabs > 0) warnings.push(`The text had ${plural(tabs, 'tab')}; each is sent as a space.`)
+  if (carriageReturns > 0) warnings.push(`The text had ${plural(carriageReturns, 'carriage return')} (CRLF or CR line ends); sent as LF newlines.`)
+  if (removed.length > 0) {
+    const codes = removed.slice(0, 5).map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ')
+    warnings.push(`The text had ${plural(count(REMOVED_CONTROL), 'control character')} a phone cannot show (${codes}); removed.`)
+  }
+  return { text: text.replaceAll('\t', ' ').replace(/\r\n?/g, '\n').replace(REMOVED_CONTROL, ''), warnings }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }

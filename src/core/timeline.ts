@@ -44,7 +44,7 @@ export interface Timeline {
   latencyMs: number | null
 }
 
-/** Kannel may report 1 before 8 (kannel-behaviour §7.4); order by meaning first. */
+/** Kannel may report 1 before 8 (docs/kannel.md §7); order by meaning first. */
 const STEP_RANK: Readonly<Record<TimelineStep['what'], number>> = {
   sent: 0,
   buffered: 1,

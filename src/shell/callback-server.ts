@@ -14,7 +14,7 @@ export const MAX_HEADER_BYTES = 16 * 1024
 export const DEFAULT_LIMITS = {
   headersTimeoutMs: 5_000,
   requestTimeoutMs: 10_000,
-  /** Kannel keeps connections alive and reuses them (kannel-behaviour §7.2). */
+  /** Kannel keeps connections alive and reuses them (docs/kannel.md §7). */
   keepAliveTimeoutMs: 30_000,
   /** Node checks the two timeouts above only this often (its default is 30 s). */
   checkIntervalMs: 1_000,

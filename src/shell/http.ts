@@ -44,7 +44,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const [https, tls] = secure ? await Promise.all([import('node:https'), import('node:tls')]) : [undefined, undefined]
       const tlsOptions = { ...(options.ca ? { ca: options.ca } : {}), rejectUnauthorized: !options.insecure, servername: isIp(target.hostname) ? '' : target.hostname }
       const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8')
-      const headers: Record<string, string | number> = { ...request.headers, ...(body ? { 'content-length': body.length } : {}) }
+      const headers: Record<string, string | number> = { ...utf8HeaderValues(request.headers), ...(body ? { 'content-length': body.length } : {}) }
       const proxyAuthorization = proxy && (proxy.username || proxy.password)
         ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
         : undefined
@@ -232,4 +232,14 @@ export function toGatewayError(
     return new GatewayUnavailableError(`The connection to ${gateway} was closed before a complete reply.`, { mayHaveBeenSent, hint: resendHint })
   }
   return new GatewayUnavailableError(`The request to ${gateway} failed${code ? ` (${code})` : ''}.`, { mayHaveBeenSent, hint: resendHint })
+}
+
+/**
+ * Node writes header values as Latin-1; written as their UTF-8 bytes instead, a sender such
+ * as `Grüße` reaches Kannel as the same bytes a GET query would carry (docs/kannel.md §5).
+ */
+function utf8HeaderValues(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const encoded: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) encoded[name] = /^[\x00-\x7f]*$/.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1')
+  return encoded
 }

@@ -24,6 +24,8 @@ export interface Reporter {
   verbose(line: string): void
   readonly isVerbose: boolean
   readonly isTerminal: boolean
+  /** Whether a JSON document went to stdout: a --json run prints exactly one (optional for fakes). */
+  readonly wroteData?: boolean
 }
 
 export interface ReporterOptions {
@@ -37,6 +39,7 @@ export function createReporter(options: ReporterOptions): Reporter {
   const secrets: string[] = []
   // Computed when a secret is added, not per line: serve writes a line per callback.
   let forms: string[] = []
+  let wroteData = false
   const colourOn = Boolean(options.stderr.isTTY) && !options.env['NO_COLOR'] && options.env['TERM'] !== 'dumb'
   const colour = new Chalk({ level: colourOn ? 1 : 0 })
   const clean = (text: string) => (forms.length === 0 ? text : redactForms(text, forms))
@@ -48,6 +51,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       forms = secretForms(secrets)
     },
     data(value) {
+      wroteData = true
       options.stdout.write(`${clean(JSON.stringify(value))}\n`)
     },
     text(line) {
@@ -71,5 +75,8 @@ export function createReporter(options: ReporterOptions): Reporter {
     },
     isVerbose: options.verbose,
     isTerminal: Boolean(options.stderr.isTTY),
+    get wroteData() {
+      return wroteData
+    },
   }
 }

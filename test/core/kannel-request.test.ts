@@ -16,7 +16,7 @@ function configWith(overrides: Record<string, string> = {}): Config {
 
 const sms: OutgoingSms = { to: '+491701234567', text: 'PIN: 1234\nGültig € [x]', encoding: 'gsm7', messageId: 'm-1', sequence: '4711' }
 
-/** How Kannel will read a GET query: form decoding, first occurrence wins (§3.7). */
+/** How Kannel will read a GET query: form decoding, first occurrence wins (docs/kannel.md §3). */
 function kannelReads(url: string): Record<string, string> {
   const read: Record<string, string> = {}
   for (const [name, value] of new URL(url).searchParams) if (!(name in read)) read[name] = value
@@ -95,14 +95,15 @@ describe('buildSendRequest, POST (the default)', () => {
     expect(buildSendRequest(configWith({ 'smskannel.dlrmask': '0' }), sms).headers).not.toHaveProperty('x-kannel-dlr-mask')
   })
 
-  it('refuses a password that cannot travel in a header', () => {
-    expect(() => buildSendRequest(configWith({ 'smskannel.password': 'pässword' }), sms)).toThrow(/outside ASCII/)
+  it('keeps a password or sender outside ASCII as given; the HTTP client sends its UTF-8 bytes', () => {
+    const request = buildSendRequest(configWith({ 'smskannel.password': 'pässword', 'smskannel.sender': 'Grüße' }), sms)
+    expect(request.headers).toMatchObject({ 'x-kannel-password': 'pässword', 'x-kannel-from': 'Grüße' })
   })
 })
 
 describe('buildSendRequest, GET', () => {
   it.each([
-    { name: 'a leading + as %2B, not a space (§11.8)', field: 'to', want: '+491701234567', raw: 'to=%2B491701234567' },
+    { name: 'a leading + as %2B, not a space (docs/kannel.md §3)', field: 'to', want: '+491701234567', raw: 'to=%2B491701234567' },
     { name: 'the text with newline, umlaut and euro', field: 'text', want: 'PIN: 1234\nGültig € [x]', raw: 'text=PIN%3A+1234%0AG%C3%BCltig+%E2%82%AC+%5Bx%5D' },
     { name: 'the password with & + =', field: 'password', want: 'p&ss+w=rd', raw: 'password=p%26ss%2Bw%3Drd' },
     { name: 'an explicit UTF-8 charset', field: 'charset', want: 'UTF-8', raw: 'charset=UTF-8' },
@@ -112,7 +113,7 @@ describe('buildSendRequest, GET', () => {
     expect(kannelReads(request.url)[field]).toBe(want)
   })
 
-  it('sends UCS-2 as coding=2 with charset=UTF-8, which Kannel needs to convert (§5)', () => {
+  it('sends UCS-2 as coding=2 with charset=UTF-8, which Kannel needs to convert (docs/kannel.md §5)', () => {
     const request = buildSendRequest(configWith({ 'smskannel.method': 'get' }), { ...sms, text: 'Привет 😀', encoding: 'ucs2' })
     expect(kannelReads(request.url)).toMatchObject({ coding: '2', charset: 'UTF-8', text: 'Привет 😀' })
   })
@@ -123,7 +124,7 @@ describe('buildSendRequest, GET', () => {
   })
 })
 
-describe('buildCheckRequest sends nothing (§12)', () => {
+describe('buildCheckRequest sends nothing (docs/kannel.md §10)', () => {
   it.each([
     { method: 'post', check: (r: ReturnType<typeof buildCheckRequest>) => expect(r.headers).not.toHaveProperty('x-kannel-to') },
     { method: 'get', check: (r: ReturnType<typeof buildCheckRequest>) => expect(new URL(r.url).searchParams.has('to')).toBe(false) },

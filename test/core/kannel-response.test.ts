@@ -14,7 +14,7 @@ function exitCodeOf(reply: GatewayReply, classify: (reply: GatewayReply) => unkn
   }
 }
 
-describe('classifySendResponse follows Kannel\'s reply catalogue (§3)', () => {
+describe('classifySendResponse follows Kannel\'s replies (docs/kannel.md §2)', () => {
   it.each([
     { name: 'accepted', reply: { status: 202, server: kannel, body: '0: Accepted for delivery' }, outcome: 'accepted' },
     { name: 'queued, no SMSC', reply: { status: 202, server: kannel, body: '3: Queued for later delivery' }, outcome: 'queued' },
@@ -61,7 +61,7 @@ describe('classifySendResponse follows Kannel\'s reply catalogue (§3)', () => {
   })
 })
 
-describe('classifyCheckResponse (§12)', () => {
+describe('classifyCheckResponse (docs/kannel.md §10)', () => {
   it.each([
     { name: 'GET without to', reply: { status: 400, server: kannel, body: 'Missing receiver number, rejected' }, exit: EXIT.ok },
     { name: 'POST without X-Kannel-To', reply: { status: 400, server: kannel, body: 'Missing receiver(s) number(s), rejected' }, exit: EXIT.ok },

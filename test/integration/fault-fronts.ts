@@ -15,7 +15,7 @@ export type FaultMode = 'hang-after-forward' | 'headers-then-hang' | 'trickle' |
 const CANNED: Partial<Record<FaultMode, string>> = {
   'html-200': reply('200 OK', 'Apache/2.4', 'text/html', '<html><body><h1>Welcome</h1></body></html>'),
   'status-500': reply('500 Internal Server Error', 'nginx', 'text/html', '<html>oops</html>'),
-  // What Kannel itself answers when its queue is full (kannel-behaviour §3.9).
+  // What Kannel itself answers when its queue is full (docs/kannel.md §6).
   'status-503': reply('503 Foo', 'Kannel/1.4.5', 'text/html', 'Temporal failure, try again later.'),
 }
 

@@ -1,6 +1,6 @@
 /**
  * Starts a real Kannel (bearerbox + smsbox + fakesmsc) on free loopback ports, with a DLR
- * receiver, for one test file; stops it afterwards. Setup as in kannel-behaviour.md §1.
+ * receiver, for one test file; stops it afterwards. Setup as in docs/kannel.md §1.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -66,6 +66,10 @@ export interface KannelStack {
   messages(): FakeSmscMessage[]
   waitFor<T>(what: string, probe: () => T | undefined, timeoutMs?: number): Promise<T>
   stopSmsbox(): Promise<void>
+  /** Takes the SMSC away: bearerbox then queues, up to sms-outgoing-queue-limit. */
+  stopFakesmsc(): Promise<void>
+  /** A box's log file (`bearerbox.log`, `smsbox.log`), for what only Kannel knows. */
+  log(name: 'bearerbox.log' | 'smsbox.log'): string
   stop(): Promise<void>
 }
 
@@ -77,9 +81,15 @@ export interface StackOptions {
   smsboxExtra?: string[]
   /** Extra lines for the fake SMSC group, e.g. `denied-prefix = 999`. */
   smscExtra?: string[]
+  /** Extra lines for `group = core`, e.g. `sms-outgoing-queue-limit = 2`. */
+  coreExtra?: string[]
+  /** The sendsms-user's username (default `tester`). */
+  user?: string
+  /** The sendsms-user's password (default `foobar-secret-1`). */
+  password?: string
 }
 
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve) => {
       const server = createTcpServer()
@@ -113,7 +123,7 @@ async function poll<T>(what: string, probe: () => T | undefined | Promise<T | un
 }
 
 /**
- * fakesmsc prints `Got message N: <from to type payload>` (kannel-behaviour §1, §4, §5).
+ * fakesmsc prints `Got message N: <from to type payload>` (docs/kannel.md §1, §4).
  * Concatenated parts (`udh %05%00%03<ref>%<total>%<seq> data <bytes>`) are joined back into
  * one message once all parts are in.
  */
@@ -122,7 +132,8 @@ export function parseFakeSmscOutput(output: string): FakeSmscMessage[] {
   const pending = new Map<number, { message: FakeSmscMessage; parts: Buffer[]; received: number }>()
   for (const match of output.matchAll(/Got message \d+: <([\s\S]*?)>\n/g)) {
     const entry = match[1]!
-    const head = /^(\S+) (\+?\d+) (text|ucs-2|data|udh) ?([\s\S]*)$/.exec(entry)
+    // A sender may hold spaces (`VISULOX RA 2FA PIN`); the recipient is digits.
+    const head = /^(.+?) (\+?\d+) (text|ucs-2|data|udh) ?([\s\S]*)$/.exec(entry)
     if (!head) {
       // A 7-bit text with newlines arrives whole, but fakesmsc prints each line as an entry.
       if (messages.length > 0) messages.at(-1)!.text += `\n${entry}`
@@ -193,8 +204,8 @@ process.once('exit', () => {
 export async function startKannel(options: StackOptions = {}): Promise<KannelStack> {
   const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-stack-'))
   const [adminPort, boxPort, sendsmsPort, smscPort, dlrPort] = (await freePorts(5)) as [number, number, number, number, number]
-  const user = 'tester'
-  const password = 'foobar-secret-1'
+  const user = options.user ?? 'tester'
+  const password = options.password ?? 'foobar-secret-1'
   const conf = [
     'group = core',
     `admin-port = ${adminPort}`,
@@ -207,6 +218,7 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
     'box-allow-ip = 127.0.0.1',
     `access-log = "${dir}/access.log"`,
     'dlr-storage = internal',
+    ...(options.coreExtra ?? []),
     '',
     'group = smsc',
     'smsc = fake',
@@ -266,6 +278,11 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
     async stopSmsbox() {
       await terminate(children.smsbox)
     },
+    async stopFakesmsc() {
+      await terminate(children.fakesmsc)
+      await poll('bearerbox to notice the SMSC is gone', () => readLog(join(dir, 'bearerbox.log')).split('Fakesmsc client connected').at(-1)!.includes('EOF from fakesmsc client'), 10_000)
+    },
+    log: (name) => readLog(join(dir, name)),
     async stop() {
       await terminate(children.smsbox)
       await terminate(children.fakesmsc)
@@ -279,11 +296,11 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
   try {
     children.bearerbox = start(KANNEL_BINARIES.bearerbox, [confPath])
     await poll('bearerbox to listen for smsbox', () => canConnect(boxPort), 15_000)
-    // smsbox must come after bearerbox, or it PANICs (kannel-behaviour §9).
+    // smsbox must come after bearerbox, or it PANICs (docs/kannel.md §1).
     children.smsbox = start(KANNEL_BINARIES.smsbox, [confPath])
     await poll('smsbox to listen for sendsms', () => canConnect(sendsmsPort), 15_000)
     if (options.fakesmsc !== false) {
-      // Its stdin stays open as a pipe; never -m 0 (kannel-behaviour §1).
+      // Its stdin stays open as a pipe; never -m 0 (docs/kannel.md §1).
       const fakesmsc = start(KANNEL_BINARIES.fakesmsc, ['-H', '127.0.0.1', '-r', String(smscPort)], 'pipe')
       children.fakesmsc = fakesmsc
       const collect = (chunk: Buffer) => {
