@@ -77,6 +77,8 @@ export interface StackOptions {
   smsboxExtra?: string[]
   /** Extra lines for the fake SMSC group, e.g. `denied-prefix = 999`. */
   smscExtra?: string[]
+  /** Extra lines for `group = core`, e.g. an `access-log-format`. */
+  coreExtra?: string[]
 }
 
 async function freePorts(count: number): Promise<number[]> {
@@ -207,6 +209,7 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
     'box-allow-ip = 127.0.0.1',
     `access-log = "${dir}/access.log"`,
     'dlr-storage = internal',
+    ...(options.coreExtra ?? []),
     '',
     'group = smsc',
     'smsc = fake',
