@@ -185,12 +185,12 @@ export function summariseFeedback(summary: FeedbackSummary): string {
 
 /** Exit 65 at the end when any line was bad or refused: everything good was still recorded. */
 export function badLinesError(summary: FeedbackSummary): InputError | undefined {
-  if (summary.refused > 0 && summary.bad === 0) {
-    return new InputError(
-      `${summary.refused} report${summary.refused === 1 ? ' was' : 's were'} refused: token missing or wrong; the others were processed.`,
-      'Forged, or recorded before smskannel.secret was set: for such history, run again with --accept-unsigned.',
-    )
-  }
-  if (summary.bad === 0) return undefined
-  return new InputError(`${summary.bad} line${summary.bad === 1 ? ' was' : 's were'} not a delivery report; the others were processed.`)
+  const problems: string[] = []
+  if (summary.bad > 0) problems.push(`${summary.bad} line${summary.bad === 1 ? ' was' : 's were'} not a delivery report`)
+  if (summary.refused > 0) problems.push(`${summary.refused} report${summary.refused === 1 ? ' was' : 's were'} refused (token missing or wrong)`)
+  if (problems.length === 0) return undefined
+  return new InputError(
+    `${problems.join(', and ')}; the others were processed.`,
+    summary.refused > 0 ? 'A refused report is forged, or from before smskannel.secret was set: for such history, run again with --accept-unsigned.' : undefined,
+  )
 }
