@@ -59,6 +59,12 @@ async function stepsOf(store: string, key: string): Promise<string[]> {
   return timelines[0].steps.map((step: { what: string }) => step.what)
 }
 
+it('recommends the same access-log-format in README and examples/kannel.conf as is tested here', () => {
+  for (const file of ['../../README.md', '../../examples/kannel.conf']) {
+    expect(readFileSync(new URL(file, import.meta.url), 'utf8'), file).toContain(RECOMMENDED_ACCESS_LOG_FORMAT)
+  }
+})
+
 describeWithKannel('one event per real report from callbacks, the Apache log and bearerbox\'s log', () => {
   let stack: KannelStack
   let dir: string
