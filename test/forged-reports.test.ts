@@ -3,6 +3,8 @@
  * events: the built CLI with real files and a real store (issue 15, items 1 and 2).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -79,6 +81,28 @@ describe('with smskannel.secret, no path stores what serve refuses', () => {
     expect(stderr).toContain('--accept-unsigned: reports without a valid token are stored')
     expect(summary).toMatchObject({ new: 2, refused: 0, acceptedUnsigned: 1 })
     expect((await timeline('12')).timelines[0].result).toBe('delivered')
+  })
+})
+
+describe('forwarding, with smskannel.secret', () => {
+  it('passes on signed reports only: history let in by --accept-unsigned stays here', async () => {
+    const received: string[] = []
+    const server = createServer((request, response) => {
+      received.push(request.url ?? '')
+      response.writeHead(200).end('OK')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}/smsKannelfeedback`
+      const unsigned = 'seq=12&msgid=old-1&dlr=1&time=1795858642'
+      const run = await runCli(['feedback', '--forward', target, '--accept-unsigned', '--verbose', unsigned, CAPTURED], env)
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).toContain('2 new')
+      expect(run.stderr).toContain('1 forwarded, 0 to forward next run')
+      expect(received).toEqual([`/smsKannelfeedback?${CAPTURED}`])
+    } finally {
+      server.close()
+    }
   })
 })
 
