@@ -368,7 +368,8 @@ function parseKannelAccessLogLine(line: string, date: string, time: string, rest
   const place = () => `bearerbox\n${line}\n${positionOf(context.source)}`
   return {
     kind: 'event',
-    ...(own ? { token: own.get(context.names.token) } : { unsignedSource: true as const }),
+    // A dlr-url without our message id (empty, or another application's) has nothing to check.
+    ...(messageId !== null ? { token: own?.get(context.names.token) } : { unsignedSource: true as const }),
     event: buildEvent({
       eventId: reportEventId({ messageId, status: MEANINGS[dlr]!.status, kannelId: value('ID'), gatewayTime }, place),
       messageId,
