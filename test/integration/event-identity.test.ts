@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDlrUrl } from '../../src/core/kannel-request.js'
 import { uuidV7 } from '../../src/core/message-id.js'
 import { runCli } from '../helpers/run-cli.js'
+import { startServe } from '../helpers/serve-process.js'
 import { describeWithKannel, startKannel, type DlrRequest, type KannelStack } from './kannel-stack.js'
 
 const SECRET = 'integration-secret-0123456789abc'
@@ -131,6 +132,22 @@ describeWithKannel('one event per real report from callbacks, the Apache log and
       expect(timeline).toMatchObject({ sequence, result: 'delivered', recipient: '+4917*****567' })
       expect(timeline.steps.map((step: { what: string }) => step.what)).toEqual(['sent', 'accepted', 'delivered'])
     }
+  })
+
+  it('takes a forwarded copy for the report it is: serve behind --forward, then bearerbox\'s log, adds nothing', async () => {
+    const { callbacks, bearerbox } = sources()
+    const downstream = join(dir, 'downstream.db')
+    const serve = await startServe(['--store', downstream], env)
+    try {
+      const upstream = join(dir, 'upstream.db')
+      const run = await runCli(['feedback', '--replay', callbacks, '--store', upstream, '--forward', `${serve.base}/smsKannelfeedback`, '--json'], env)
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ new: 12, forwarded: 12, forwardFailed: 0 })
+    } finally {
+      serve.child.kill('SIGTERM')
+      await serve.exited
+    }
+    expect(await replayInto(downstream, bearerbox, env)).toMatchObject({ new: 0, duplicates: 12 })
   })
 
   it('joins each callback to its bearerbox line by Kannel\'s report id as well', () => {
