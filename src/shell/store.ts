@@ -2,7 +2,7 @@ import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
-import { legacyEventId } from '../core/event-identity.js'
+import { legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import { coalesceSyncs } from './coalesced-sync.js'
@@ -55,7 +55,7 @@ const MIGRATIONS: readonly string[] = [
   // Event ids now come from a report's meaning (docs/event-identity.md). A store that already
   // holds events keeps their old ids; this notes up to which row, so that the same reports,
   // replayed again, are known by their old ids too and not stored twice.
-  `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid FROM events;`,
+  `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events;`,
 ]
 
 /** How far replay got in one file, found again by the file's identity (its first line). */
@@ -207,14 +207,16 @@ function migrate(db: BetterSqlite3.Database): void {
  * which pay nothing for it.
  */
 function createLegacyCheck(db: BetterSqlite3.Database): ((event: DeliveryEvent) => boolean) | undefined {
-  const marker = db.prepare('SELECT last_rowid AS lastRowid FROM legacy_event_ids').get() as { lastRowid: number | null } | undefined
-  if (marker?.lastRowid === null || marker === undefined) return undefined
+  const marker = db.prepare('SELECT last_rowid AS lastRowid, newest_id AS newestId FROM legacy_event_ids').get() as { lastRowid: number | null; newestId: string | null } | undefined
+  if (!marker || marker.lastRowid === null || marker.newestId === null) return undefined
   const byOldId = db.prepare('SELECT 1 FROM events WHERE event_id = unhex(?) AND rowid <= ?').pluck()
   const byMeaning = db.prepare('SELECT 1 FROM events WHERE message_id = ? AND status = ? AND rowid <= ?').pluck()
-  const lastRowid = marker.lastRowid
+  const { lastRowid } = marker
+  // Old ids start with the gateway time: a report made after the newest of them has none.
+  const newestTime = marker.newestId.slice(0, 8)
   return (event) =>
-    byOldId.get(legacyEventId(event), lastRowid) !== undefined ||
-    (event.messageId !== null && byMeaning.get(event.messageId, event.status, lastRowid) !== undefined)
+    (event.messageId !== null && byMeaning.get(event.messageId, event.status, lastRowid) !== undefined) ||
+    (timePrefix(event.gatewayTime) <= newestTime && byOldId.get(legacyEventId(event), lastRowid) !== undefined)
 }
 
 function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalSyncer): EventStore {
