@@ -2,6 +2,13 @@
 // access-log lines, URLs, Kannel's repeated callbacks, other requests and broken lines.
 import { createWriteStream } from 'node:fs'
 
+/** Shaped like send's message ids, UUID v7: the millisecond time first, so later sends sort later. */
+function messageId(epoch, message) {
+  const ms = (epoch * 1000 + (message % 1000)).toString(16).padStart(12, '0')
+  const tail = message.toString(16).padStart(12, '0')
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7000-8000-${tail}`
+}
+
 export async function generateDlrFile(path, lines) {
   const out = createWriteStream(path)
   let chunk = []
@@ -9,7 +16,7 @@ export async function generateDlrFile(path, lines) {
   for (let i = 0; i < lines; i++) {
     const message = i >> 1
     const epoch = 1795858642 + Math.floor(i / 50)
-    const query = `seq=${message % 100000}&msgid=${message.toString(16).padStart(12, '0')}&dlr=${i % 2 === 0 ? 8 : 1}&reply=${i % 2 === 0 ? 'ACK%2F' : ''}&smscmsgid=${i % 2 === 0 ? '' : `f${message}`}&recipient=%2B4917${String(message % 10_000_000).padStart(7, '0')}&sender=VISULOX&time=${epoch}&smsc=smsc1`
+    const query = `seq=${message % 100000}&msgid=${messageId(epoch, message)}&dlr=${i % 2 === 0 ? 8 : 1}&reply=${i % 2 === 0 ? 'ACK%2F' : ''}&smscmsgid=${i % 2 === 0 ? '' : `f${message}`}&recipient=%2B4917${String(message % 10_000_000).padStart(7, '0')}&sender=VISULOX&time=${epoch}&smsc=smsc1`
     const kind = i % 20
     let line
     if (kind < 8) line = query

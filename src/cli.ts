@@ -140,6 +140,10 @@ With --replay the arguments are files (plain or .gz) for cron: each run continue
 the last one stopped, survives log rotation and truncation, never stores a report twice,
 and ends with a summary (--json: one object with lines, new, duplicates, bad).
 
+With smskannel.secret set, a report whose token is missing or wrong is refused here as
+serve refuses it (exit 65 at the end); --accept-unsigned stores such history from before
+the secret. Access-log requests answered with a non-2xx status are skipped and counted.
+
 Examples:
   sms-kannel feedback 'seq=4711&msgid=6f1c...&dlr=1&reply=&smscmsgid=...'
   sms-kannel feedback --store /var/lib/sms-kannel/events.db < saved-dlrs.txt
@@ -264,11 +268,12 @@ function buildProgram(report: Reporter): Command {
       .option('--replay', 'the arguments are files to replay into the store, resuming where the last run stopped')
       .option('--forward <url>', 're-deliver each new report\'s query string by GET to this URL (retried next run until a 2xx)', parseUrlFlag)
       .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects)')
+      .option('--accept-unsigned', 'with smskannel.secret: also store reports without a valid token (history from before the secret); logged and counted')
       .option('--param <name=queryname>', 'parameter name of another dlr-url template, e.g. dlr=d,reply=A (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     STORE_KEYS,
   )
     .addHelpText('after', FEEDBACK_HELP)
-    .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[] }) => {
+    .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[]; acceptUnsigned?: boolean }) => {
       const [{ feedback, summariseFeedback, badLinesError }, { openStore }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
         import('./shell/store.js'),
@@ -287,6 +292,7 @@ function buildProgram(report: Reporter): Command {
           replayPaths: options.replay ? queries : [],
           forwardUrl: options.forward,
           rejectsPath: options.rejects,
+          acceptUnsigned: options.acceptUnsigned === true,
           now: wallClock(),
         },
         {

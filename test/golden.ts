@@ -10,8 +10,8 @@ import { parseDlrLine, resolveDlrParamNames, type DlrParamNames, type ParsedLine
 export const FIXTURES = new URL('./fixtures/kannel/', import.meta.url)
 export const GOLDEN = new URL('./fixtures/golden/', import.meta.url)
 
-/** The captures used Kannel's letters as parameter names: d=%d, A=%A, F=%F, p=%p, P=%P, t=%t/%T, i=%i. */
-export const CAPTURE_NAMES = resolveDlrParamNames(['dlr=d,reply=A,smscmsgid=F,recipient=p,sender=P,time=t,smsc=i']) as DlrParamNames
+/** The captures used Kannel's letters as parameter names: d=%d, A=%A, F=%F, p=%p, P=%P, t=%t/%T, i=%i, I=%I. */
+export const CAPTURE_NAMES = resolveDlrParamNames(['dlr=d,reply=A,smscmsgid=F,recipient=p,sender=P,time=t,smsc=i,kid=I']) as DlrParamNames
 
 export const GOLDEN_CASES = [
   { fixture: 'dlr-callbacks-real.txt', golden: 'dlr-callbacks-real.jsonl', names: CAPTURE_NAMES },

@@ -1,6 +1,7 @@
 import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames, type EventSource } from '../core/dlr.js'
 import { ConfigError, InputError, UsageError } from '../core/errors.js'
+import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
 import type { ReplayProgressReport, ReplaySummary } from '../shell/replay.js'
@@ -15,6 +16,8 @@ export interface FeedbackInput {
   replayPaths: string[]
   forwardUrl: URL | undefined
   rejectsPath: string | undefined
+  /** --accept-unsigned: store reports without a valid token (history from before the secret). */
+  acceptUnsigned?: boolean
   now: Date
 }
 
@@ -33,6 +36,11 @@ export interface FeedbackSummary {
   duplicates: number
   bad: number
   skipped: number
+  /** Not stored: token missing or wrong while smskannel.secret is set, as serve would refuse. */
+  refused: number
+  acceptedUnsigned: number
+  /** Access-log requests the receiver answered with a non-2xx status: not reports it took. */
+  answeredNon2xx: number
   store: string | null
   forwarded?: number
   forwardFailed?: number
@@ -52,6 +60,14 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
     throw new ConfigError('--replay and --forward need an event store.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   }
 
+  const admission = { secret: config.secret, acceptUnsigned: input.acceptUnsigned ?? false }
+  if (admission.acceptUnsigned) {
+    io.report.warn(
+      config.secret === undefined
+        ? '--accept-unsigned: smskannel.secret is not set, so no token is checked anyway.'
+        : '--accept-unsigned: reports without a valid token are stored (meant for history from before smskannel.secret); they are counted, and never forwarded.',
+    )
+  }
   const store = config.storePath ? await io.openStore(config.storePath) : undefined
   try {
     let summary: FeedbackSummary
@@ -63,6 +79,7 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
           parse,
           now: input.now,
           forward: input.forwardUrl !== undefined,
+          ...admission,
           rejectsPath: input.rejectsPath ?? `${store!.path}.rejects`,
           ...(io.onProgress ? { onProgress: io.onProgress } : {}),
         })
@@ -70,7 +87,7 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
         return { ...counts, store: store!.path, files, rejectsFile }
       })
     } else {
-      summary = await recordLines(input, parse, store, io.report)
+      summary = await recordLines(input, parse, admission, store, io.report)
     }
     if (store && input.forwardUrl) {
       const forwarded = await io.forward(store, input.forwardUrl, config.timeoutMs)
@@ -92,27 +109,46 @@ function resolveNames(overrides: string[]): DlrParamNames {
 async function recordLines(
   input: FeedbackInput,
   parse: { names: DlrParamNames; feedbackPath: string },
+  admission: { secret: string | undefined; acceptUnsigned: boolean },
   store: EventStore | undefined,
   report: Reporter,
 ): Promise<FeedbackSummary> {
-  const summary: FeedbackSummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, store: store?.path ?? null }
+  const summary: FeedbackSummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, store: store?.path ?? null }
+  // Unsigned reports let in by --accept-unsigned are stored but never forwarded.
   let batch: DeliveryEvent[] = []
+  let unsigned: DeliveryEvent[] = []
   const flush = () => {
-    if (!store || batch.length === 0) return
-    const inserted = store.recordEvents(batch, input.forwardUrl !== undefined).filter(Boolean).length
-    summary.new += inserted
-    summary.duplicates += batch.length - inserted
+    if (!store) return
+    for (const [events, forward] of [[batch, input.forwardUrl !== undefined], [unsigned, false]] as const) {
+      if (events.length === 0) continue
+      const inserted = store.recordEvents(events, forward).filter(Boolean).length
+      summary.new += inserted
+      summary.duplicates += events.length - inserted
+    }
     batch = []
+    unsigned = []
   }
   for await (const { text, source } of input.lines) {
     summary.lines += 1
     const parsed = parseDlrLine(text, { ...parse, source, receivedAt: input.now })
     if (parsed.kind === 'event') {
+      const verdict = admitReport(admission.secret, admission.acceptUnsigned, parsed)
+      if (verdict === 'refuse') {
+        summary.refused += 1
+        report.error(`${describeSource(source)}: refused: ${REFUSED_REASON}`)
+        continue
+      }
       report.data(parsed.event)
-      batch.push(parsed.event)
-      if (batch.length >= BATCH_EVENTS) flush()
+      if (verdict === 'store-unsigned') {
+        summary.acceptedUnsigned += 1
+        unsigned.push(parsed.event)
+      } else {
+        batch.push(parsed.event)
+      }
+      if (batch.length + unsigned.length >= BATCH_EVENTS) flush()
     } else if (parsed.kind === 'skip') {
-      summary.skipped += 1
+      if (parsed.httpStatus === undefined) summary.skipped += 1
+      else summary.answeredNon2xx += 1
     } else {
       summary.bad += 1
       report.error(`${describeSource(source)}: not a delivery report: ${parsed.reason}`)
@@ -139,13 +175,22 @@ export function summariseFeedback(summary: FeedbackSummary): string {
   const parts = [`${summary.lines} line${summary.lines === 1 ? '' : 's'}`]
   if (summary.store) parts.push(`${summary.new} new`, `${summary.duplicates} duplicate${summary.duplicates === 1 ? '' : 's'}`)
   parts.push(`${summary.bad} bad`, `${summary.skipped} skipped`)
+  if (summary.answeredNon2xx > 0) parts.push(`${summary.answeredNon2xx} answered non-2xx (not stored)`)
+  if (summary.refused > 0) parts.push(`${summary.refused} refused (token missing or wrong)`)
+  if (summary.acceptedUnsigned > 0) parts.push(`${summary.acceptedUnsigned} stored unsigned (--accept-unsigned)`)
   if (summary.forwarded !== undefined) parts.push(`${summary.forwarded} forwarded`, `${summary.forwardFailed} to forward next run`)
   const where = summary.rejectsFile ? `; bad lines in ${summary.rejectsFile}` : ''
   return `${parts.join(', ')}${summary.store ? ` (store ${summary.store})` : ''}${where}`
 }
 
-/** Exit 65 at the end when any line was bad: everything good was still recorded. */
+/** Exit 65 at the end when any line was bad or refused: everything good was still recorded. */
 export function badLinesError(summary: FeedbackSummary): InputError | undefined {
-  if (summary.bad === 0) return undefined
-  return new InputError(`${summary.bad} line${summary.bad === 1 ? ' was' : 's were'} not a delivery report; the others were processed.`)
+  const problems: string[] = []
+  if (summary.bad > 0) problems.push(`${summary.bad} line${summary.bad === 1 ? ' was' : 's were'} not a delivery report`)
+  if (summary.refused > 0) problems.push(`${summary.refused} report${summary.refused === 1 ? ' was' : 's were'} refused (token missing or wrong)`)
+  if (problems.length === 0) return undefined
+  return new InputError(
+    `${problems.join(', and ')}; the others were processed.`,
+    summary.refused > 0 ? 'A refused report is forged, or from before smskannel.secret was set: for such history, run again with --accept-unsigned.' : undefined,
+  )
 }

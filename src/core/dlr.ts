@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto'
+import { reportEventId, timePrefix } from './event-identity.js'
 import { DLR_PARAMS } from './kannel-request.js'
 import { truncateForMessage } from './redact.js'
 import { parseSmscReply, type SmscReply } from './smsc-reply.js'
@@ -61,9 +62,19 @@ export interface DeliveryEvent {
 }
 
 export type ParsedLine =
-  | { kind: 'event'; event: DeliveryEvent }
-  /** Not a DLR and not meant to be one: blank lines, other requests in an access log. */
-  | { kind: 'skip'; reason: string }
+  | {
+      kind: 'event'
+      event: DeliveryEvent
+      /** The dlr-url's token as the report carried it; never part of the record. */
+      token?: string | undefined
+      /** A bearerbox line without the dlr-url: written by Kannel, nothing to sign or check. */
+      unsignedSource?: true
+    }
+  /**
+   * Not a DLR and not meant to be one: blank lines, other requests in an access log. With
+   * `httpStatus`, an access-log request the receiver answered with that non-2xx status.
+   */
+  | { kind: 'skip'; reason: string; httpStatus?: number }
   | { kind: 'bad'; reason: string }
 
 export interface ParseContext {
@@ -100,11 +111,13 @@ export function parseDlrLine(rawLine: string, context: ParseContext): ParsedLine
 
   const combined = COMBINED_LOG_LINE.exec(line)
   if (combined) {
-    const [, time, method, target] = combined as unknown as [string, string, string, string]
+    const [, time, method, target, status] = combined as unknown as [string, string, string, string, string]
     const path = target.split(/[?#]/, 1)[0]!
     if (path !== context.feedbackPath || (method !== 'GET' && method !== 'HEAD')) {
       return { kind: 'skip', reason: `not a feedback request (${truncateForMessage(`${method} ${path}`, 60)})` }
     }
+    // The receiver refused it (403 forged, 400, 503 retried later): not a report it took.
+    if (status[0] !== '2') return { kind: 'skip', reason: `answered ${status} by the receiver`, httpStatus: Number(status) }
     const receivedAt = parseCombinedLogTime(time)
     if (!receivedAt) return { kind: 'bad', reason: `access-log time "${truncateForMessage(time, 40)}" is not [dd/Mon/yyyy:hh:mm:ss +zone]` }
     return parseQueryDlr(queryOf(target), { ...context, receivedAt })
@@ -138,28 +151,12 @@ export function parseQuery(query: string): Map<string, string> {
 }
 
 /**
- * Same DLR, same id, however it was encoded: the gateway time (epoch seconds, 8 hex digits;
- * 0 when unknown), then 96 bits of SHA-256 over the sorted, re-encoded pairs. The time in
- * front keeps the store's key index in arrival order: a random 128-bit key made inserts
- * 2.3 times slower at a million events, and worse beyond.
+ * The id stores used before identity came from the report's meaning: the gateway time, then
+ * a hash of every pair. Kept for stores that hold such ids; see event-identity.ts.
  */
 export function eventIdFor(params: Map<string, string>, gatewayTime: string | null): string {
   const pairs = [...params].map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).sort()
   return timePrefix(gatewayTime) + hash('sha256', pairs.join('&'), 'hex').slice(0, 24)
-}
-
-let lastPrefixTime: string | null = null
-let lastPrefix = ''
-
-function timePrefix(gatewayTime: string | null): string {
-  if (gatewayTime === null) return '00000000'
-  // Consecutive reports mostly share a second, as in parseGatewayTime.
-  if (gatewayTime === lastPrefixTime) return lastPrefix
-  const ms = Date.parse(gatewayTime.endsWith('Z') ? gatewayTime : `${gatewayTime}Z`)
-  const seconds = Number.isFinite(ms) ? Math.max(0, Math.min(0xffffffff, Math.floor(ms / 1000))) : 0
-  lastPrefixTime = gatewayTime
-  lastPrefix = seconds.toString(16).padStart(8, '0')
-  return lastPrefix
 }
 
 function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
@@ -174,11 +171,17 @@ function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
   const value = (field: keyof DlrParamNames) => nonEmpty(params.get(names[field]))
   const reply = params.get(names.smscReply)
   const gatewayTime = parseGatewayTime(params.get(names.gatewayEpoch))
+  const messageId = value('messageId')
+  const status = MEANINGS[dlr]!.status
+  // Only the fields of the dlr-url template count: junk parameters never make a new event.
+  const knownFields = () =>
+    ['query', status, ...(['sequence', 'smscReply', 'smscMessageId', 'recipient', 'sender', 'gatewayEpoch', 'smscId'] as const).map((field) => params.get(names[field]) ?? '')].join('\n')
   return {
     kind: 'event',
+    token: params.get(names.token),
     event: buildEvent({
-      eventId: eventIdFor(params, gatewayTime),
-      messageId: value('messageId'),
+      eventId: reportEventId({ messageId, status, kannelId: value('kannelId'), gatewayTime }, knownFields),
+      messageId,
       sequence: value('sequence'),
       dlr,
       recipient: value('recipient'),
@@ -280,6 +283,9 @@ function kannelLogFields(rest: string): Map<string, string> | undefined {
   const head = msg ? rest.slice(0, msg.index) : rest
   for (const match of head.matchAll(/\[([A-Za-z]+):([^\]]*)\]/g)) if (!fields.has(match[1]!)) fields.set(match[1]!, match[2]!)
   if (msg) fields.set('msg', msg[2]!)
+  // %R, the dlr-url as send wrote it: no spaces (Kannel cannot send them), maybe a `]` ([::1]).
+  const dlrUrl = / \[dlr-url:(\S*)\](?= \[|$)/.exec(` ${head.trimEnd()}`)
+  if (dlrUrl) fields.set('dlr-url', dlrUrl[1]!)
   return fields.size > 0 ? fields : undefined
 }
 
@@ -292,21 +298,33 @@ function parseKannelAccessLogLine(line: string, date: string, time: string, rest
   const fields = kannelLogFields(rest.slice('Receive DLR '.length))
   const flags = fields?.get('flags')?.split(':')
   const dlr = parseDlrType(flags?.at(-1) ?? '')
-  if (!fields || !flags || flags.length !== 5 || dlr === undefined) return { kind: 'bad', reason: 'bearerbox "Receive DLR" line without a DLR type in [flags:…]' }
+  // [flags:%m:%c:%M:%C:%d] in the default format, [flags:%d] in a shorter one.
+  if (!fields || !flags || (flags.length !== 5 && flags.length !== 1) || dlr === undefined) return { kind: 'bad', reason: 'bearerbox "Receive DLR" line without a DLR type in [flags:…]' }
   const value = (name: string) => nonEmpty(fields.get(name))
   const reply = fields.get('msg')
+  const gatewayTime = `${date}T${time}`
+  // With [dlr-url:%R] the line names our message; Kannel keeps our doubled `%%` in it.
+  const dlrUrl = fields.get('dlr-url')
+  const own = dlrUrl === undefined ? undefined : parseQuery(queryOf(dlrUrl.replaceAll('%%', '%')))
+  const messageId = nonEmpty(own?.get(context.names.messageId))
+  // Without any id (the default format) a line is known by its text and its place in its
+  // file: identical lines are distinct reports (three sends in one second), while the same
+  // line replayed again, from the same place, is the same one.
+  const place = () => `bearerbox\n${line}\n${positionOf(context.source)}`
   return {
     kind: 'event',
+    // A dlr-url without our message id (empty, or another application's) has nothing to check.
+    ...(messageId !== null ? { token: own?.get(context.names.token) } : { unsignedSource: true as const }),
     event: buildEvent({
-      eventId: timePrefix(`${date}T${time}`) + hash('sha256', `kannel-access-log\n${line}`, 'hex').slice(0, 24),
-      messageId: null,
-      sequence: null,
+      eventId: reportEventId({ messageId, status: MEANINGS[dlr]!.status, kannelId: value('ID'), gatewayTime }, place),
+      messageId,
+      sequence: nonEmpty(own?.get(context.names.sequence)),
       dlr,
       recipient: value('to'),
       sender: value('from'),
       smscId: value('SMSC'),
       smscMessageId: value('FID'),
-      gatewayTime: `${date}T${time}`,
+      gatewayTime,
       smscReply: reply === undefined || reply === '' ? null : parseSmscReply(reply),
       receivedAt: context.receivedAt.toISOString(),
       source: context.source,
@@ -314,6 +332,10 @@ function parseKannelAccessLogLine(line: string, date: string, time: string, rest
       raw: line,
     }),
   }
+}
+
+function positionOf(source: EventSource): number {
+  return source.kind === 'file' || source.kind === 'stdin' ? source.line : source.kind === 'argument' ? source.index : 0
 }
 
 /** The parameter names `send` writes into the dlr-url, overridden per name with --param. */

@@ -6,11 +6,13 @@ import type { SmsEncoding } from './sms-text.js'
 /**
  * Query parameters `send` adds to the feedback URL, and the Kannel escape each carries
  * (Kannel user guide, "dlr-url" escape codes; real values in docs/kannel.md §7).
- * Our own ids are needed because %F is empty on DLR 8 and %I changes on every callback.
+ * Our own ids are needed because %F is empty on DLR 8 and %I is new for every report;
+ * %I (`kid`) joins a callback to bearerbox's access-log line of the same report.
  */
 export const DLR_PARAMS = {
   sequence: 'seq',
   messageId: 'msgid',
+  kannelId: 'kid',
   dlrType: 'dlr',
   smscReply: 'reply',
   smscMessageId: 'smscmsgid',
@@ -22,6 +24,7 @@ export const DLR_PARAMS = {
 } as const
 
 const DLR_ESCAPES: Readonly<Partial<Record<keyof typeof DLR_PARAMS, string>>> = {
+  kannelId: '%I',
   dlrType: '%d',
   smscReply: '%A',
   smscMessageId: '%F',

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { isValidCallbackToken } from '../core/callback-token.js'
 import { parseDlrLine, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
+import { admitReport } from '../core/event-identity.js'
 import { maskPhoneNumber } from '../core/phone-number.js'
 import { truncateForMessage } from '../core/redact.js'
 import type { CallbackJournal, JournalRecord } from './callback-journal.js'
@@ -154,12 +154,10 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       return answer(response, 400, 'not a delivery report\n')
     }
     const { event } = parsed
-    if (options.secret !== undefined) {
-      const token = new URLSearchParams(target.slice(target.indexOf('?') + 1)).get(options.names.token) ?? undefined
-      if (!isValidCallbackToken(options.secret, event.messageId, event.sequence, token)) {
-        log(`403 forged or unsigned callback refused: ${describe(event)}`)
-        return answer(response, 403, 'forbidden\n')
-      }
+    // The one rule feedback and replay apply too: with a secret, no valid token, not stored.
+    if (admitReport(options.secret, false, parsed) === 'refuse') {
+      log(`403 forged or unsigned callback refused: ${describe(event)}`)
+      return answer(response, 403, 'forbidden\n')
     }
     const outcome = await committer.submit(event, { receivedAt: event.receivedAt, target })
     if (outcome === 'failed') {

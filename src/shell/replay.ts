@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { closeSync, createReadStream, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
 import { createGunzip } from 'node:zlib'
 import { MAX_LINE_LENGTH, parseDlrLine, type ParseContext } from '../core/dlr.js'
+import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import { BusyError, InputError } from '../core/errors.js'
 import { acquirePidLock } from './pid-lock.js'
 import type { BatchWriter, EventStore, Reject } from './store.js'
@@ -22,6 +23,12 @@ export interface FileSummary {
   duplicates: number
   bad: number
   skipped: number
+  /** Not stored: token missing or wrong while smskannel.secret is set. */
+  refused: number
+  /** Stored without a valid token, with --accept-unsigned. */
+  acceptedUnsigned: number
+  /** Access-log requests the receiver answered with a non-2xx status (a 403, a 503): not stored. */
+  answeredNon2xx: number
   /** Where this run started, in bytes of (decompressed) content: 0 for a file seen first. */
   resumedAt: number
 }
@@ -32,6 +39,9 @@ export interface ReplaySummary {
   duplicates: number
   bad: number
   skipped: number
+  refused: number
+  acceptedUnsigned: number
+  answeredNon2xx: number
   files: FileSummary[]
   rejectsFile: string | null
 }
@@ -50,6 +60,9 @@ export interface ReplayOptions {
   /** Receive time for lines that carry none (bare queries): the run's start. */
   now: Date
   forward: boolean
+  /** smskannel.secret: reports without its token are refused, as serve refuses them. */
+  secret?: string | undefined
+  acceptUnsigned?: boolean
   rejectsPath: string
   onProgress?: (report: ReplayProgressReport) => void
   batchLines?: number
@@ -61,13 +74,13 @@ export interface ReplayOptions {
  * point and run again leaves the store exactly as one clean run would.
  */
 export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary> {
-  const summary: ReplaySummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, files: [], rejectsFile: null }
+  const summary: ReplaySummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, files: [], rejectsFile: null }
   const identities: string[] = []
   for (const path of options.paths) {
     const file = await replayFile(path, options)
     if (file.identity) identities.push(file.identity)
     summary.files.push(file.summary)
-    for (const key of ['lines', 'new', 'duplicates', 'bad', 'skipped'] as const) summary[key] += file.summary[key]
+    for (const key of ['lines', 'new', 'duplicates', 'bad', 'skipped', 'refused', 'acceptedUnsigned', 'answeredNon2xx'] as const) summary[key] += file.summary[key]
   }
   if (writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities)) > 0) summary.rejectsFile = options.rejectsPath
   return summary
@@ -130,7 +143,7 @@ async function readDecompressedStart(path: string): Promise<Buffer> {
 }
 
 async function replayFile(path: string, options: ReplayOptions): Promise<{ identity: string | undefined; summary: FileSummary }> {
-  const summary: FileSummary = { path, lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, resumedAt: 0 }
+  const summary: FileSummary = { path, lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, resumedAt: 0 }
   const file = await identifyFile(path)
   if (!file.identity) return { identity: undefined, summary }
   const saved = options.store.progressFor(file.identity)
@@ -164,10 +177,18 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
       context.source = { kind: 'file', file: path, line: lineNumber }
       const parsed = text === undefined ? { kind: 'bad' as const, reason: `longer than ${MAX_LINE_LENGTH / 1024} KiB` } : parseDlrLine(text, context)
       if (parsed.kind === 'event') {
-        if (writer.add(parsed.event)) summary.new += 1
-        else summary.duplicates += 1
+        const admission = admitReport(options.secret, options.acceptUnsigned ?? false, parsed)
+        if (admission === 'refuse') {
+          summary.refused += 1
+          writer.reject({ identity: file.identity!, line: lineNumber, path, reason: REFUSED_REASON, raw: text!.slice(0, 4096) })
+        } else {
+          if (admission === 'store-unsigned') summary.acceptedUnsigned += 1
+          if (writer.add(parsed.event, options.forward && admission === 'store')) summary.new += 1
+          else summary.duplicates += 1
+        }
       } else if (parsed.kind === 'skip') {
-        summary.skipped += 1
+        if (parsed.httpStatus === undefined) summary.skipped += 1
+        else summary.answeredNon2xx += 1
       } else {
         summary.bad += 1
         writer.reject({ identity: file.identity!, line: lineNumber, path, reason: parsed.reason, raw: (text ?? '').slice(0, 4096) })

@@ -2,6 +2,7 @@ import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
+import { legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import { coalesceSyncs } from './coalesced-sync.js'
@@ -51,6 +52,10 @@ const MIGRATIONS: readonly string[] = [
      raw TEXT NOT NULL,
      PRIMARY KEY (identity, line)
    );`,
+  // Event ids now come from a report's meaning (docs/event-identity.md). A store that already
+  // holds events keeps their old ids; this notes up to which row, so that the same reports,
+  // replayed again, are known by their old ids too and not stored twice.
+  `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events;`,
 ]
 
 /** How far replay got in one file, found again by the file's identity (its first line). */
@@ -70,8 +75,8 @@ export interface Reject {
 }
 
 export interface BatchWriter {
-  /** Whether the event was new (false: stored before). */
-  add(event: DeliveryEvent): boolean
+  /** Whether the event was new (false: stored before); `forward` overrides the batch's. */
+  add(event: DeliveryEvent, forward?: boolean): boolean
   reject(reject: Reject): void
   /** Commits everything added, with the file's progress. */
   commit(progress: ReplayProgress): void
@@ -196,6 +201,24 @@ function migrate(db: BetterSqlite3.Database): void {
   }
 }
 
+/**
+ * For a store that held events before ids came from meaning: whether an event is one of
+ * those, under its old id or as the same message and DLR type. Undefined for other stores,
+ * which pay nothing for it.
+ */
+function createLegacyCheck(db: BetterSqlite3.Database): ((event: DeliveryEvent) => boolean) | undefined {
+  const marker = db.prepare('SELECT last_rowid AS lastRowid, newest_id AS newestId FROM legacy_event_ids').get() as { lastRowid: number | null; newestId: string | null } | undefined
+  if (!marker || marker.lastRowid === null || marker.newestId === null) return undefined
+  const byOldId = db.prepare('SELECT 1 FROM events WHERE event_id = unhex(?) AND rowid <= ?').pluck()
+  const byMeaning = db.prepare('SELECT 1 FROM events WHERE message_id = ? AND status = ? AND rowid <= ?').pluck()
+  const { lastRowid } = marker
+  // Old ids start with the gateway time: a report made after the newest of them has none.
+  const newestTime = marker.newestId.slice(0, 8)
+  return (event) =>
+    (event.messageId !== null && byMeaning.get(event.messageId, event.status, lastRowid) !== undefined) ||
+    (timePrefix(event.gatewayTime) <= newestTime && byOldId.get(legacyEventId(event), lastRowid) !== undefined)
+}
+
 function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalSyncer): EventStore {
   const insertSend = db.prepare(
     `INSERT OR REPLACE INTO sends (message_id, sequence, recipient, sent_at, outcome, gateway)
@@ -227,7 +250,9 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
        OR message_id IN (SELECT message_id FROM sends WHERE sequence = @key)`,
   )
 
+  const legacy = createLegacyCheck(db)
   const insertOne = (event: DeliveryEvent, forward: boolean): boolean => {
+    if (legacy?.(event)) return false
     // Only query-string reports can be re-delivered; bearerbox log lines cannot.
     const forwardState = forward && event.rawFormat === 'query' ? 'pending' : null
     return insertEvent.run(
@@ -256,7 +281,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     beginBatch: (forward) => {
       guard(() => begin.run())
       return {
-        add: (event) => guard(() => insertOne(event, forward)),
+        add: (event, forwardThis = forward) => guard(() => insertOne(event, forwardThis)),
         reject: (reject) => guard(() => void insertReject.run(reject)),
         commit: (progress) =>
           guard(() => {

@@ -28,17 +28,17 @@ describe('buildDlrUrl', () => {
     {
       name: 'adds our ids and Kannel escapes',
       feedback: 'http://vlx:8080/smsKannelfeedback',
-      want: 'http://vlx:8080/smsKannelfeedback?seq=4711&msgid=m-1&dlr=%d&reply=%A&smscmsgid=%F&recipient=%p&sender=%P&time=%T&smsc=%i',
+      want: 'http://vlx:8080/smsKannelfeedback?seq=4711&msgid=m-1&kid=%I&dlr=%d&reply=%A&smscmsgid=%F&recipient=%p&sender=%P&time=%T&smsc=%i',
     },
     {
       name: 'keeps the feedback URL\'s own query',
       feedback: 'http://vlx:8080/smsKannelfeedback?site=a',
-      want: 'http://vlx:8080/smsKannelfeedback?site=a&seq=4711&msgid=m-1&dlr=%d&reply=%A&smscmsgid=%F&recipient=%p&sender=%P&time=%T&smsc=%i',
+      want: 'http://vlx:8080/smsKannelfeedback?site=a&seq=4711&msgid=m-1&kid=%I&dlr=%d&reply=%A&smscmsgid=%F&recipient=%p&sender=%P&time=%T&smsc=%i',
     },
     {
       name: 'doubles percent signs so Kannel does not read %C3 as the escape %C',
       feedback: 'http://vlx:8080/f%C3%A4?x=%41',
-      want: 'http://vlx:8080/f%%C3%%A4?x=%%41&seq=4711&msgid=m-1&dlr=%d&reply=%A&smscmsgid=%F&recipient=%p&sender=%P&time=%T&smsc=%i',
+      want: 'http://vlx:8080/f%%C3%%A4?x=%%41&seq=4711&msgid=m-1&kid=%I&dlr=%d&reply=%A&smscmsgid=%F&recipient=%p&sender=%P&time=%T&smsc=%i',
     },
   ])('$name', ({ feedback, want }) => {
     expect(buildDlrUrl(new URL(feedback), { messageId: 'm-1', sequence: '4711' })).toBe(want)
@@ -50,7 +50,7 @@ describe('buildDlrUrl', () => {
   })
 
   it('leaves out seq when VISULOX gave no sequence', () => {
-    expect(buildDlrUrl(new URL('http://vlx/f'), { messageId: 'm', sequence: undefined })).toMatch(/\?msgid=m&dlr=%d/)
+    expect(buildDlrUrl(new URL('http://vlx/f'), { messageId: 'm', sequence: undefined })).toMatch(/\?msgid=m&kid=%I&dlr=%d/)
   })
 
   it('refuses a feedback URL that already uses one of our parameter names', () => {
@@ -75,7 +75,7 @@ describe('buildSendRequest, POST (the default)', () => {
       'x-kannel-dlr-mask': '31',
       'x-kannel-coding': '0',
     })
-    expect(request.headers['x-kannel-dlr-url']).toMatch(/^http:\/\/vlx:8080\/smsKannelfeedback\?seq=4711&msgid=m-1&dlr=%d/)
+    expect(request.headers['x-kannel-dlr-url']).toMatch(/^http:\/\/vlx:8080\/smsKannelfeedback\?seq=4711&msgid=m-1&kid=%I&dlr=%d/)
     expect(request.body).toBe(sms.text)
   })
 

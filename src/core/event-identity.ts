@@ -1,0 +1,96 @@
+import { hash } from 'node:crypto'
+import type { DlrStatus, ParsedLine } from './dlr.js'
+import { isValidCallbackToken } from './callback-token.js'
+
+/**
+ * What a report means, as far as its identity goes. One report keeps one id whether it came
+ * as a callback, an access-log line, a bearerbox `Receive DLR` line or a forwarded copy
+ * (docs/event-identity.md).
+ */
+export interface ReportMeaning {
+  messageId: string | null
+  status: DlrStatus
+  /** Kannel's own id of this report (%I): one per report, the same in each retry. */
+  kannelId: string | null
+  gatewayTime: string | null
+}
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7/
+
+/**
+ * The event id, 32 hex digits: 8 that keep the store's key index in arrival order, then 96
+ * bits of SHA-256 over what the report means.
+ * - With our message id: that id and the DLR type, nothing else. The token covers the
+ *   message id but not what Kannel substitutes (%d, %T, %A, ...), so any of those in the id
+ *   would let a captured URL mint new events; at most one event per message and type.
+ * - Else with Kannel's report id (%I): that id and the type.
+ * - Else `fallback`, which the caller builds from the report's known fields only: extra
+ *   parameters never make a new event.
+ */
+export function reportEventId(meaning: ReportMeaning, fallback: () => string): string {
+  if (meaning.messageId !== null) {
+    // Our message ids are UUID v7, time first; an id of another kind gets no time prefix.
+    const prefix = UUID_V7.test(meaning.messageId) ? meaning.messageId.slice(0, 8) : '00000000'
+    return prefix + digest(`message\n${meaning.messageId}\n${meaning.status}`)
+  }
+  if (meaning.kannelId !== null) return timePrefix(meaning.gatewayTime) + digest(`kannel\n${meaning.kannelId}\n${meaning.status}`)
+  return timePrefix(meaning.gatewayTime) + digest(fallback())
+}
+
+function digest(text: string): string {
+  return hash('sha256', text, 'hex').slice(0, 24)
+}
+
+let lastPrefixTime: string | null = null
+let lastPrefix = ''
+
+/** Epoch seconds as 8 hex digits, 0 when unknown. Consecutive reports mostly share a second. */
+export function timePrefix(gatewayTime: string | null): string {
+  if (gatewayTime === null) return '00000000'
+  if (gatewayTime === lastPrefixTime) return lastPrefix
+  const ms = Date.parse(gatewayTime.endsWith('Z') ? gatewayTime : `${gatewayTime}Z`)
+  const seconds = Number.isFinite(ms) ? Math.max(0, Math.min(0xffffffff, Math.floor(ms / 1000))) : 0
+  lastPrefixTime = gatewayTime
+  lastPrefix = seconds.toString(16).padStart(8, '0')
+  return lastPrefix
+}
+
+/** Ids stores made before identity came from meaning (store migration 2 marks such stores). */
+export function legacyEventId(event: { rawFormat: 'query' | 'bearerbox-log'; raw: string; gatewayTime: string | null }): string {
+  if (event.rawFormat === 'bearerbox-log') return timePrefix(event.gatewayTime) + digest(`kannel-access-log\n${event.raw}`)
+  const pairs: string[] = []
+  const seen = new Set<string>()
+  for (const [name, value] of new URLSearchParams(event.raw)) {
+    if (seen.has(name)) continue
+    seen.add(name)
+    pairs.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+  }
+  return timePrefix(event.gatewayTime) + digest(pairs.sort().join('&'))
+}
+
+export type TokenVerdict = 'valid' | 'invalid' | 'not-needed'
+
+/**
+ * Whether a report carries the token `send` put into its dlr-url, as `serve` checks it. A
+ * bearerbox line without the dlr-url (the default access-log format) was written by Kannel
+ * from what the SMSC said, not sent by an HTTP client: it has no token and needs none.
+ */
+export function checkReportToken(secret: string, parsed: Extract<ParsedLine, { kind: 'event' }>): TokenVerdict {
+  if (parsed.unsignedSource) return 'not-needed'
+  return isValidCallbackToken(secret, parsed.event.messageId, parsed.event.sequence, parsed.token) ? 'valid' : 'invalid'
+}
+
+/** What to do with a parsed report under the token rule `serve` applies. */
+export type Admission = 'store' | 'store-unsigned' | 'refuse'
+
+/**
+ * With a secret, a report `serve` would refuse is not stored by any other path either;
+ * `acceptUnsigned` (--accept-unsigned) lets in history recorded before the secret was set.
+ * Unsigned reports let in that way are never forwarded: the receiver would refuse them.
+ */
+export function admitReport(secret: string | undefined, acceptUnsigned: boolean, parsed: Extract<ParsedLine, { kind: 'event' }>): Admission {
+  if (secret === undefined || checkReportToken(secret, parsed) !== 'invalid') return 'store'
+  return acceptUnsigned ? 'store-unsigned' : 'refuse'
+}
+
+export const REFUSED_REASON = 'token missing or wrong (forged, or from before smskannel.secret: --accept-unsigned): not stored'
