@@ -269,7 +269,7 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', FEEDBACK_HELP)
     .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[] }) => {
-      const [{ feedback, summariseFeedback, badLinesError }, { openStore }, gathered] = await Promise.all([
+      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError }, { openStore }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
         import('./shell/store.js'),
         gatherSources(options, report),
@@ -301,8 +301,9 @@ function buildProgram(report: Reporter): Command {
       progress?.done()
       if (options.replay && options.json) report.data(summary)
       if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
-      const bad = badLinesError(summary)
-      if (bad) throw bad
+      // Bad lines (fix the input) outrank failed forwards (retry later); both are reported.
+      const failure = badLinesError(summary) ?? forwardFailedError(summary)
+      if (failure) throw failure
       process.exitCode = EXIT.ok
     })
 

@@ -1,6 +1,6 @@
 import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames, type EventSource } from '../core/dlr.js'
-import { ConfigError, InputError, UsageError } from '../core/errors.js'
+import { ConfigError, GatewayUnavailableError, InputError, UsageError } from '../core/errors.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
 import type { ReplayProgressReport, ReplaySummary } from '../shell/replay.js'
@@ -148,4 +148,13 @@ export function summariseFeedback(summary: FeedbackSummary): string {
 export function badLinesError(summary: FeedbackSummary): InputError | undefined {
   if (summary.bad === 0) return undefined
   return new InputError(`${summary.bad} line${summary.bad === 1 ? ' was' : 's were'} not a delivery report; the others were processed.`)
+}
+
+/** Exit 75 when a forward failed: stored reports stay pending and the next run retries them. */
+export function forwardFailedError(summary: FeedbackSummary): GatewayUnavailableError | undefined {
+  if (!summary.forwardFailed) return undefined
+  return new GatewayUnavailableError(`${summary.forwardFailed} report${summary.forwardFailed === 1 ? ' was' : 's were'} not accepted by the forward URL; they stay pending and the next run forwards them.`, {
+    mayHaveBeenSent: false,
+    hint: 'Check that the receiver at --forward is up and answers 2xx.',
+  })
 }
