@@ -40,6 +40,15 @@ const CONFIG_FLAGS: readonly ConfigFlag[] = [
 const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability')
 const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
 
+/**
+ * What an option does in one command, where that differs from its general description;
+ * `json: false` leaves --json out where it would do nothing. test/docs.test.ts keeps the
+ * README's option tables in step with every command's --help.
+ */
+type OptionHelp = { [key in ConfigKey]?: string } & { json?: string | false; verbose?: string }
+
+const FORWARD_TIMEOUT_HELP = 'with --forward: how long each forwarded report may take: 500ms, 10s, 10'
+
 function parseTimeoutFlag(value: string): string {
   if (parseDurationMs(value) === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 10s or 10 (seconds).')
   return value
@@ -63,17 +72,18 @@ interface CommonOptions {
   [flag: string]: unknown
 }
 
-function addConfigOptions(command: Command, keys: readonly ConfigKey[]): Command {
+function addConfigOptions(command: Command, keys: readonly ConfigKey[], help: OptionHelp = {}): Command {
   command
     .option('-c, --config <file>', 'config file: key = value lines, or the `visulox config -name sms` table (default: $SMSKANNEL_CONFIG, then /etc/sms-kannel/sms-kannel.conf if present)')
     .option('--env-file <file>', '.env file with SMSKANNEL_* variables (default: ./.env if present)')
   for (const flag of CONFIG_FLAGS.filter((candidate) => keys.includes(candidate.key))) {
-    const option = new Option(flag.flags, `${CONFIG_KEYS[flag.key].describe} [${flag.key}]`)
+    const option = new Option(flag.flags, `${help[flag.key] ?? CONFIG_KEYS[flag.key].describe} [${flag.key}]`)
     if (flag.parse) option.argParser(flag.parse)
     if (flag.choices) option.choices(flag.choices)
     command.addOption(option)
   }
-  return command.option('--json', 'print results as JSON on stdout').option('-v, --verbose', 'explain each step on stderr (secrets stay hidden)')
+  if (help.json !== false) command.option('--json', help.json ?? 'print results as JSON on stdout')
+  return command.option('-v, --verbose', help.verbose ?? 'explain each step on stderr (secrets stay hidden)')
 }
 
 function flagValues(options: CommonOptions): SourceValues {
@@ -180,6 +190,11 @@ function buildProgram(report: Reporter): Command {
       .option('--text <text>', 'message text (default: $VLXPIN_TEXT, else smskannel.template)')
       .option('--dry-run', 'check everything and print the request instead of sending it'),
     SEND_KEYS,
+    {
+      'smskannel.store': 'record this send in the SQLite event store, for status',
+      json: 'print the result as one JSON object on stdout: outcome, message id, gateway, tries, warnings',
+      verbose: 'explain each step on stderr: number, text, request, reply (secrets stay hidden)',
+    },
   )
     .addHelpText('after', SEND_HELP)
     .action(async (options: CommonOptions & { to?: string; text?: string; dryRun?: boolean }) => {
@@ -237,6 +252,11 @@ function buildProgram(report: Reporter): Command {
       .description('print the effective configuration and where each value comes from (password hidden)')
       .option('--check', 'also check that the gateway is a Kannel smsbox and the credentials work (sends nothing)'),
     SEND_KEYS,
+    {
+      'smskannel.timeout': 'how long each gateway check may take: 500ms, 10s, 10',
+      json: 'print the files read, the effective values and the checks as one JSON object on stdout',
+      verbose: 'with --check: print each gateway\'s reply on stderr',
+    },
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (options: CommonOptions & { check?: boolean }) => {
@@ -266,6 +286,13 @@ function buildProgram(report: Reporter): Command {
       .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects)')
       .option('--param <name=queryname>', 'parameter name of another dlr-url template, e.g. dlr=d,reply=A (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     STORE_KEYS,
+    {
+      'smskannel.store': 'SQLite event store the reports go into (needed by --replay and --forward)',
+      'smskannel.feedbackurl': 'its path picks the access-log requests that are reports (default /smsKannelfeedback)',
+      'smskannel.timeout': FORWARD_TIMEOUT_HELP,
+      json: 'with --replay: print the run\'s summary as one JSON object on stdout (events are JSON lines anyway)',
+      verbose: 'print the summary line on stderr even when it is not a terminal',
+    },
   )
     .addHelpText('after', FEEDBACK_HELP)
     .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[] }) => {
@@ -311,7 +338,12 @@ function buildProgram(report: Reporter): Command {
     new Command('status')
       .description('the timeline of one PIN: sent, accepted by the SMSC, delivered or failed')
       .argument('<sequence-or-message-id>', 'VLXPIN_SEQUENCE, or the message id send printed'),
-    STORE_KEYS,
+    ['smskannel.store'],
+    {
+      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      json: 'print the timelines as one JSON object on stdout, times in UTC (ISO 8601)',
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
   )
     .addHelpText('after', `\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
@@ -328,6 +360,13 @@ function buildProgram(report: Reporter): Command {
       .option('--forward <url>', 'also pass each new report on to this URL, without delaying the answer to Kannel', parseUrlFlag)
       .option('--param <name=queryname>', 'parameter name of another dlr-url template (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     [...STORE_KEYS, 'smskannel.listen', 'smskannel.durability'],
+    {
+      'smskannel.store': 'SQLite event store each callback is committed to before its 200',
+      'smskannel.feedbackurl': 'its path is where callbacks are answered; its port is where serve listens without --listen',
+      'smskannel.timeout': FORWARD_TIMEOUT_HELP,
+      json: false,
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {
