@@ -116,6 +116,11 @@ async function keepYoungGenerationSmall(): Promise<void> {
   setFlagsFromString('--semi-space-growth-factor=1')
 }
 
+/** The host's zone, TZ respected: what people read (status, the SMS text) is local time. */
+function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone
+}
+
 function wallClock(): Date {
   const fixed = process.env['SMS_KANNEL_TEST_NOW']
   return fixed ? new Date(fixed) : new Date()
@@ -214,7 +219,7 @@ function buildProgram(report: Reporter): Command {
           text: options.text,
           dryRun: Boolean(options.dryRun),
           messageId: uuidV7(Date.now(), randomFillSync(new Uint8Array(10))),
-          timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone,
+          timeZone: localTimeZone,
         },
         {
           http: (config) => httpClientFor(config, process.env),
@@ -350,7 +355,7 @@ function buildProgram(report: Reporter): Command {
       const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
       const result = await status({ sources: gathered.sources, key }, { openStore })
       if (options.json) report.data(result)
-      else for (const timeline of result.timelines) for (const line of formatTimeline(timeline)) report.text(line)
+      else for (const timeline of result.timelines) for (const line of formatTimeline(timeline, localTimeZone())) report.text(line)
       process.exitCode = EXIT.ok
     })
 
