@@ -301,7 +301,7 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', FEEDBACK_HELP)
     .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[] }) => {
-      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError }, { openStore }, gathered] = await Promise.all([
+      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openStore }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
         import('./shell/store.js'),
         gatherSources(options, report),
@@ -333,6 +333,8 @@ function buildProgram(report: Reporter): Command {
       progress?.done()
       if (options.replay && options.json) report.data(summary)
       if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
+      // One missing file is a log not rotated yet; all of them missing is a wrong path.
+      if (options.replay && missingFiles(summary).length === queries.length) report.warn(`none of the files to replay is there: ${queries.join(', ')}`)
       // Bad lines (fix the input) outrank failed forwards (retry later); both are reported.
       const failure = badLinesError(summary) ?? forwardFailedError(summary)
       if (failure) throw failure

@@ -141,7 +141,14 @@ export function summariseFeedback(summary: FeedbackSummary): string {
   parts.push(`${summary.bad} bad`, `${summary.skipped} skipped`)
   if (summary.forwarded !== undefined) parts.push(`${summary.forwarded} forwarded`, `${summary.forwardFailed} to forward next run`)
   const where = summary.rejectsFile ? `; bad lines in ${summary.rejectsFile}` : ''
-  return `${parts.join(', ')}${summary.store ? ` (store ${summary.store})` : ''}${where}`
+  const missing = missingFiles(summary)
+  const skipped = missing.length > 0 ? `; not there (yet), skipped: ${missing.join(', ')}` : ''
+  return `${parts.join(', ')}${summary.store ? ` (store ${summary.store})` : ''}${where}${skipped}`
+}
+
+/** Replayed files that were not there: a rotated log before its first rotation. */
+export function missingFiles(summary: FeedbackSummary): string[] {
+  return (summary.files ?? []).filter((file) => file.missing).map((file) => file.path)
 }
 
 /** Exit 65 at the end when any line was bad: everything good was still recorded. */
