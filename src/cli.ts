@@ -332,7 +332,8 @@ function buildProgram(report: Reporter): Command {
       )
       progress?.done()
       if (options.replay && options.json) report.data(summary)
-      if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
+      // With --json the summary is on stdout: cron then mails only warnings and errors.
+      if ((options.replay && !options.json) || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
       // One missing file is a log not rotated yet; all of them missing is a wrong path.
       if (options.replay && missingFiles(summary).length === queries.length) report.warn(`none of the files to replay is there: ${queries.join(', ')}`)
       // Bad lines (fix the input) outrank failed forwards (retry later); both are reported.

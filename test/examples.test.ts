@@ -1,0 +1,35 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { isConfigKey } from '../src/core/config.js'
+import { runCli } from './helpers/run-cli.js'
+
+const exampleConfig = new URL('../examples/sms-kannel.conf', import.meta.url)
+const lines = readFileSync(exampleConfig, 'utf8').split('\n')
+/** Commented settings: "# key = value" with a key sms-kannel knows. */
+const commented = lines.flatMap((line, index) => {
+  const match = /^#\s*([a-z.]+)\s*=\s*(.*)$/.exec(line)
+  return match && isConfigKey(match[1]!) ? [{ index, key: match[1]!, value: match[2]!.trim() }] : []
+})
+
+describe('examples/sms-kannel.conf', () => {
+  it('is valid as shipped', async () => {
+    const run = await runCli(['config', '--config', exampleConfig.pathname])
+    expect(run.code, run.stderr).toBe(0)
+  })
+
+  it('has commented settings to check', () => {
+    expect(commented.map(({ key }) => key)).toEqual(expect.arrayContaining(['smskannel.method', 'smskannel.template']))
+  })
+
+  it.each(commented)('stays valid with "$key" uncommented, which then has exactly the value shown', async ({ index, key, value }) => {
+    const changed = lines.map((line, at) => (at === index ? line.replace(/^#\s*/, '') : line))
+    const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-example-')), 'sms-kannel.conf')
+    writeFileSync(file, changed.join('\n'))
+    const run = await runCli(['config', '--config', file, '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    const { effective } = JSON.parse(run.stdout) as { effective: Array<{ key: string; value: string; where: string }> }
+    expect(effective.find((row) => row.key === key)).toMatchObject({ value, where: `${file}:${index + 1}` })
+  })
+})
