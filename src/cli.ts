@@ -153,6 +153,7 @@ access-log "Receive DLR" line.
 
 With --replay the arguments are files (plain or .gz) for cron: each run continues where
 the last one stopped, survives log rotation and truncation, never stores a report twice,
+skips a file that is not there yet (access.log.1 before the first rotation) with a note,
 and ends with a summary (--json: one object with lines, new, duplicates, bad).
 
 Examples:
@@ -164,8 +165,9 @@ Examples:
 ${EXIT_HELP}`
 
 const SERVE_HELP = `
-Listens on 127.0.0.1 and the port of smskannel.feedbackurl unless --listen says otherwise,
-and answers Kannel's callbacks at that URL's path (default /smsKannelfeedback):
+Listens on 127.0.0.1 and the port written in smskannel.feedbackurl unless --listen says
+otherwise (a feedback URL without a port, a reverse proxy's, needs --listen), and answers
+Kannel's callbacks at that URL's path (default /smsKannelfeedback):
   200  stored (or stored before: Kannel repeats callbacks)
   400  not a delivery report          403  token missing or wrong (with smskannel.secret)
   503  the store cannot take it; Kannel retries if http-request-retry is set
@@ -353,7 +355,7 @@ function buildProgram(report: Reporter): Command {
       verbose: 'print the stack of an unexpected failure on stderr',
     },
   )
-    .addHelpText('after', `\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
+    .addHelpText('after', `\nTimes are in the host's time zone (TZ), each with its UTC offset; --json keeps UTC.\n\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
       const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
       const result = await status({ sources: gathered.sources, key }, { openStore })
