@@ -338,9 +338,11 @@ function buildProgram(report: Reporter): Command {
       if ((options.replay && !options.json) || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
       // One missing file is a log not rotated yet; all of them missing is a wrong path.
       if (options.replay && missingFiles(summary).length === queries.length) report.warn(`none of the files to replay is there: ${queries.join(', ')}`)
-      // Bad lines (fix the input) outrank failed forwards (retry later); both are reported.
-      const failure = badLinesError(summary) ?? forwardFailedError(summary)
-      if (failure) throw failure
+      // Bad lines (fix the input) outrank failed forwards (retry later) for the exit code.
+      const bad = badLinesError(summary)
+      const unforwarded = forwardFailedError(summary)
+      if (bad && unforwarded) report.error(unforwarded.message, unforwarded.hint)
+      if (bad ?? unforwarded) throw bad ?? unforwarded
       process.exitCode = EXIT.ok
     })
 
