@@ -69,6 +69,16 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), Receiver).serve
   echo "Kannel is up: sendsms http://127.0.0.1:$sendsms_port/cgi-bin/sendsms (user visulox), $receiver"
 }
 
+# The direct children of a process, from /proc (procps may not be installed).
+children_of() {
+  local stat pid ppid
+  for stat in /proc/[0-9]*/stat; do
+    read -r pid _ _ ppid _ < "$stat" 2>/dev/null || continue
+    [ "$ppid" = "$1" ] && echo "$pid"
+  done
+  return 0
+}
+
 # Stops each process it started (by its pid, and the children of the fakesmsc pipe), and
 # waits until each is gone, so no port stays taken.
 stop() {
@@ -77,7 +87,7 @@ stop() {
     if [ -f "$lab/$name.pid" ]; then
       local pid
       pid=$(cat "$lab/$name.pid")
-      for child in $(pgrep -P "$pid" 2>/dev/null || true); do pids+=("$child"); done
+      for child in $(children_of "$pid"); do pids+=("$child"); done
       pids+=("$pid")
       rm -f "$lab/$name.pid"
     fi
