@@ -50,7 +50,9 @@ export SMS_KANNEL_LAB=$lab SMS_KANNEL_LAB_ADMIN_PORT=$admin_port SMS_KANNEL_LAB_
 serve_pid=
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
+  # A second Ctrl-C must not cut the cleanup short and leave Kannel running.
+  trap - EXIT
+  trap '' INT TERM
   if [ -n "$serve_pid" ]; then
     kill -TERM "$serve_pid" 2>/dev/null || true
     wait "$serve_pid" 2>/dev/null || true

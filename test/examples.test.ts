@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,5 +32,18 @@ describe('examples/sms-kannel.conf', () => {
     expect(run.code, run.stderr).toBe(0)
     const { effective } = JSON.parse(run.stdout) as { effective: Array<{ key: string; value: string; where: string }> }
     expect(effective.find((row) => row.key === key)).toMatchObject({ value, where: `${file}:${index + 1}` })
+  })
+})
+
+describe('examples/local-kannel.sh with nothing to show yet', () => {
+  it.each([
+    { args: ['dlrs'], stderr: /^no DLRs yet in / },
+    { args: ['messages'], stderr: /^no messages after 5 s in / },
+  ])('$args.0: nothing on stdout, a note on stderr, exit 75', ({ args, stderr }) => {
+    const lab = mkdtempSync(join(tmpdir(), 'sms-kannel-lab-'))
+    const run = spawnSync(new URL('../examples/local-kannel.sh', import.meta.url).pathname, args, { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SMS_KANNEL_LAB: lab }, encoding: 'utf8' })
+    expect(run.status).toBe(75)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toMatch(stderr)
   })
 })
