@@ -18,10 +18,13 @@ interface StartRun {
   stderr: string
 }
 
-/** Starts the command; `interrupt` (if given) is sent once stderr matches `when`. */
-function runStart(command: string[], interrupt?: { signal: NodeJS.Signals; when: RegExp }): Promise<StartRun> {
+/**
+ * Starts the command; `interrupt` (if given) is sent once stderr matches `when`, to the
+ * whole process group when `group` is set, as Ctrl-C at a terminal does.
+ */
+function runStart(command: string[], interrupt?: { signal: NodeJS.Signals; when: RegExp; group?: boolean }): Promise<StartRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(interrupt?.group) })
     let stdout = ''
     let stderr = ''
     let sent = false
@@ -30,7 +33,8 @@ function runStart(command: string[], interrupt?: { signal: NodeJS.Signals; when:
       stderr += chunk.toString('utf8')
       if (interrupt && !sent && interrupt.when.test(stderr)) {
         sent = true
-        child.kill(interrupt.signal)
+        if (interrupt.group) process.kill(-child.pid!, interrupt.signal)
+        else child.kill(interrupt.signal)
       }
     })
     child.on('error', reject)
@@ -93,6 +97,13 @@ describeWithKannel('npm start', () => {
   ])('stops everything it started on $signal', async ({ signal, when, code }) => {
     const run = await runStart(['bash', 'scripts/start.sh'], { signal, when })
     expect(run.code, run.stderr).toBe(code)
+    expect(run.stderr).toContain('npm start: stopped everything it started')
+    await expectNothingLeft(run)
+  }, 90_000)
+
+  it('stops everything it started on Ctrl-C at a terminal (SIGINT to npm\'s whole process group)', async () => {
+    const run = await runStart(['npm', 'start', '--silent'], { signal: 'SIGINT', when: /serve: listening/, group: true })
+    expect(run.signal ?? run.code).not.toBe(0)
     expect(run.stderr).toContain('npm start: stopped everything it started')
     await expectNothingLeft(run)
   }, 90_000)
