@@ -35,6 +35,24 @@ describe('examples/sms-kannel.conf', () => {
   })
 })
 
+describe('examples/.env.example', () => {
+  const envExample = new URL('../examples/.env.example', import.meta.url)
+  const envLines = readFileSync(envExample, 'utf8').split('\n')
+  const commentedVariables = envLines.flatMap((line, index) => {
+    const match = /^#\s*([A-Z_]+)=(.*)$/.exec(line)
+    return match ? [{ index, name: match[1]!, value: match[2]! }] : []
+  })
+
+  it.each(commentedVariables)('stays valid with $name uncommented, which then has exactly the value shown', async ({ index, value }) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-example-')), '.env')
+    writeFileSync(file, envLines.map((line, at) => (at === index ? line.replace(/^#\s*/, '') : line)).join('\n'))
+    const run = await runCli(['config', '--env-file', file, '--json'])
+    expect(run.code, run.stderr).toBe(0)
+    const { effective } = JSON.parse(run.stdout) as { effective: Array<{ value: string; where: string }> }
+    expect(effective.find((row) => row.where.startsWith(file) && row.value === value), run.stdout).toBeDefined()
+  })
+})
+
 describe('examples/local-kannel.sh with nothing to show yet', () => {
   it.each([
     { args: ['dlrs'], stderr: /^no DLRs yet in / },
