@@ -7,7 +7,9 @@
 # 69 refused by Kannel, 75 gateway down or timed out (retry later), 76 not a Kannel,
 # 77 wrong credentials, 78 configuration missing or invalid.
 
-# Settings, including the password, come from this file (chmod 600).
+# Settings, including the password, come from this file: root:sms-kannel, mode 0640, so
+# the account VISULOX runs this script as must be in the group sms-kannel (README,
+# "Installing on a host").
 SMSKANNEL_CONFIG=/etc/sms-kannel/sms-kannel.conf
 export SMSKANNEL_CONFIG
 

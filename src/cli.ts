@@ -40,6 +40,15 @@ const CONFIG_FLAGS: readonly ConfigFlag[] = [
 const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability')
 const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
 
+/**
+ * What an option does in one command, where that differs from its general description;
+ * `json: false` leaves --json out where it would do nothing. test/docs.test.ts keeps the
+ * README's option tables in step with every command's --help.
+ */
+type OptionHelp = { [key in ConfigKey]?: string } & { json?: string | false; verbose?: string }
+
+const FORWARD_TIMEOUT_HELP = 'with --forward: how long each forwarded report may take: 500ms, 10s, 10'
+
 function parseTimeoutFlag(value: string): string {
   if (parseDurationMs(value) === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 10s or 10 (seconds).')
   return value
@@ -63,17 +72,18 @@ interface CommonOptions {
   [flag: string]: unknown
 }
 
-function addConfigOptions(command: Command, keys: readonly ConfigKey[]): Command {
+function addConfigOptions(command: Command, keys: readonly ConfigKey[], help: OptionHelp = {}): Command {
   command
     .option('-c, --config <file>', 'config file: key = value lines, or the `visulox config -name sms` table (default: $SMSKANNEL_CONFIG, then /etc/sms-kannel/sms-kannel.conf if present)')
     .option('--env-file <file>', '.env file with SMSKANNEL_* variables (default: ./.env if present)')
   for (const flag of CONFIG_FLAGS.filter((candidate) => keys.includes(candidate.key))) {
-    const option = new Option(flag.flags, `${CONFIG_KEYS[flag.key].describe} [${flag.key}]`)
+    const option = new Option(flag.flags, `${help[flag.key] ?? CONFIG_KEYS[flag.key].describe} [${flag.key}]`)
     if (flag.parse) option.argParser(flag.parse)
     if (flag.choices) option.choices(flag.choices)
     command.addOption(option)
   }
-  return command.option('--json', 'print results as JSON on stdout').option('-v, --verbose', 'explain each step on stderr (secrets stay hidden)')
+  if (help.json !== false) command.option('--json', help.json ?? 'print results as JSON on stdout')
+  return command.option('-v, --verbose', help.verbose ?? 'explain each step on stderr (secrets stay hidden)')
 }
 
 function flagValues(options: CommonOptions): SourceValues {
@@ -104,6 +114,11 @@ async function gatherSources(options: CommonOptions, report: Reporter) {
 async function keepYoungGenerationSmall(): Promise<void> {
   const { setFlagsFromString } = await import('node:v8')
   setFlagsFromString('--semi-space-growth-factor=1')
+}
+
+/** The host's zone, TZ respected: what people read (status, the SMS text) is local time. */
+function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone
 }
 
 function wallClock(): Date {
@@ -138,6 +153,7 @@ access-log "Receive DLR" line.
 
 With --replay the arguments are files (plain or .gz) for cron: each run continues where
 the last one stopped, survives log rotation and truncation, never stores a report twice,
+skips a file that is not there yet (access.log.1 before the first rotation) with a note,
 and ends with a summary (--json: one object with lines, new, duplicates, bad).
 
 With smskannel.secret set, a report whose token is missing or wrong is refused here as
@@ -153,8 +169,9 @@ Examples:
 ${EXIT_HELP}`
 
 const SERVE_HELP = `
-Listens on 127.0.0.1 and the port of smskannel.feedbackurl unless --listen says otherwise,
-and answers Kannel's callbacks at that URL's path (default /smsKannelfeedback):
+Listens on 127.0.0.1 and the port written in smskannel.feedbackurl unless --listen says
+otherwise (a feedback URL without a port, a reverse proxy's, needs --listen), and answers
+Kannel's callbacks at that URL's path (default /smsKannelfeedback):
   200  stored (or stored before: Kannel repeats callbacks)
   400  not a delivery report          403  token missing or wrong (with smskannel.secret)
   503  the store cannot take it; Kannel retries if http-request-retry is set
@@ -184,6 +201,11 @@ function buildProgram(report: Reporter): Command {
       .option('--text <text>', 'message text (default: $VLXPIN_TEXT, else smskannel.template)')
       .option('--dry-run', 'check everything and print the request instead of sending it'),
     SEND_KEYS,
+    {
+      'smskannel.store': 'record this send in the SQLite event store, for status',
+      json: 'print the result as one JSON object on stdout: outcome, message id, gateway, tries, warnings',
+      verbose: 'explain each step on stderr: number, text, request, reply (secrets stay hidden)',
+    },
   )
     .addHelpText('after', SEND_HELP)
     .action(async (options: CommonOptions & { to?: string; text?: string; dryRun?: boolean }) => {
@@ -203,7 +225,7 @@ function buildProgram(report: Reporter): Command {
           text: options.text,
           dryRun: Boolean(options.dryRun),
           messageId: uuidV7(Date.now(), randomFillSync(new Uint8Array(10))),
-          timeZone: () => Intl.DateTimeFormat().resolvedOptions().timeZone,
+          timeZone: localTimeZone,
         },
         {
           http: (config) => httpClientFor(config, process.env),
@@ -241,6 +263,11 @@ function buildProgram(report: Reporter): Command {
       .description('print the effective configuration and where each value comes from (password hidden)')
       .option('--check', 'also check that the gateway is a Kannel smsbox and the credentials work (sends nothing)'),
     SEND_KEYS,
+    {
+      'smskannel.timeout': 'how long each gateway check may take: 500ms, 10s, 10',
+      json: 'print the files read, the effective values and the checks as one JSON object on stdout',
+      verbose: 'with --check: print each gateway\'s reply on stderr',
+    },
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (options: CommonOptions & { check?: boolean }) => {
@@ -271,10 +298,17 @@ function buildProgram(report: Reporter): Command {
       .option('--accept-unsigned', 'with smskannel.secret: also store reports without a valid token (history from before the secret); logged and counted')
       .option('--param <name=queryname>', 'parameter name of another dlr-url template, e.g. dlr=d,reply=A (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     STORE_KEYS,
+    {
+      'smskannel.store': 'SQLite event store the reports go into (needed by --replay and --forward)',
+      'smskannel.feedbackurl': 'its path picks the access-log requests that are reports (default /smsKannelfeedback)',
+      'smskannel.timeout': FORWARD_TIMEOUT_HELP,
+      json: 'with --replay: print the run\'s summary as one JSON object on stdout (events are JSON lines anyway)',
+      verbose: 'print the summary line on stderr even when it is not a terminal',
+    },
   )
     .addHelpText('after', FEEDBACK_HELP)
     .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[]; acceptUnsigned?: boolean }) => {
-      const [{ feedback, summariseFeedback, badLinesError }, { openStore }, gathered] = await Promise.all([
+      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openStore }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
         import('./shell/store.js'),
         gatherSources(options, report),
@@ -305,11 +339,18 @@ function buildProgram(report: Reporter): Command {
         },
       )
       progress?.done()
+      // Bad lines (fix the input) outrank failed forwards (retry later) for the exit code.
       const bad = badLinesError(summary)
+      const unforwarded = forwardFailedError(summary)
+      const failure = bad ?? unforwarded
       // One document per run: the summary carries the error instead of a second object.
-      if (options.replay && options.json) report.data(bad ? { ...summary, error: bad.name, exitCode: bad.exitCode, message: bad.message } : summary)
-      if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
-      if (bad) throw bad
+      if (options.replay && options.json) report.data(failure ? { ...summary, error: failure.name, exitCode: failure.exitCode, message: failure.message } : summary)
+      // With --json the summary is on stdout: cron then mails only warnings and errors.
+      if ((options.replay && !options.json) || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
+      // One missing file is a log not rotated yet; all of them missing is a wrong path.
+      if (options.replay && missingFiles(summary).length === queries.length) report.warn(`none of the files to replay is there: ${queries.join(', ')}`)
+      if (bad && unforwarded) report.error(unforwarded.message, unforwarded.hint)
+      if (failure) throw failure
       process.exitCode = EXIT.ok
     })
 
@@ -317,14 +358,19 @@ function buildProgram(report: Reporter): Command {
     new Command('status')
       .description('the timeline of one PIN: sent, accepted by the SMSC, delivered or failed')
       .argument('<sequence-or-message-id>', 'VLXPIN_SEQUENCE, or the message id send printed'),
-    STORE_KEYS,
+    ['smskannel.store'],
+    {
+      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      json: 'print the timelines as one JSON object on stdout, times in UTC (ISO 8601)',
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
   )
-    .addHelpText('after', `\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
+    .addHelpText('after', `\nTimes are in the host's time zone (TZ), each with its UTC offset; --json keeps UTC.\n\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
       const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
       const result = await status({ sources: gathered.sources, key }, { openStore })
       if (options.json) report.data(result)
-      else for (const timeline of result.timelines) for (const line of formatTimeline(timeline)) report.text(line)
+      else for (const timeline of result.timelines) for (const line of formatTimeline(timeline, localTimeZone())) report.text(line)
       process.exitCode = EXIT.ok
     })
 
@@ -334,6 +380,13 @@ function buildProgram(report: Reporter): Command {
       .option('--forward <url>', 'also pass each new report on to this URL, without delaying the answer to Kannel', parseUrlFlag)
       .option('--param <name=queryname>', 'parameter name of another dlr-url template (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     [...STORE_KEYS, 'smskannel.listen', 'smskannel.durability'],
+    {
+      'smskannel.store': 'SQLite event store each callback is committed to before its 200',
+      'smskannel.feedbackurl': 'its path is where callbacks are answered; its port is where serve listens without --listen',
+      'smskannel.timeout': FORWARD_TIMEOUT_HELP,
+      json: false,
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {

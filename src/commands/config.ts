@@ -3,6 +3,7 @@ import { SmsKannelError } from '../core/errors.js'
 import { buildCheckRequest, sendSmsEndpoint } from '../core/kannel-request.js'
 import { classifyCheckResponse } from '../core/kannel-response.js'
 import { senderWarnings } from '../core/sender.js'
+import { insecureTlsWarning } from '../core/tls-warning.js'
 import type { HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
@@ -25,7 +26,8 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   for (const warning of senderWarnings(config.sender)) io.report.warn(warning)
   const checks: GatewayCheck[] = []
   if (!input.check) return { effective, checks }
-  if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified.')
+  const tlsWarning = insecureTlsWarning(config)
+  if (tlsWarning) io.report.warn(tlsWarning)
   const http = io.http(config)
   for (const gatewayUrl of config.gatewayUrls) {
     const gateway = sendSmsEndpoint(gatewayUrl, config)

@@ -1,6 +1,6 @@
 import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames, type EventSource } from '../core/dlr.js'
-import { ConfigError, InputError, UsageError } from '../core/errors.js'
+import { ConfigError, GatewayUnavailableError, InputError, UsageError } from '../core/errors.js'
 import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
@@ -180,7 +180,14 @@ export function summariseFeedback(summary: FeedbackSummary): string {
   if (summary.acceptedUnsigned > 0) parts.push(`${summary.acceptedUnsigned} stored unsigned (--accept-unsigned)`)
   if (summary.forwarded !== undefined) parts.push(`${summary.forwarded} forwarded`, `${summary.forwardFailed} to forward next run`)
   const where = summary.rejectsFile ? `; bad lines in ${summary.rejectsFile}` : ''
-  return `${parts.join(', ')}${summary.store ? ` (store ${summary.store})` : ''}${where}`
+  const missing = missingFiles(summary)
+  const skipped = missing.length > 0 ? `; not there (yet), skipped: ${missing.join(', ')}` : ''
+  return `${parts.join(', ')}${summary.store ? ` (store ${summary.store})` : ''}${where}${skipped}`
+}
+
+/** Replayed files that were not there: a rotated log before its first rotation. */
+export function missingFiles(summary: FeedbackSummary): string[] {
+  return (summary.files ?? []).filter((file) => file.missing).map((file) => file.path)
 }
 
 /** Exit 65 at the end when any line was bad or refused: everything good was still recorded. */
@@ -193,4 +200,13 @@ export function badLinesError(summary: FeedbackSummary): InputError | undefined 
     `${problems.join(', and ')}; the others were processed.`,
     summary.refused > 0 ? 'A refused report is forged, or from before smskannel.secret was set: for such history, run again with --accept-unsigned.' : undefined,
   )
+}
+
+/** Exit 75 when a forward failed: stored reports stay pending and the next run retries them. */
+export function forwardFailedError(summary: FeedbackSummary): GatewayUnavailableError | undefined {
+  if (!summary.forwardFailed) return undefined
+  return new GatewayUnavailableError(`${summary.forwardFailed} report${summary.forwardFailed === 1 ? ' was' : 's were'} not accepted by the forward URL; they stay pending and the next run forwards them.`, {
+    mayHaveBeenSent: false,
+    hint: 'Check that the receiver at --forward is up and answers 2xx.',
+  })
 }

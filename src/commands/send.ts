@@ -2,7 +2,7 @@ import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { buildSendRequest, type SendRequest } from '../core/kannel-request.js'
 import { classifySendResponse, type SendOutcome } from '../core/kannel-response.js'
 import { maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from '../core/phone-number.js'
-import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate } from '../core/pin-text.js'
+import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders } from '../core/pin-text.js'
 import { redactUrl, REDACTED } from '../core/redact.js'
 import type { SmsEncoding } from '../core/sms-text.js'
 import { GatewayUnavailableError, SmsKannelError } from '../core/errors.js'
@@ -13,6 +13,7 @@ import type { ClassifiedReply } from '../core/kannel-response.js'
 import type { SendRecord } from '../core/timeline.js'
 import { prepareText } from '../core/sms-text.js'
 import { senderWarnings } from '../core/sender.js'
+import { insecureTlsWarning } from '../core/tls-warning.js'
 import type { HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
@@ -71,7 +72,8 @@ export interface DescribedRequest {
 export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const startedAt = io.now()
   const { config } = resolveConfig(input.sources)
-  if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified; anyone in between can read the PIN.')
+  const tlsWarning = insecureTlsWarning(config)
+  if (tlsWarning) io.report.warn(tlsWarning)
   const vlx = readVisuloxEnvironment(input.env)
   io.report.addSecrets(config.password, config.secret, proxyPassword(config.proxy), ...pinSecrets(vlx))
 
@@ -83,6 +85,9 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const { text, analysis, warnings: textWarnings } = prepareText(rawText, config.maxParts)
   io.report.verbose(`text: ${analysis.units} ${analysis.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'} units, ${analysis.parts} part(s)`)
   const warnings = [...senderWarnings(config.sender), ...textWarnings, ...checkPinText(text, vlx)]
+  if (input.text === undefined && vlx.text === undefined) {
+    for (const name of unsetPlaceholders(config.template, vlx)) warnings.push(`smskannel.template uses \${${name}}, which is not set: the SMS has nothing there.`)
+  }
   if (analysis.splitsSurrogatePair) warnings.push('An emoji falls on an SMS part boundary; Kannel splits it there and the phone may show it broken.')
   for (const warning of warnings) io.report.warn(warning)
 
@@ -118,7 +123,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   base.gateway = delivered.gateway
   await record(classified.outcome, delivered.gateway)
   if (classified.outcome === 'queued') {
-    const queued = 'Kannel queued the SMS: no SMSC is connected, so it goes out when one connects (and is lost if bearerbox restarts first).'
+    const queued = 'Kannel queued the SMS: no SMSC is connected, so it goes out when one connects. A bearerbox restart before then loses it unless kannel.conf has a message store (store-type = file, or store-file).'
     warnings.push(queued)
     io.report.warn(queued)
   }

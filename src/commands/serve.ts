@@ -37,12 +37,19 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const names = resolveDlrParamNames([...config.dlrParamOverrides, ...input.paramOverrides])
   if ('error' in names) throw new UsageError(`--param ${names.error}.`)
   if (!config.storePath) throw new ConfigError('serve needs an event store: a callback is answered 200 only once it is stored.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
+  const listen = config.listen
+  if (!listen) {
+    throw new ConfigError(
+      'smskannel.feedbackurl names no port: Kannel calls a web server on port 80 or 443 there (a reverse proxy), and serve does not take its place.',
+      'Set smskannel.listen (--listen HOST:PORT) to where that web server passes the callbacks on, e.g. 127.0.0.1:8080 as in examples/apache-smsKannelfeedback.conf.',
+    )
+  }
   io.report.addSecrets(config.secret)
   if (config.secret === undefined) {
     io.report.warn('smskannel.secret is not set: callbacks are not authenticated, and anyone who can reach this port can store reports.')
   }
-  if (config.listen.host === '0.0.0.0' || config.listen.host === '::') {
-    io.report.warn(`listening on all interfaces (${config.listen.host}); put a firewall or the reverse proxy in front.`)
+  if (listen.host === '0.0.0.0' || listen.host === '::') {
+    io.report.warn(`listening on all interfaces (${listen.host}); put a firewall or the reverse proxy in front.`)
   }
 
   const store = await io.openStore(config.storePath)
@@ -75,21 +82,25 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       callbackServer.server.once('error', reject)
-      callbackServer.server.listen(config.listen.port, config.listen.host, () => resolve())
+      callbackServer.server.listen(listen.port, listen.host, () => resolve())
     })
   } catch (error) {
-    journal?.close()
+    if (journal) {
+      journal.close()
+      // Nothing was received: the segment just opened is empty, and leftovers were stored above.
+      io.journal.discard(store.path)
+    }
     releaseJournal()
     store.close()
     const code = (error as { code?: string }).code
     throw new ConfigError(
-      `Cannot listen on ${config.listen.host}:${config.listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (code ?? 'unknown error')}.`,
+      `Cannot listen on ${listen.host}:${listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (code ?? 'unknown error')}.`,
       'Choose another with --listen HOST:PORT (smskannel.listen).',
     )
   }
   const address = callbackServer.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.listen.port
-  io.report.info(`listening on http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${port}${feedbackPath} (store ${store.path}, durability ${config.durability})`)
+  const port = typeof address === 'object' && address ? address.port : listen.port
+  io.report.info(`listening on http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${feedbackPath} (store ${store.path}, durability ${config.durability})`)
   forwarding.kick()
 
   const signal = await io.stopRequested

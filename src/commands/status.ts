@@ -2,6 +2,7 @@ import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, InputError } from '../core/errors.js'
 import { truncateForMessage } from '../core/redact.js'
 import { buildTimelines, type Timeline } from '../core/timeline.js'
+import { formatLocalTime } from '../core/local-time.js'
 import type { EventStore } from '../shell/store.js'
 
 export interface StatusResult {
@@ -36,17 +37,17 @@ const RESULT_TEXT: Readonly<Record<Timeline['result'], string>> = {
   pending: 'no final report yet',
 }
 
-/** A few lines per message for a person at a terminal. */
-export function formatTimeline(timeline: Timeline): string[] {
+/** A few lines per message for a person at a terminal, times in the host's zone. */
+export function formatTimeline(timeline: Timeline, timeZone: string): string[] {
   const head = [
     timeline.sequence ? `sequence ${timeline.sequence}` : undefined,
     timeline.messageId ? `message ${timeline.messageId}` : undefined,
     timeline.recipient ? `to ${timeline.recipient}` : undefined,
   ].filter(Boolean)
   const latency = timeline.latencyMs === null ? '' : ` after ${(timeline.latencyMs / 1000).toFixed(1)} s`
-  const lines = [`${head.join(', ')}: ${RESULT_TEXT[timeline.result]}${timeline.result === 'pending' ? '' : latency}`]
+  const lines = [`${head.join(', ')}: ${RESULT_TEXT[timeline.result]}${timeline.result === 'pending' ? '' : latency} (times in ${timeZone})`]
   for (const step of timeline.steps) {
-    lines.push(`  ${step.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}  ${step.what.padEnd(11)}  ${step.detail}`)
+    lines.push(`  ${formatLocalTime(step.at, timeZone)}  ${step.what.padEnd(11)}  ${step.detail}`)
   }
   return lines
 }

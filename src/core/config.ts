@@ -61,7 +61,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.store': { flag: '--store', describe: 'SQLite event store: sends and delivery reports' },
   'smskannel.dlrparams': { flag: '--param', describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
   'smskannel.secret': { secret: true, describe: 'key for the callback token serve checks (env, .env or config file only)' },
-  'smskannel.listen': { flag: '--listen', describe: 'serve: HOST:PORT (default 127.0.0.1 and the port of smskannel.feedbackurl)' },
+  'smskannel.listen': { flag: '--listen', describe: 'serve: HOST:PORT (default 127.0.0.1 and the explicit port of smskannel.feedbackurl)' },
   'smskannel.ca': { flag: '--ca', describe: 'PEM file of the CA that signed an https gateway\'s certificate' },
   'smskannel.insecure': { defaultValue: 'false', flag: '--insecure', describe: 'https without certificate verification (warns every time)' },
   'smskannel.proxy': { flag: '--proxy', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
@@ -210,8 +210,11 @@ export interface StoreConfig {
   feedbackPath: string | undefined
   timeoutMs: number
   secret: string | undefined
-  /** serve's address: smskannel.listen, else loopback and the feedback URL's port. */
-  listen: { host: string; port: number }
+  /**
+   * serve's address: smskannel.listen, else loopback and the feedback URL's explicit port;
+   * undefined when that URL names no port (it points at a web server on 80/443, not at serve).
+   */
+  listen: { host: string; port: number } | undefined
   /** serve's commit: full fsyncs each group (power-cut safe); normal survives a killed process. */
   durability: 'full' | 'normal'
 }
@@ -356,9 +359,11 @@ function parseBoolean(key: ConfigKey, sourced: SourcedValue): boolean {
 const DEFAULT_LISTEN_HOST = '127.0.0.1'
 const DEFAULT_LISTEN_PORT = 8080
 
-function parseListen(sourced: SourcedValue | undefined, feedbackUrl: URL | undefined): { host: string; port: number } {
-  const feedbackPort = feedbackUrl ? Number(feedbackUrl.port || (feedbackUrl.protocol === 'https:' ? 443 : 80)) : DEFAULT_LISTEN_PORT
-  if (!sourced) return { host: DEFAULT_LISTEN_HOST, port: feedbackPort }
+function parseListen(sourced: SourcedValue | undefined, feedbackUrl: URL | undefined): { host: string; port: number } | undefined {
+  if (!sourced) {
+    if (feedbackUrl && feedbackUrl.port === '') return undefined
+    return { host: DEFAULT_LISTEN_HOST, port: feedbackUrl ? Number(feedbackUrl.port) : DEFAULT_LISTEN_PORT }
+  }
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+))?:(\d{1,5})$|^(\d{1,5})$/.exec(sourced.value.trim())
   const port = Number(match?.[3] ?? match?.[4])
   if (!match || !(port >= 0 && port <= 65535)) throw invalid('smskannel.listen', sourced, 'must be HOST:PORT, [IPv6]:PORT or PORT, such as 127.0.0.1:8080.')

@@ -78,16 +78,22 @@ export function classifySendResponse(reply: GatewayReply): ClassifiedReply {
       hint: 'Try again later; check that smsbox is running.',
     })
   }
-  if (reply.status >= 500) {
-    throw new GatewayUnavailableError(`The gateway failed (${describe(reply)}).`, {
-      mayHaveBeenSent: true,
-      hint: 'Kannel itself never answers this; check what listens at smskannel.gwurl.',
-    })
-  }
+  if (reply.status >= 500) throw serverFailed(reply, { mayHaveBeenSent: true })
   throw new ProtocolError(
     `The gateway's reply is not Kannel's (${describe(reply)}${kannel ? '' : `, server ${truncateForMessage(reply.server ?? 'unnamed', 40)}`}).`,
     'Check smskannel.gwurl and smskannel.postquery: they should point at the smsbox sendsms port.',
   )
+}
+
+/**
+ * Any other 5xx, an HTML error page included, is a server at that URL saying it failed: a
+ * state that passes (exit 75), not proof of a wrong URL (76). send and config --check agree.
+ */
+function serverFailed(reply: GatewayReply, options: { mayHaveBeenSent: boolean }): GatewayUnavailableError {
+  return new GatewayUnavailableError(`The gateway failed (${describe(reply)}).`, {
+    mayHaveBeenSent: options.mayHaveBeenSent,
+    hint: 'Kannel itself never answers this; check what listens at smskannel.gwurl, and try again later.',
+  })
 }
 
 function hintForRejection(body: string): string {
@@ -109,6 +115,7 @@ export function classifyCheckResponse(reply: GatewayReply): CheckOutcome {
   if (reply.status === 503 || reply.status === 502 || reply.status === 504) {
     throw new GatewayUnavailableError(`The gateway is not available (${describe(reply)}).`, { mayHaveBeenSent: false })
   }
+  if (reply.status >= 500) throw serverFailed(reply, { mayHaveBeenSent: false })
   throw new ProtocolError(
     `The gateway's reply is not a Kannel smsbox's (${describe(reply)}, server ${truncateForMessage(reply.server ?? 'unnamed', 40)}).`,
     'Check smskannel.gwurl and smskannel.postquery: they should point at the smsbox sendsms port.',

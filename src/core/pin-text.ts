@@ -68,6 +68,18 @@ export function renderPinTemplate(template: string, vlx: VisuloxPinEnvironment, 
     })
 }
 
+/**
+ * The VISULOX variables a template uses that are not set: each leaves a gap in the SMS
+ * ("Valid until: " and nothing), which the sender should hear about.
+ */
+export function unsetPlaceholders(template: string, vlx: VisuloxPinEnvironment): string[] {
+  const unset = new Set<string>()
+  for (const [, name] of template.matchAll(/\$\{([A-Z_]+)\}/g)) {
+    if (Object.hasOwn(VARIABLES, name!) && vlx[VARIABLES[name as keyof typeof VARIABLES]] === undefined) unset.add(name!)
+  }
+  return [...unset]
+}
+
 /** VISULOX may give the expiry as epoch seconds; a person wants a wall-clock time. */
 export function formatExpirationTime(value: string, timeZone: string): string {
   if (!/^\d{9,11}$/.test(value.trim())) return value

@@ -31,6 +31,8 @@ export interface FileSummary {
   answeredNon2xx: number
   /** Where this run started, in bytes of (decompressed) content: 0 for a file seen first. */
   resumedAt: number
+  /** Not there: a rotated file before the first rotation. Skipped, never fatal. */
+  missing?: true
 }
 
 export interface ReplaySummary {
@@ -90,6 +92,7 @@ interface FileIdentity {
   identity: string | undefined
   gzip: boolean
   size: number
+  missing?: true
 }
 
 function describeOpenError(path: string, error: unknown): InputError {
@@ -114,6 +117,7 @@ async function identifyFile(path: string): Promise<FileIdentity> {
       closeSync(fd)
     }
   } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return { identity: undefined, gzip: false, size: 0, missing: true }
     throw describeOpenError(path, error)
   }
   const gzip = head.subarray(0, 2).equals(GZIP_MAGIC)
@@ -145,6 +149,7 @@ async function readDecompressedStart(path: string): Promise<Buffer> {
 async function replayFile(path: string, options: ReplayOptions): Promise<{ identity: string | undefined; summary: FileSummary }> {
   const summary: FileSummary = { path, lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, resumedAt: 0 }
   const file = await identifyFile(path)
+  if (file.missing) return { identity: undefined, summary: { ...summary, missing: true } }
   if (!file.identity) return { identity: undefined, summary }
   const saved = options.store.progressFor(file.identity)
   // A plain file shorter than where we stopped was truncated and rewritten: start over.

@@ -71,4 +71,13 @@ describe('classifyCheckResponse (docs/kannel.md §10)', () => {
   ])('$name → exit $exit', ({ reply, exit }) => {
     expect(exitCodeOf(reply, classifyCheckResponse)).toBe(exit)
   })
+
+  it.each([
+    { name: 'an HTML page with a 500', reply: { status: 500, server: 'Apache', body: '<html><body>Internal Server Error</body></html>' } },
+    { name: 'an HTML page with a 507', reply: { status: 507, server: undefined, body: '<html>Insufficient Storage</html>' } },
+    { name: 'a 200 HTML page', reply: { status: 200, server: 'nginx', body: '<html>' } },
+    { name: 'a 404 from another server', reply: { status: 404, server: 'nginx', body: 'Not Found' } },
+  ])('$name: the same exit code as send', ({ reply }) => {
+    expect(exitCodeOf(reply, classifyCheckResponse)).toBe(exitCodeOf(reply))
+  })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_TEMPLATE } from '../../src/core/config.js'
-import { checkPinText, formatExpirationTime, readVisuloxEnvironment, renderPinTemplate } from '../../src/core/pin-text.js'
+import { checkPinText, formatExpirationTime, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders } from '../../src/core/pin-text.js'
 import { ConfigError, InputError } from '../../src/core/errors.js'
 
 const env = { VLXPIN: '482913', VLXPIN_FMT: '482 913', VLXPIN_SEQUENCE: '4711', VLXPIN_EXPIRATIONTIME: '1795860804', VLXSMS: '+491701234567', VLXLOGINUSER: 'alice' }
@@ -20,6 +20,17 @@ describe('renderPinTemplate', () => {
 
   it('names an unknown placeholder as a configuration error', () => {
     expect(() => renderPinTemplate('${HOME}', readVisuloxEnvironment(env), 'UTC')).toThrow(ConfigError)
+  })
+})
+
+describe('unsetPlaceholders names the gaps a template would leave in the SMS', () => {
+  it.each([
+    { name: 'everything set', vlx: env, want: [] },
+    { name: 'no expiry time', vlx: { ...env, VLXPIN_EXPIRATIONTIME: undefined }, want: ['VLXPIN_EXPIRATIONTIME'] },
+    { name: 'an empty expiry time', vlx: { ...env, VLXPIN_EXPIRATIONTIME: '' }, want: ['VLXPIN_EXPIRATIONTIME'] },
+    { name: 'nothing at all', vlx: {}, want: ['VLXPIN', 'VLXPIN_EXPIRATIONTIME', 'VLXPIN_SEQUENCE'] },
+  ])('$name', ({ vlx, want }) => {
+    expect(unsetPlaceholders(DEFAULT_TEMPLATE, readVisuloxEnvironment(vlx))).toEqual(want)
   })
 })
 

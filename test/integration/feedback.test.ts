@@ -69,8 +69,8 @@ describeWithKannel('delivery reports from a real Kannel, end to end', () => {
       expect(timelines[0]).toMatchObject({ messageId, sequence, recipient: '+4917*****567', result: 'delivered' })
       expect(timelines[0].steps.map((step: { what: string }) => step.what)).toEqual(['sent', 'accepted', 'delivered'])
     }
-    const human = await runCli(['status', sequence, '--store', store])
-    expect(human.stdout).toMatch(new RegExp(`^sequence ${sequence}, message ${messageId}, to \\+4917\\*{5}567: delivered after \\d+\\.\\d s\\n  .*sent +accepted by Kannel at 127\\.0\\.0\\.1:\\d+\\n  .*accepted +SMSC fake1, reply ACK/\\n  .*delivered +SMSC fake1, SMSC id [0-9a-f-]{36}\\n$`))
+    const human = await runCli(['status', sequence, '--store', store], { TZ: 'Asia/Tokyo' })
+    expect(human.stdout).toMatch(new RegExp(`^sequence ${sequence}, message ${messageId}, to \\+4917\\*{5}567: delivered after \\d+\\.\\d s \\(times in Asia/Tokyo\\)\\n  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d \\+09:00  sent +accepted by Kannel at 127\\.0\\.0\\.1:\\d+\\n  .*accepted +SMSC fake1, reply ACK/\\n  .*delivered +SMSC fake1, SMSC id [0-9a-f-]{36}\\n$`))
   })
 
   it('status of an unknown sequence exits 65 and says so', async () => {

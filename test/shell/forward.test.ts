@@ -24,10 +24,13 @@ it('forwards each new report once, counting it only after a 2xx, and retries fai
   const queries = ['seq=1&msgid=a&dlr=8', 'seq=1&msgid=a&dlr=1', 'seq=2&msgid=b&dlr=8']
   try {
     const first = await runCli(['feedback', '--store', store, '--forward', target, '--verbose', ...queries])
-    expect(first.code).toBe(0)
+    // Stored, but two not forwarded: exit 75 (retry later), so cron and scripts notice.
+    expect(first.code).toBe(75)
     expect(first.stderr).toContain('3 lines, 3 new, 0 duplicates, 0 bad, 0 skipped, 1 forwarded, 2 to forward next run')
+    expect(first.stderr).toContain('error: 2 reports were not accepted by the forward URL')
     // The same reports again: duplicates, so nothing new to forward; the two failures are retried.
     const second = await runCli(['feedback', '--store', store, '--forward', target, '--verbose', ...queries])
+    expect(second.code).toBe(0)
     expect(second.stderr).toContain('3 lines, 0 new, 3 duplicates, 0 bad, 0 skipped, 2 forwarded, 0 to forward next run')
     const third = await runCli(['feedback', '--store', store, '--forward', target, '--verbose'], {}, { stdin: '' })
     expect(third.stderr).toContain('0 forwarded, 0 to forward next run')

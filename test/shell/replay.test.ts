@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, renameSync, writeFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -118,8 +118,20 @@ describe('replayFiles', () => {
     )
   })
 
+  it('skips a file that is not there (a log before its first rotation) and still replays the rest', async () => {
+    const { dir, replay } = await setup()
+    const current = join(dir, 'access.log')
+    writeFileSync(current, dlrLines(0, 3))
+    const summary = await replay([join(dir, 'access.log.1'), current])
+    expect(summary).toMatchObject({ lines: 3, new: 3, bad: 0 })
+    expect(summary.files.map((file) => [file.path, file.missing ?? false, file.lines])).toEqual([
+      [join(dir, 'access.log.1'), true, 0],
+      [current, false, 3],
+    ])
+  })
+
   it.each([
-    { name: 'a missing file', make: (_dir: string) => {}, message: /no such file/ },
+    { name: 'a directory', make: (dir: string) => mkdirSync(join(dir, 'f')), message: /it is a directory/ },
     { name: 'a damaged .gz', make: (dir: string) => writeFileSync(join(dir, 'f'), Buffer.concat([gzipSync(dlrLines(0, 500)).subarray(0, 200), Buffer.alloc(50, 7)])), message: /gzip/ },
   ])('refuses $name with an input error', async ({ make, message }) => {
     const { dir, replay } = await setup()
