@@ -132,6 +132,8 @@ export function describeSource(source: EventSource): string {
       return `${source.file}:${source.line}`
     case 'http':
       return 'callback'
+    case 'poll':
+      return `${source.provider} poll`
   }
 }
 

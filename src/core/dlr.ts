@@ -30,6 +30,8 @@ export type EventSource =
   | { kind: 'stdin'; line: number }
   | { kind: 'file'; file: string; line: number }
   | { kind: 'http' }
+  /** Asked of the provider by feedback --poll (SMS4.de's delivery report API). */
+  | { kind: 'poll'; provider: string }
 
 export type SmscReply =
   | { kind: 'ack'; raw: string; text: string }
@@ -69,8 +71,8 @@ export interface DeliveryEvent {
   smscReply: SmscReply | null
   receivedAt: string
   source: EventSource
-  /** What `raw` holds: the callback's query string, or a bearerbox access-log line. */
-  rawFormat: 'query' | 'bearerbox-log'
+  /** What `raw` holds: the callback's query string, a bearerbox access-log line, or a provider's JSON report. */
+  rawFormat: 'query' | 'bearerbox-log' | 'json'
   raw: string
 }
 
@@ -219,7 +221,7 @@ function parseDlrType(value: string): number | undefined {
   return dlr >= 1 && dlr <= 31 ? dlr : undefined
 }
 
-type EventFields = Omit<DeliveryEvent, 'schema' | 'status' | 'statusText' | 'types' | 'final' | 'successful'>
+export type EventFields = Omit<DeliveryEvent, 'schema' | 'status' | 'statusText' | 'types' | 'final' | 'successful'>
 
 interface DlrMeaning {
   types: DlrStatus[]
@@ -235,7 +237,8 @@ const MEANINGS: ReadonlyArray<DlrMeaning | undefined> = Array.from({ length: 32 
   return { types, status, final: FINAL.has(status) }
 })
 
-function buildEvent(fields: EventFields): DeliveryEvent {
+/** A complete event from its fields: status, text and finality follow from `dlr`. */
+export function buildEvent(fields: EventFields): DeliveryEvent {
   const { types, status, final } = MEANINGS[fields.dlr]!
   return {
     schema: DLR_EVENT_SCHEMA,

@@ -72,22 +72,31 @@ const FORBIDDEN_CONTROL = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f]
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /**
- * Cleans up and checks a text before sending: Unicode NFC (so a decomposed "ä" stays GSM),
- * trailing newlines dropped. Refuses what Kannel would mangle silently: empty text (sent
- * as an empty SMS), control characters, broken UTF-16, and text longer than `maxParts`
- * (Kannel truncates it and still answers 202).
+ * What every provider refuses or tidies alike: Unicode NFC (so a decomposed "ä" stays one
+ * character), trailing newlines dropped; no empty text, control characters or broken UTF-16.
  */
-export function prepareText(raw: string, maxParts: number): { text: string; analysis: TextAnalysis } {
+export function cleanText(raw: string, providerLabel: string): string {
   if (LONE_SURROGATE.test(raw)) throw new InputError('The text contains broken Unicode (a lone surrogate).')
   const text = raw.normalize('NFC').replace(/[\r\n]+$/, '')
   if (text.trim() === '') {
-    throw new InputError('The text is empty; Kannel would send an empty SMS.', 'VISULOX sets VLXPIN_TEXT; otherwise set smskannel.template, or pass --text.')
+    throw new InputError(`The text is empty; ${providerLabel} would send an empty SMS.`, 'VISULOX sets VLXPIN_TEXT; otherwise set smskannel.template, or pass --text.')
   }
   const control = FORBIDDEN_CONTROL.exec(text)
   if (control) {
     const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
     throw new InputError(`The text contains the control character U+${code} at position ${control.index + 1}.`)
   }
+  return text
+}
+
+/**
+ * Cleans up and checks a text before sending: Unicode NFC (so a decomposed "ä" stays GSM),
+ * trailing newlines dropped. Refuses what Kannel would mangle silently: empty text (sent
+ * as an empty SMS), control characters, broken UTF-16, and text longer than `maxParts`
+ * (Kannel truncates it and still answers 202).
+ */
+export function prepareText(raw: string, maxParts: number): { text: string; analysis: TextAnalysis } {
+  const text = cleanText(raw, 'Kannel')
   const analysis = analyseText(text)
   if (analysis.parts > maxParts) {
     const unitName = analysis.encoding === 'gsm7' ? 'GSM characters' : 'UCS-2 characters'

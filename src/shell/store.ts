@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { StoreError } from '../core/errors.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
+import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 
 /** Numbered migrations; PRAGMA user_version says how many have run. Never edit one, add one. */
@@ -51,6 +52,10 @@ const MIGRATIONS: readonly string[] = [
      raw TEXT NOT NULL,
      PRIMARY KEY (identity, line)
    );`,
+  // Providers other than Kannel (SMS4.de) give each message an id of their own; polling asks by it.
+  `ALTER TABLE sends ADD COLUMN provider TEXT NOT NULL DEFAULT 'kannel';
+   ALTER TABLE sends ADD COLUMN provider_id TEXT;
+   CREATE INDEX sends_awaiting_reports ON sends(provider, sent_at) WHERE provider_id IS NOT NULL;`,
 ]
 
 /** How far replay got in one file, found again by the file's identity (its first line). */
@@ -101,6 +106,8 @@ export interface EventStore {
   pendingForwards(afterEventId: string, limit: number): Array<{ eventId: string; raw: string }>
   markForwarded(eventIds: readonly string[]): void
   find(key: string): { sends: SendRecord[]; events: StoredEvent[] }
+  /** The provider's sends since then that carry its id and have no final report yet, oldest first. */
+  sendsAwaitingReports(provider: string, sinceIso: string): AwaitedSend[]
   close(): void
 }
 
@@ -198,8 +205,8 @@ function migrate(db: BetterSqlite3.Database): void {
 
 function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalSyncer): EventStore {
   const insertSend = db.prepare(
-    `INSERT OR REPLACE INTO sends (message_id, sequence, recipient, sent_at, outcome, gateway)
-     VALUES (@messageId, @sequence, @recipient, @sentAt, @outcome, @gateway)`,
+    `INSERT OR REPLACE INTO sends (message_id, sequence, recipient, sent_at, outcome, gateway, provider, provider_id)
+     VALUES (@messageId, @sequence, @recipient, @sentAt, @outcome, @gateway, @provider, @providerId)`,
   )
   const insertEvent = db.prepare(
     `INSERT OR IGNORE INTO events (event_id, message_id, sequence, dlr, status, recipient, sender, smsc_id,
@@ -218,7 +225,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   )
   const markDone = db.prepare(`UPDATE events SET forward_state = 'done' WHERE event_id = unhex(?)`)
   const selectSends = db.prepare(
-    'SELECT message_id AS messageId, sequence, recipient, sent_at AS sentAt, outcome, gateway FROM sends WHERE message_id = ? OR sequence = ?',
+    `SELECT message_id AS messageId, sequence, recipient, sent_at AS sentAt, outcome, gateway, provider, provider_id AS providerId
+     FROM sends WHERE message_id = ? OR sequence = ?`,
+  )
+  const selectAwaited = db.prepare(
+    `SELECT message_id AS messageId, sequence, provider_id AS providerId FROM sends
+     WHERE provider = ? AND sent_at >= ? AND provider_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM events WHERE events.message_id = sends.message_id AND status IN ('delivered', 'undelivered', 'rejected'))
+     ORDER BY sent_at`,
   )
   const selectEvents = db.prepare(
     `SELECT lower(hex(event_id)) AS eventId, message_id AS messageId, sequence, dlr, status, smsc_id AS smscId,
@@ -252,7 +266,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
 
   return {
     path,
-    recordSend: (send) => guard(() => void insertSend.run(send)),
+    recordSend: (send) => guard(() => void insertSend.run({ provider: 'kannel', providerId: null, ...send })),
     beginBatch: (forward) => {
       guard(() => begin.run())
       return {
@@ -283,6 +297,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         sends: selectSends.all(key, key) as SendRecord[],
         events: selectEvents.all({ key }) as StoredEvent[],
       })),
+    sendsAwaitingReports: (provider, sinceIso) => guard(() => selectAwaited.all(provider, sinceIso) as AwaitedSend[]),
     close: () => {
       db.close()
       syncer.close()
