@@ -135,6 +135,7 @@ Settings, lowest to highest precedence: defaults < config file < .env < environm
 
 Examples:
   sms-kannel config --check                     # is the gateway a Kannel, are the credentials right?
+  SMS_PROVIDER=sms4de sms-kannel config --check # SMS4.de: credentials and balance (SMS4DE_* settings)
   sms-kannel send --to '+49 170 1234567' --text 'Test from sms-kannel'
   sms-kannel send --to +491701234567 --text 'PIN 1234' --dry-run
   VLXSMS=+491701234567 VLXPIN_TEXT='PIN: 1234' sms-kannel   # what the wrapper does

@@ -55,6 +55,8 @@ export interface Sms4deStandIn {
   report(smsId: string, state: DlrState, mobile?: string): void
   /** Delays every reply, so a test can look at a CLI still waiting for one. */
   holdRepliesMs: number
+  /** DLR requests to let through before answering the rest with 503 (Infinity: all). */
+  dlrRequestsBeforeFailure: number
   close(): Promise<void>
 }
 
@@ -158,7 +160,11 @@ export async function startSms4deStandIn(account: StandInAccount): Promise<Sms4d
     else if (url.pathname === '/cgi-bin/sms_check.pl' && (request.method === 'GET' || request.method === 'POST')) {
       type = 'text/xml; charset=ISO-8859-1'
       reply = checkBalance(parseForm(form))
+    } else if (dlr && request.method === 'GET' && standIn.dlrRequestsBeforeFailure <= 0) {
+      status = 503
+      reply = 'Service Unavailable'
     } else if (dlr && request.method === 'GET') {
+      standIn.dlrRequestsBeforeFailure -= 1
       type = 'application/json'
       reply = deliveryReports(decodeURIComponent(dlr[1]!), decodeURIComponent(dlr[2]!).split(','))
     } else {
@@ -184,6 +190,7 @@ export async function startSms4deStandIn(account: StandInAccount): Promise<Sms4d
     requests,
     report: (smsId, state, mobile) => reports.set(smsId, { state, mobile: mobile ?? reports.get(smsId)?.mobile ?? '491700000000' }),
     holdRepliesMs: 0,
+    dlrRequestsBeforeFailure: Infinity,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()

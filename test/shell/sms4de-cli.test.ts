@@ -230,6 +230,28 @@ describe('feedback --poll, then status', () => {
     expect(standIn.requests.slice(requestsBefore).map((request) => request.url.split('/').at(-1)!.split(',').length)).toEqual([20, 5])
   })
 
+  it('a run that fails halfway keeps what it got: exit 75, and the next run asks only about the rest', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sms-kannel-sms4de-')), 'events.db')
+    const store = await openStore(path)
+    for (let index = 0; index < 25; index++) {
+      const providerId = String(60000000 + index)
+      standIn.report(providerId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK', dateTime: '2026-11-28 11:00:00' })
+      store.recordSend({ messageId: `h-${index}`, sequence: null, recipient: '+4917*****567', sentAt: '2026-11-28T10:00:00.000Z', outcome: 'accepted', gateway: 'stand-in', provider: 'sms4de', providerId })
+    }
+    store.close()
+    const env = { ...sms4deEnv({ SMSKANNEL_STORE: path }), SMS_KANNEL_TEST_NOW: '2026-11-28T12:00:00Z' }
+    standIn.dlrRequestsBeforeFailure = 1
+    try {
+      const failed = await runCli(['feedback', '--poll'], env)
+      expect(failed.code).toBe(EXIT.gatewayUnavailable)
+      expect(failed.stderr).toContain('SMS4.de\'s delivery report API failed (HTTP 503).')
+    } finally {
+      standIn.dlrRequestsBeforeFailure = Infinity
+    }
+    const rest = await runCli(['feedback', '--poll', '--json'], env)
+    expect(JSON.parse(rest.stdout)).toMatchObject({ asked: 5, requests: 1, new: 5 })
+  })
+
   it('a Kannel site is told that polling is for SMS4.de', async () => {
     const run = await runCli(['feedback', '--poll'], { SMSKANNEL_GWURL: 'http://kannel:13013', SMSKANNEL_USER: 'u', SMSKANNEL_PASSWORD: 'p-secret', SMSKANNEL_STORE: '/tmp/x.db' })
     expect(run.code).toBe(EXIT.config)
