@@ -26,6 +26,7 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   const checks: GatewayCheck[] = []
   if (!input.check) return { effective, checks }
   if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified.')
+  for (const offline of provider.offlineChecks?.() ?? []) checks.push({ gateway: 'configuration', result: 'ok', ...offline })
   const http = io.http(config)
   for (const check of provider.checkRequests()) {
     const gateway = check.target

@@ -44,6 +44,22 @@ export type ConfigKey =
   | 'sms4de.checkurl'
   | 'sms4de.dlrurl'
   | 'sms4de.minbalance'
+  | 'http.url'
+  | 'http.method'
+  | 'http.headers'
+  | 'http.user'
+  | 'http.password'
+  | 'http.token'
+  | 'http.sender'
+  | 'http.params'
+  | 'http.body'
+  | 'http.charset'
+  | 'http.success-status'
+  | 'http.success-pattern'
+  | 'http.failure-pattern'
+  | 'http.id-pattern'
+  | 'http.retry-status'
+  | 'http.check-url'
 
 interface KeySpec {
   defaultValue?: string
@@ -79,7 +95,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.proxy': { flag: '--proxy', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
   'smskannel.durability': { defaultValue: 'full', flag: '--durability', describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
-  'sms.provider': { defaultValue: 'kannel', flag: '--provider', describe: 'who sends: kannel or sms4de' },
+  'sms.provider': { defaultValue: 'kannel', flag: '--provider', describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
   'sms4de.user': { provider: 'sms4de', describe: 'SMS4.de user (not the login user)' },
   'sms4de.password': { provider: 'sms4de', secret: true, describe: 'SMS4.de password (env, .env or config file only)' },
   'sms4de.kdnr': { provider: 'sms4de', describe: 'SMS4.de customer number (KDNR)' },
@@ -90,10 +106,26 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'sms4de.checkurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/cgi-bin/sms_check.pl', describe: 'SMS4.de balance query URL (config --check)' },
   'sms4de.dlrurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/restapi/v1/dlr', describe: 'SMS4.de delivery report REST API (feedback --poll)' },
   'sms4de.minbalance': { provider: 'sms4de', defaultValue: '5', describe: 'config --check warns below this balance (Euro)' },
+  'http.url': { provider: 'http', describe: 'the gateway\'s send URL(s), comma-separated, tried in order' },
+  'http.method': { provider: 'http', defaultValue: 'post-form', describe: 'get, post-form or post-json' },
+  'http.headers': { provider: 'http', describe: 'extra headers: Name: value; Name: value (templates allowed)' },
+  'http.user': { provider: 'http', describe: 'user name, as {user} in templates' },
+  'http.password': { provider: 'http', secret: true, describe: 'password, as {password} (env, .env or config file only)' },
+  'http.token': { provider: 'http', secret: true, describe: 'API token, as {token} (env, .env or config file only)' },
+  'http.sender': { provider: 'http', describe: 'sender, as {sender}' },
+  'http.params': { provider: 'http', describe: 'the request\'s fields: name={template}&name={template}' },
+  'http.body': { provider: 'http', describe: 'post-json: a JSON template instead of the flat object of http.params' },
+  'http.charset': { provider: 'http', defaultValue: 'utf-8', describe: 'text encoding: utf-8, iso-8859-1 or iso-8859-15' },
+  'http.success-status': { provider: 'http', defaultValue: '2xx', describe: 'HTTP statuses that mean sent: 2xx, or a list such as 200,202' },
+  'http.success-pattern': { provider: 'http', describe: 'regular expression the body must match to count as sent' },
+  'http.failure-pattern': { provider: 'http', describe: 'regular expression that marks a body as refused' },
+  'http.id-pattern': { provider: 'http', describe: 'regular expression whose first group is the gateway\'s message id' },
+  'http.retry-status': { provider: 'http', defaultValue: '503', describe: 'HTTP statuses that prove nothing was sent (retried safely)' },
+  'http.check-url': { provider: 'http', describe: 'config --check fetches this (GET, with http.headers) to prove reachability' },
 }
 
 /** Who sends the SMS; every provider but Kannel lives in src/core/providers/. */
-export const PROVIDER_NAMES = ['kannel', 'sms4de'] as const
+export const PROVIDER_NAMES = ['kannel', 'sms4de', 'http'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
@@ -104,6 +136,8 @@ export function isConfigKey(name: string): name is ConfigKey {
 
 /** `smskannel.gwurl` is `SMSKANNEL_GWURL` in the environment and in `.env`. */
 export function envNameForKey(key: ConfigKey): string {
+  // HTTP_* would meet HTTP_PROXY and friends: the generic provider's keys are SMSHTTP_*.
+  if (key.startsWith('http.')) return `SMSHTTP_${key.slice('http.'.length).toUpperCase().replace(/[.-]/g, '_')}`
   return key.toUpperCase().replaceAll('.', '_')
 }
 

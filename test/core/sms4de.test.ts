@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { resolveConfig, type SourceValues } from '../../src/core/config.js'
-import { EXIT, SmsKannelError } from '../../src/core/errors.js'
+import { EXIT } from '../../src/core/errors.js'
+import { exitCodeOf } from '../helpers/exit-code.js'
 import type { GatewayReply } from '../../src/core/kannel-response.js'
 import { providerFor } from '../../src/core/providers/index.js'
 import { resolveSms4deSettings } from '../../src/core/providers/sms4de-config.js'
@@ -17,16 +18,6 @@ const values = (extra: Record<string, string> = {}): SourceValues =>
   )
 const settings = (extra: Record<string, string> = {}) => resolveSms4deSettings(resolveConfig({ file: values(extra) }).values)
 const reply = (body: string, status = 200): GatewayReply => ({ status, server: 'Apache', body })
-
-function exitCodeOf(work: () => unknown): number {
-  try {
-    work()
-    return EXIT.ok
-  } catch (error) {
-    if (error instanceof SmsKannelError) return error.exitCode
-    throw error
-  }
-}
 
 describe('ISO-8859-15 and UCS-2 hex', () => {
   it.each([

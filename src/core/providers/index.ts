@@ -1,4 +1,6 @@
 import type { ResolvedConfig } from '../config.js'
+import { createHttpProvider } from './generic-http.js'
+import { resolveHttpSettings } from './http-config.js'
 import { createKannelProvider } from './kannel.js'
 import type { SmsProvider } from './provider.js'
 import { resolveSms4deSettings } from './sms4de-config.js'
@@ -11,5 +13,7 @@ export function providerFor(resolved: Pick<ResolvedConfig, 'config' | 'values'>)
       return createKannelProvider(resolved.config)
     case 'sms4de':
       return createSms4deProvider(resolveSms4deSettings(resolved.values))
+    case 'http':
+      return createHttpProvider(resolveHttpSettings(resolved.values), resolved.config)
   }
 }

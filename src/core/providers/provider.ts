@@ -30,12 +30,14 @@ export interface SmsProvider {
   /** Requests that prove the endpoints and credentials without sending anything. */
   checkRequests(): ProviderCheckRequest[]
   classifyCheck(reply: GatewayReply, check: ProviderCheckRequest): ProviderCheckResult
+  /** What config --check can prove without the network (the generic provider's templates). */
+  offlineChecks?(): ProviderCheckResult[]
   /** Present when the provider answers questions about sent messages (feedback --poll). */
   readonly polling?: DeliveryPolling
 }
 
 /** How timelines name who sent a message. */
-export const PROVIDER_LABELS: Readonly<Record<ProviderName, string>> = { kannel: 'Kannel', sms4de: 'SMS4.de' }
+export const PROVIDER_LABELS: Readonly<Record<ProviderName, string>> = { kannel: 'Kannel', sms4de: 'SMS4.de', http: 'the HTTP gateway' }
 
 export type TextEncoding = SmsEncoding | 'iso-8859-15'
 
