@@ -1,5 +1,5 @@
 /** What a template of the generic HTTP provider may name: the message, then the secrets. */
-export const TEMPLATE_NAMES = ['to', 'to_digits', 'text', 'sender', 'message_id', 'sequence', 'feedback_url', 'user', 'password', 'token'] as const
+export const TEMPLATE_NAMES = ['to', 'to_digits', 'text', 'coding', 'unicode', 'sender', 'message_id', 'sequence', 'feedback_url', 'user', 'password', 'token'] as const
 export type TemplateName = (typeof TEMPLATE_NAMES)[number]
 export type TemplateValues = Readonly<Partial<Record<TemplateName, string>>>
 
