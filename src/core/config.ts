@@ -2,6 +2,7 @@ import { ConfigError } from './errors.js'
 import { formatDurationMs, parseDurationMs } from './duration.js'
 import { REDACTED, truncateForMessage } from './redact.js'
 import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
+import { parseDlrStatusMap } from './providers/dlr-status-map.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -60,6 +61,7 @@ export type ConfigKey =
   | 'http.id-pattern'
   | 'http.retry-status'
   | 'http.check-url'
+  | 'http.dlr-status'
 
 interface KeySpec {
   defaultValue?: string
@@ -122,6 +124,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'http.id-pattern': { provider: 'http', describe: 'regular expression whose first group is the gateway\'s message id' },
   'http.retry-status': { provider: 'http', defaultValue: '503', describe: 'HTTP statuses that prove nothing was sent (retried safely)' },
   'http.check-url': { provider: 'http', describe: 'config --check fetches this (GET, with http.headers) to prove reachability' },
+  'http.dlr-status': { provider: 'http', describe: 'serve, feedback: the gateway\'s status values and their meaning, e.g. DELIVRD=delivered,UNDELIV=undelivered' },
 }
 
 /** Who sends the SMS; every provider but Kannel lives in src/core/providers/. */
@@ -280,6 +283,8 @@ export interface StoreConfig {
   listen: { host: string; port: number }
   /** serve's commit: full fsyncs each group (power-cut safe); normal survives a killed process. */
   durability: 'full' | 'normal'
+  /** http.dlr-status: another gateway's status values, as DLR types. */
+  dlrStatusMap: ReadonlyMap<string, number> | undefined
 }
 
 export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
@@ -295,7 +300,16 @@ export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
     secret: validSecret(merged),
     listen: parseListen(merged['smskannel.listen'], feedbackUrl),
     durability: parseDurability(required(merged, 'smskannel.durability')),
+    dlrStatusMap: parseStatusMapKey(merged),
   }
+}
+
+function parseStatusMapKey(values: SourceValues): ReadonlyMap<string, number> | undefined {
+  const sourced = values['http.dlr-status']
+  if (!sourced) return undefined
+  const map = parseDlrStatusMap(sourced.value)
+  if ('error' in map) throw invalid('http.dlr-status', sourced, `is not usable: ${map.error}.`)
+  return map
 }
 
 function whereToSet(key: ConfigKey): string {

@@ -6,6 +6,8 @@ import { buildHttpSendRequest, classifyHttpReply } from '../../src/core/provider
 import { resolveHttpSettings } from '../../src/core/providers/http-config.js'
 import { parseHeaders, parseParams, parseTemplate } from '../../src/core/providers/http-template.js'
 import { providerFor } from '../../src/core/providers/index.js'
+import { parseDlrStatusMap } from '../../src/core/providers/dlr-status-map.js'
+import { parseDlrLine, resolveDlrParamNames } from '../../src/core/dlr.js'
 
 const values = (extra: Record<string, string> = {}): SourceValues =>
   Object.fromEntries(
@@ -136,5 +138,27 @@ describe('classifyHttpReply', () => {
 
   it('captures the id and hides an echoed secret', () => {
     expect(classifyHttpReply(settings({ 'http.id-pattern': '"id":\\s*"([^"]+)"' }), reply(202, '{"id": "abc-42", "key": "s3cret"}'), ['s3cret'])).toMatchObject({ providerId: 'abc-42', reply: '{"id": "abc-42", "key": "********"}' })
+  })
+})
+
+describe('http.dlr-status: another gateway\'s status values in its callbacks', () => {
+  it.each([
+    { text: 'DELIVRD=delivered, UNDELIV=undelivered,ENROUTE=buffered', want: [['DELIVRD', 1], ['UNDELIV', 2], ['ENROUTE', 4]] },
+    { text: '0=delivered,1=accepted,2=rejected', want: [['0', 1], ['1', 8], ['2', 16]] },
+  ])('reads $text', ({ text, want }) => {
+    expect([...(parseDlrStatusMap(text) as Map<string, number>)]).toEqual(want)
+  })
+
+  it.each(['DELIVRD', 'DELIVRD=arrived', '=delivered'])('refuses "%s"', (text) => {
+    expect(parseDlrStatusMap(text)).toHaveProperty('error')
+  })
+
+  it('turns a callback with the gateway\'s own names and values into the usual event', () => {
+    const names = resolveDlrParamNames(['dlr=status,msgid=ref']) as Exclude<ReturnType<typeof resolveDlrParamNames>, { error: string }>
+    const context = { names, feedbackPath: '/cb', receivedAt: new Date('2026-11-28T10:00:00Z'), source: { kind: 'http' as const }, statusMap: parseDlrStatusMap('DELIVRD=delivered,UNDELIV=undelivered') as Map<string, number> }
+    expect(parseDlrLine('ref=m-1&seq=4711&status=DELIVRD', context)).toMatchObject({ kind: 'event', event: { messageId: 'm-1', sequence: '4711', dlr: 1, status: 'delivered', final: true } })
+    expect(parseDlrLine('ref=m-1&status=UNDELIV', context)).toMatchObject({ kind: 'event', event: { status: 'undelivered' } })
+    expect(parseDlrLine('ref=m-1&status=1', context)).toMatchObject({ kind: 'event', event: { status: 'delivered' } })
+    expect(parseDlrLine('ref=m-1&status=WHATEVER', context)).toMatchObject({ kind: 'bad' })
   })
 })

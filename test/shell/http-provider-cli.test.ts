@@ -134,4 +134,15 @@ describe('the generic HTTP provider against a local gateway', () => {
     expect(since(before)).toEqual([expect.objectContaining({ method: 'GET', path: '/ok' })])
     expectNoSecrets(run.stdout + run.stderr)
   })
+
+  it('feedback maps the gateway\'s callback names and status values (http.dlr-status), and status shows the result', async () => {
+    const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-http-')), 'events.db')
+    const settings = { SMSKANNEL_STORE: store, SMSHTTP_DLR_STATUS: 'DELIVRD=delivered,UNDELIV=undelivered', SMSKANNEL_DLRPARAMS: 'dlr=state' }
+    const sent = await runCli(['--json'], env(settings))
+    const { messageId } = JSON.parse(sent.stdout)
+    const run = await runCli(['feedback', `seq=4711&msgid=${messageId}&state=DELIVRD`], env(settings))
+    expect(run.code).toBe(EXIT.ok)
+    expect(JSON.parse(run.stdout)).toMatchObject({ messageId, sequence: '4711', dlr: 1, status: 'delivered' })
+    expect((await runCli(['status', messageId], env(settings))).stdout).toContain(': delivered')
+  })
 })
