@@ -345,6 +345,10 @@ function validateConfig(values: SourceValues): Config {
 
   const provider = parseProvider(values)
   const kannel = provider === 'kannel' ? validateKannelKeys(values) : KANNEL_NOT_USED
+  const feedbackValue = values['smskannel.feedbackurl']
+  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
+  // Kannel would send a #fragment in the request line (kannel-behaviour §7.2).
+  if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
   const timeoutMs = parseTimeout(required(values, 'smskannel.timeout'))
 
   const maxParts = parseIntegerIn('smskannel.maxparts', required(values, 'smskannel.maxparts'), 1, MAX_PARTS_LIMIT)
@@ -359,6 +363,7 @@ function validateConfig(values: SourceValues): Config {
     provider,
     numberPattern,
     ...kannel,
+    feedbackUrl,
     timeoutMs: timeoutMs,
     maxParts,
     defaultCountry,
@@ -372,10 +377,10 @@ function validateConfig(values: SourceValues): Config {
   }
 }
 
-type KannelSettings = Pick<Config, 'gatewayUrls' | 'sendPath' | 'username' | 'password' | 'sender' | 'feedbackUrl' | 'method' | 'dlrMask'>
+type KannelSettings = Pick<Config, 'gatewayUrls' | 'sendPath' | 'username' | 'password' | 'sender' | 'method' | 'dlrMask'>
 
 /** What a site on another provider has instead of Kannel's settings: nothing to send through Kannel. */
-const KANNEL_NOT_USED: KannelSettings = { gatewayUrls: [], sendPath: '', username: '', password: '', sender: undefined, feedbackUrl: undefined, method: 'post', dlrMask: 0 }
+const KANNEL_NOT_USED: KannelSettings = { gatewayUrls: [], sendPath: '', username: '', password: '', sender: undefined, method: 'post', dlrMask: 0 }
 
 /** VISULOX's own table may spell it as the company does: SMS4.de. */
 function normaliseProviderName(value: string): string {
@@ -417,17 +422,13 @@ function validateKannelKeys(values: SourceValues): KannelSettings {
     throw invalid('smskannel.sender', senderValue, 'must be a number of up to 20 digits or up to 11 letters and digits.')
   }
 
-  const feedbackValue = values['smskannel.feedbackurl']
-  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
-  // Kannel would send a #fragment in the request line (kannel-behaviour §7.2).
-  if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
 
   const methodValue = required(values, 'smskannel.method')
   const method = methodValue.value.trim().toLowerCase()
   if (method !== 'get' && method !== 'post') throw invalid('smskannel.method', methodValue, 'must be post or get.')
 
   const dlrMask = parseIntegerIn('smskannel.dlrmask', required(values, 'smskannel.dlrmask'), 0, MAX_DLR_MASK)
-  return { gatewayUrls, sendPath: pathValue.value, username: username.value, password: password.value, sender: senderValue?.value, feedbackUrl, method, dlrMask }
+  return { gatewayUrls, sendPath: pathValue.value, username: username.value, password: password.value, sender: senderValue?.value, method, dlrMask }
 }
 
 function parseTimeout(sourced: SourcedValue): number {

@@ -145,4 +145,29 @@ describe('the generic HTTP provider against a local gateway', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ messageId, sequence: '4711', dlr: 1, status: 'delivered' })
     expect((await runCli(['status', messageId], env(settings))).stdout).toContain(': delivered')
   })
+
+  it.each([
+    {
+      example: 'http-vonage.conf',
+      secret: { SMSHTTP_PASSWORD: PASSWORD },
+      url: 'https://rest.nexmo.com/sms/json',
+      body: /^api_key=your-api-key&api_secret=\*{8}&from=VISULOX&to=491701234567&text=PIN%20\*{8}%20Gr%C3%B6%C3%9Fe&type=unicode&client-ref=[0-9a-f-]{36}&callback=https%3A%2F%2Fvlx\.example\.com%3A8443%2FsmsKannelfeedback%3Fseq%3D4711%26msgid%3D[0-9a-f-]{36}$/,
+    },
+    { example: 'http-seven.conf', secret: { SMSHTTP_TOKEN: PASSWORD }, url: 'https://gateway.seven.io/api/sms', body: /^to=%2B491701234567&text=PIN%20\*{8}%20Gr%C3%B6%C3%9Fe&from=VISULOX&json=1$/ },
+  ])('examples/$example is a valid configuration and builds the documented request', async ({ example, secret, url, body }) => {
+    const path = join(import.meta.dirname, '../../examples', example)
+    const run = await runCli(['--config', path, '--dry-run'], { VLXSMS: '+49 170 1234567', VLXPIN: PIN, VLXPIN_SEQUENCE: '4711', VLXPIN_TEXT: `PIN ${PIN} Größe`, ...secret })
+    expect(run.code).toBe(EXIT.ok)
+    const request = JSON.parse(run.stdout)
+    expect([request.method, request.url]).toEqual(['POST', url])
+    expect(request.body).toMatch(body)
+    expectNoSecrets(run.stdout + run.stderr)
+  })
+
+  it('a Vonage delivery receipt, with Vonage\'s names and values, becomes a delivered event (examples/http-vonage.conf)', async () => {
+    const path = join(import.meta.dirname, '../../examples/http-vonage.conf')
+    const run = await runCli(['feedback', '--config', path, 'msisdn=491701234567&to=VISULOX&messageId=0A0000000123ABCD1&status=delivered&err-code=0&client-ref=01a2-m1'])
+    expect(run.code).toBe(EXIT.ok)
+    expect(JSON.parse(run.stdout)).toMatchObject({ messageId: '01a2-m1', dlr: 1, status: 'delivered', smscMessageId: '0A0000000123ABCD1', recipient: '491701234567' })
+  })
 })
