@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { CONFIG_KEYS, type ConfigKey, type SourceValues } from './core/config.js'
+import { CONFIG_KEYS, PROVIDER_NAMES, type ConfigKey, type SourceValues } from './core/config.js'
 import { parseDurationMs } from './core/duration.js'
 import { EXIT, EXIT_CODE_TABLE, SmsKannelError, type ExitCode } from './core/errors.js'
 import type { EventSource } from './core/dlr.js'
@@ -36,6 +36,7 @@ const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flags: '--proxy <url>', key: 'smskannel.proxy' },
   { flags: '--retry-unsafe', key: 'smskannel.retryunsafe' },
   { flags: '--durability <level>', key: 'smskannel.durability', choices: ['full', 'normal'] },
+  { flags: '--provider <name>', key: 'sms.provider', choices: [...PROVIDER_NAMES] },
 ]
 const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability')
 const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
@@ -52,6 +53,15 @@ const FORWARD_TIMEOUT_HELP = 'with --forward: how long each forwarded report may
 function parseTimeoutFlag(value: string): string {
   if (parseDurationMs(value) === undefined) throw new InvalidArgumentError('expected a duration such as 500ms, 10s or 10 (seconds).')
   return value
+}
+
+/** A month back is as far as a poll makes sense; the store keeps sends longer. */
+const MAX_POLL_HOURS = 24 * 31
+
+function parseHoursFlag(value: string): number {
+  const hours = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!(hours > 0 && hours <= MAX_POLL_HOURS)) throw new InvalidArgumentError(`expected a number of hours up to ${MAX_POLL_HOURS}, such as 48.`)
+  return hours
 }
 
 function parseUrlFlag(value: string): URL {
@@ -140,6 +150,7 @@ Settings, lowest to highest precedence: defaults < config file < .env < environm
 
 Examples:
   sms-kannel config --check                     # is the gateway a Kannel, are the credentials right?
+  SMS_PROVIDER=sms4de sms-kannel config --check # SMS4.de: credentials and balance (SMS4DE_* settings)
   sms-kannel send --to '+49 170 1234567' --text 'Test from sms-kannel'
   sms-kannel send --to +491701234567 --text 'PIN 1234' --dry-run
   VLXSMS=+491701234567 VLXPIN_TEXT='PIN: 1234' sms-kannel   # what the wrapper does
@@ -166,6 +177,7 @@ Examples:
   sms-kannel feedback --replay /var/log/apache2/access.log /var/log/apache2/access.log.1.gz --json
   sms-kannel feedback --replay access.log --forward http://vlx:8080/smsKannelfeedback
   sms-kannel feedback --param dlr=d,reply=A 'd=1&A=ACK%2F'    # another dlr-url template
+  sms-kannel feedback --poll --since 24 --store events.db     # SMS4.de: ask about recent sends
 ${EXIT_HELP}`
 
 const SERVE_HELP = `
@@ -277,12 +289,14 @@ function buildProgram(report: Reporter): Command {
         gatherSources(options, report),
       ])
       const result = await showConfig({ sources: gathered.sources, check: Boolean(options.check) }, { http: (config) => httpClientFor(config, process.env), report })
-      const checks = result.checks.map((check) => (check.result === 'ok' ? check : { gateway: check.gateway, result: check.result, exitCode: check.error.exitCode, error: check.error.message }))
+      const checks = result.checks.map((check) => (check.result === 'ok' ? { gateway: check.gateway, result: check.result, ...check.details, warnings: check.warnings } : { gateway: check.gateway, result: check.result, exitCode: check.error.exitCode, error: check.error.message }))
       if (options.json) report.data({ files: gathered.files, effective: result.effective, checks })
       else for (const line of formatConfigTable(result.effective)) report.text(line)
       for (const check of result.checks) {
-        if (check.result === 'ok') report.success(`${check.gateway} is a Kannel smsbox and accepts these credentials (nothing was sent).`)
-        else report.error(`${check.gateway}: ${check.error.message}`, check.error.hint)
+        if (check.result === 'ok') {
+          report.success(check.summary)
+          for (const warning of check.warnings) report.warn(warning)
+        } else report.error(`${check.gateway}: ${check.error.message}`, check.error.hint)
       }
       const failed = result.checks.find((check) => check.result === 'failed')
       process.exitCode = failed && failed.result === 'failed' ? failed.error.exitCode : EXIT.ok
@@ -293,6 +307,8 @@ function buildProgram(report: Reporter): Command {
       .description('turn Kannel delivery reports (query strings, URLs, access-log lines) into event records')
       .argument('[query...]', 'DLR query strings, URLs or log lines; with --replay, files (default: stdin lines)')
       .option('--replay', 'the arguments are files to replay into the store, resuming where the last run stopped')
+      .option('--poll', 'ask SMS4.de about recent sends without a final report and store its answers (for cron)')
+      .option('--since <hours>', 'with --poll: how far back to ask, in hours (default 48)', parseHoursFlag)
       .option('--forward <url>', 're-deliver each new report\'s query string by GET to this URL (retried next run until a 2xx)', parseUrlFlag)
       .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects)')
       .option('--accept-unsigned', 'with smskannel.secret: also store reports without a valid token (history from before the secret); logged and counted')
@@ -307,12 +323,25 @@ function buildProgram(report: Reporter): Command {
     },
   )
     .addHelpText('after', FEEDBACK_HELP)
-    .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[]; acceptUnsigned?: boolean }) => {
+    .action(async (queries: string[], options: CommonOptions & { replay?: boolean; poll?: boolean; since?: number; forward?: URL; rejects?: string; param?: string[]; acceptUnsigned?: boolean }) => {
       const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openStore }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
         import('./shell/store.js'),
         gatherSources(options, report),
       ])
+      if (options.since !== undefined && !options.poll) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --since goes with --poll')
+      if (options.poll) {
+        if (queries.length > 0 || options.replay || options.forward) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --poll takes no QUERY, --replay or --forward')
+        const [{ pollDeliveryReports, summarisePoll, DEFAULT_POLL_HOURS }, { httpClientFor }] = await Promise.all([import('./commands/poll.js'), import('./shell/http.js')])
+        const summary = await pollDeliveryReports(
+          { sources: gathered.sources, sinceHours: options.since ?? DEFAULT_POLL_HOURS, now: wallClock() },
+          { report, openStore, http: (config) => httpClientFor(config, process.env) },
+        )
+        if (options.json) report.data(summary)
+        if (report.isTerminal || report.isVerbose) report.success(summarisePoll(summary))
+        process.exitCode = EXIT.ok
+        return
+      }
       // Loaded only when used: one query on the command line needs neither (~6 ms a start).
       const replay = () => import('./shell/replay.js')
       if (options.replay && queries.length === 0) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --replay needs at least one FILE')

@@ -1,7 +1,7 @@
 import { proxyPassword, resolveConfig, type Config, type ConfigSources, type ResolvedConfig } from '../core/config.js'
 import { SmsKannelError } from '../core/errors.js'
-import { buildCheckRequest, sendSmsEndpoint } from '../core/kannel-request.js'
-import { classifyCheckResponse } from '../core/kannel-response.js'
+import { providerFor } from '../core/providers/index.js'
+import type { ProviderCheckResult } from '../core/providers/provider.js'
 import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
 import type { HttpClient } from '../shell/http.js'
@@ -12,7 +12,7 @@ export interface ConfigInput {
   check: boolean
 }
 
-export type GatewayCheck = { gateway: string; result: 'ok' } | { gateway: string; result: 'failed'; error: SmsKannelError }
+export type GatewayCheck = ({ gateway: string; result: 'ok' } & ProviderCheckResult) | { gateway: string; result: 'failed'; error: SmsKannelError }
 
 export interface ConfigResult {
   effective: ResolvedConfig['effective']
@@ -21,21 +21,23 @@ export interface ConfigResult {
 
 /** Shows the effective configuration; with check, proves each gateway and the credentials without sending. */
 export async function showConfig(input: ConfigInput, io: { http: (config: Config) => HttpClient; report: Reporter }): Promise<ConfigResult> {
-  const { config, effective } = resolveConfig(input.sources)
-  io.report.addSecrets(config.password, config.secret, proxyPassword(config.proxy))
-  for (const warning of senderWarnings(config.sender)) io.report.warn(warning)
+  const resolved = resolveConfig(input.sources)
+  const { config, effective } = resolved
+  const provider = providerFor(resolved)
+  io.report.addSecrets(...provider.secrets, config.secret, proxyPassword(config.proxy))
+  if (provider.name === 'kannel') for (const warning of senderWarnings(config.sender)) io.report.warn(warning)
   const checks: GatewayCheck[] = []
   if (!input.check) return { effective, checks }
-  const tlsWarning = insecureTlsWarning(config)
+  const tlsWarning = insecureTlsWarning({ insecure: config.insecure, gatewayUrls: [...provider.endpoints] })
   if (tlsWarning) io.report.warn(tlsWarning)
+  for (const offline of provider.offlineChecks?.() ?? []) checks.push({ gateway: 'configuration', result: 'ok', ...offline })
   const http = io.http(config)
-  for (const gatewayUrl of config.gatewayUrls) {
-    const gateway = sendSmsEndpoint(gatewayUrl, config)
+  for (const check of provider.checkRequests()) {
+    const gateway = check.target
     try {
-      const reply = await http.send(buildCheckRequest(config, gatewayUrl), config.timeoutMs)
+      const reply = await http.send(check.request, config.timeoutMs)
       io.report.verbose(`check reply from ${gateway}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
-      classifyCheckResponse(reply)
-      checks.push({ gateway, result: 'ok' })
+      checks.push({ gateway, result: 'ok', ...provider.classifyCheck(reply, check) })
     } catch (error) {
       if (!(error instanceof SmsKannelError)) throw error
       checks.push({ gateway, result: 'failed', error })

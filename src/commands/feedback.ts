@@ -55,7 +55,7 @@ const BATCH_EVENTS = 1000
 export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<FeedbackSummary> {
   const config = resolveStoreConfig(input.sources)
   const names = resolveNames([...config.dlrParamOverrides, ...input.paramOverrides])
-  const parse = { names, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH }
+  const parse = { names, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap }
   if ((input.replayPaths.length > 0 || input.forwardUrl) && !config.storePath) {
     throw new ConfigError('--replay and --forward need an event store.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   }
@@ -108,7 +108,7 @@ function resolveNames(overrides: string[]): DlrParamNames {
 
 async function recordLines(
   input: FeedbackInput,
-  parse: { names: DlrParamNames; feedbackPath: string },
+  parse: { names: DlrParamNames; feedbackPath: string; statusMap: ReadonlyMap<string, number> | undefined },
   admission: { secret: string | undefined; acceptUnsigned: boolean },
   store: EventStore | undefined,
   report: Reporter,
@@ -168,6 +168,8 @@ export function describeSource(source: EventSource): string {
       return `${source.file}:${source.line}`
     case 'http':
       return 'callback'
+    case 'poll':
+      return `${source.provider} poll`
   }
 }
 

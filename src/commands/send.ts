@@ -1,17 +1,16 @@
 import { resolveConfig, type ConfigSources } from '../core/config.js'
-import { buildSendRequest, type SendRequest } from '../core/kannel-request.js'
-import { classifySendResponse, type SendOutcome } from '../core/kannel-response.js'
+import type { SendRequest } from '../core/kannel-request.js'
+import type { SendOutcome } from '../core/kannel-response.js'
 import { maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from '../core/phone-number.js'
 import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders } from '../core/pin-text.js'
-import { redactUrl, REDACTED } from '../core/redact.js'
-import type { SmsEncoding } from '../core/sms-text.js'
+import { describeKannelRequest } from '../core/providers/kannel.js'
+import { providerFor } from '../core/providers/index.js'
+import { ENCODING_LABELS, type DescribedRequest, type ProviderReply, type SmsProvider, type TextEncoding } from '../core/providers/provider.js'
 import { GatewayUnavailableError, SmsKannelError } from '../core/errors.js'
 import { proxyPassword } from '../core/config.js'
 import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } from '../core/retry-policy.js'
 import type { Config } from '../core/config.js'
-import type { ClassifiedReply } from '../core/kannel-response.js'
 import type { SendRecord } from '../core/timeline.js'
-import { prepareText } from '../core/sms-text.js'
 import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
 import type { HttpClient } from '../shell/http.js'
@@ -46,10 +45,13 @@ export interface SendResult {
   messageId: string
   sequence: string | null
   to: string
-  encoding: SmsEncoding
+  encoding: TextEncoding
   parts: number
   units: number
   method: 'GET' | 'POST'
+  provider: SmsProvider['name']
+  /** The provider's id for the message (SMS4.de's SMS id); null for Kannel. */
+  providerId: string | null
   /** The gateway that took the message (host:port). */
   gateway: string
   /** Requests made: more than one only when the earlier ones provably sent nothing. */
@@ -61,39 +63,38 @@ export interface SendResult {
   request?: DescribedRequest
 }
 
-export interface DescribedRequest {
-  method: string
-  url: string
-  headers: Record<string, string>
-  body: string | null
-}
+export type { DescribedRequest }
 
 /** Sends one PIN SMS: configuration, number, text, request, reply; nothing is ever resent. */
 export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const startedAt = io.now()
-  const { config } = resolveConfig(input.sources)
-  const tlsWarning = insecureTlsWarning(config)
+  const resolved = resolveConfig(input.sources)
+  const { config } = resolved
+  const provider = providerFor(resolved)
+  const tlsWarning = insecureTlsWarning({ insecure: config.insecure, gatewayUrls: [...provider.endpoints] })
   if (tlsWarning) io.report.warn(tlsWarning)
   const vlx = readVisuloxEnvironment(input.env)
-  io.report.addSecrets(config.password, config.secret, proxyPassword(config.proxy), ...pinSecrets(vlx))
+  const pins = pinSecrets(vlx)
+  io.report.addSecrets(...provider.secrets, config.secret, proxyPassword(config.proxy), ...pins, ...pins.flatMap(provider.encodedForms))
 
   let to = normalisePhoneNumber(input.to ?? vlx.number ?? '', config.numberPattern)
   if (config.defaultCountry) to = toE164(to, config.defaultCountry, await io.loadNumberParser())
   io.report.verbose(`number: ${maskPhoneNumber(to)}`)
 
   const rawText = input.text ?? vlx.text ?? renderPinTemplate(config.template, vlx, input.timeZone)
-  const { text, analysis, warnings: textWarnings } = prepareText(rawText, config.maxParts)
-  io.report.verbose(`text: ${analysis.units} ${analysis.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'} units, ${analysis.parts} part(s)`)
-  const warnings = [...senderWarnings(config.sender), ...textWarnings, ...checkPinText(text, vlx)]
+  const analysis = provider.prepareText(rawText)
+  const { text } = analysis
+  io.report.verbose(`text: ${analysis.units} ${ENCODING_LABELS[analysis.encoding]} units, ${analysis.parts} part(s)`)
+  // SMS4.de checks its sender itself (stricter rules); Kannel passes what SMSCs may cut.
+  const warnings = [...(provider.name === 'kannel' ? senderWarnings(config.sender) : []), ...analysis.warnings, ...checkPinText(text, vlx)]
   if (input.text === undefined && vlx.text === undefined) {
     for (const name of unsetPlaceholders(config.template, vlx)) warnings.push(`smskannel.template uses \${${name}}, which is not set: the SMS has nothing there.`)
   }
-  if (analysis.splitsSurrogatePair) warnings.push('An emoji falls on an SMS part boundary; Kannel splits it there and the phone may show it broken.')
   for (const warning of warnings) io.report.warn(warning)
 
   const sms = { to, text, encoding: analysis.encoding, messageId: input.messageId, sequence: vlx.sequence }
-  const request = buildSendRequest(config, sms)
-  const described = describeRequest(request)
+  const request = provider.buildRequest(sms, provider.endpoints[0]!)
+  const described = provider.describeRequest(request)
   io.report.verbose(`request: ${described.method} ${described.url}`)
   const base = {
     messageId: input.messageId,
@@ -103,35 +104,40 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
     parts: analysis.parts,
     units: analysis.units,
     method: request.method,
+    provider: provider.name,
     gateway: new URL(request.url).host,
   }
   if (input.dryRun) {
-    return { ...base, tries: 0, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: io.now() - startedAt, warnings, request: described }
+    return { ...base, providerId: null, tries: 0, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: io.now() - startedAt, warnings, request: described }
   }
 
   const sentAt = io.wallClock().toISOString()
-  const record = (outcome: string, gateway: string) =>
-    config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway }) : Promise.resolve()
+  const record = (outcome: string, gateway: string, providerId: string | null = null) =>
+    config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway, provider: provider.name, providerId }) : Promise.resolve()
   let delivered: Delivered
   try {
-    delivered = await deliver(config, (gatewayUrl) => buildSendRequest(config, sms, gatewayUrl), io)
+    delivered = await deliver(config, provider, (gatewayUrl) => provider.buildRequest(sms, gatewayUrl), io)
   } catch (error) {
     if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode})`, base.gateway)
     throw error
   }
   const classified = delivered.classified
   base.gateway = delivered.gateway
-  await record(classified.outcome, delivered.gateway)
+  await record(classified.outcome, delivered.gateway, classified.providerId)
+  for (const warning of classified.warnings) {
+    warnings.push(warning)
+    io.report.warn(warning)
+  }
   if (classified.outcome === 'queued') {
     const queued = 'Kannel queued the SMS: no SMSC is connected, so it goes out when one connects. A bearerbox restart before then loses it unless kannel.conf has a message store (store-type = file, or store-file).'
     warnings.push(queued)
     io.report.warn(queued)
   }
-  return { ...base, tries: delivered.tries, outcome: classified.outcome, httpStatus: delivered.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
+  return { ...base, providerId: classified.providerId, tries: delivered.tries, outcome: classified.outcome, httpStatus: delivered.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
 }
 
 interface Delivered {
-  classified: ClassifiedReply
+  classified: ProviderReply
   status: number
   gateway: string
   tries: number
@@ -141,16 +147,16 @@ interface Delivered {
  * Tries the gateways in order within the one timeout, and again round after round, but only
  * while every failure proves nothing was sent: a PIN must never arrive twice.
  */
-async function deliver(config: Config, requestFor: (gatewayUrl: string) => SendRequest, io: SendIo): Promise<Delivered> {
+async function deliver(config: Config, provider: SmsProvider, requestFor: (gatewayUrl: string) => SendRequest, io: SendIo): Promise<Delivered> {
   const http = io.http(config)
   const deadline = io.now() + config.timeoutMs
   let tries = 0
   let backoffMs = INITIAL_BACKOFF_MS
   let lastError: GatewayUnavailableError | undefined
   const gaveUp = (error: GatewayUnavailableError) =>
-    tries > 1 ? new GatewayUnavailableError(`${error.message} (gave up after ${tries} tries on ${config.gatewayUrls.length} gateway${config.gatewayUrls.length === 1 ? '' : 's'})`, { mayHaveBeenSent: error.mayHaveBeenSent, ...(error.hint ? { hint: error.hint } : {}) }) : error
+    tries > 1 ? new GatewayUnavailableError(`${error.message} (gave up after ${tries} tries on ${provider.endpoints.length} gateway${provider.endpoints.length === 1 ? '' : 's'})`, { mayHaveBeenSent: error.mayHaveBeenSent, ...(error.hint ? { hint: error.hint } : {}) }) : error
   for (;;) {
-    for (const gatewayUrl of config.gatewayUrls) {
+    for (const gatewayUrl of provider.endpoints) {
       const remainingMs = deadline - io.now()
       if (remainingMs <= 0 && lastError) throw gaveUp(lastError)
       const request = requestFor(gatewayUrl)
@@ -159,7 +165,7 @@ async function deliver(config: Config, requestFor: (gatewayUrl: string) => SendR
       try {
         const reply = await http.send(request, Math.max(1, remainingMs), { connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, Math.max(1, remainingMs)) })
         io.report.verbose(`reply from ${gateway}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
-        return { classified: classifySendResponse(reply), status: reply.status, gateway, tries }
+        return { classified: provider.classifyReply(reply), status: reply.status, gateway, tries }
       } catch (error) {
         if (!canTryAgain(error, config.retryUnsafe)) throw error instanceof GatewayUnavailableError ? gaveUp(error) : error
         io.report.verbose(`try ${tries} via ${gateway}: ${error.message}`)
@@ -173,18 +179,15 @@ async function deliver(config: Config, requestFor: (gatewayUrl: string) => SendR
   }
 }
 
-/** The request as --dry-run and --verbose show it: password replaced; the PIN is hidden by the reporter. */
-export function describeRequest(request: SendRequest): DescribedRequest {
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(request.headers)) headers[name] = name === 'x-kannel-password' ? REDACTED : value
-  return { method: request.method, url: redactUrl(request.url), headers, body: request.body ?? null }
-}
+/** Kannel's request as --dry-run and --verbose show it; each provider has its own describeRequest. */
+export const describeRequest = describeKannelRequest
 
 /** The one line a person sees on success; PINs are filtered out by the reporter anyway. */
 export function summariseSend(result: SendResult): string {
-  const encoding = result.encoding === 'gsm7' ? 'GSM 7-bit' : 'UCS-2'
+  const encoding = ENCODING_LABELS[result.encoding]
   const what = `SMS to ${result.to} (${result.parts} part${result.parts === 1 ? '' : 's'}, ${encoding}) via ${result.gateway}`
   if (result.outcome === 'dry-run') return `dry run: would send ${what}; nothing sent`
   const seq = result.sequence ? `, sequence ${result.sequence}` : ''
-  return `${result.outcome === 'queued' ? 'queued' : 'accepted'}: ${what}, message id ${result.messageId}${seq}`
+  const providerId = result.providerId ? `, ${result.provider} id ${result.providerId}` : ''
+  return `${result.outcome === 'queued' ? 'queued' : 'accepted'}: ${what}, message id ${result.messageId}${seq}${providerId}`
 }

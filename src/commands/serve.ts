@@ -60,7 +60,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   try {
     releaseJournal = io.journal.lock(store.path)
     // Whatever the journal holds from before (a crash, a power cut) is stored before new callbacks.
-    await storeJournalLeftovers(store, { names, feedbackPath, forward }, io)
+    await storeJournalLeftovers(store, { names, feedbackPath, statusMap: config.dlrStatusMap, forward }, io)
     if (config.durability === 'full') journal = io.journal.open(store.path)
   } catch (error) {
     releaseJournal()
@@ -73,6 +73,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     journal,
     names,
     feedbackPath,
+    statusMap: config.dlrStatusMap,
     secret: config.secret,
     forward,
     now: io.now,
@@ -123,7 +124,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
 }
 
 /** Stores what a journal left by an earlier run holds (idempotently), then deletes it. */
-async function storeJournalLeftovers(store: EventStore, parse: { names: DlrParamNames; feedbackPath: string; forward: boolean }, io: ServeIo): Promise<void> {
+async function storeJournalLeftovers(store: EventStore, parse: { names: DlrParamNames; feedbackPath: string; statusMap: ReadonlyMap<string, number> | undefined; forward: boolean }, io: ServeIo): Promise<void> {
   const recovery = io.journal.read(store.path)
   if (recovery.damaged > 0) {
     io.report.warn(`the journal had ${recovery.damaged} unreadable line(s), kept in ${recovery.keptAs.join(', ')}: a power cut or a damaged disk?`)
@@ -131,7 +132,7 @@ async function storeJournalLeftovers(store: EventStore, parse: { names: DlrParam
   if (recovery.records.length === 0) return io.journal.discard(store.path)
   const events: DeliveryEvent[] = []
   for (const record of recovery.records) {
-    const parsed = parseDlrLine(record.target, { names: parse.names, feedbackPath: parse.feedbackPath, receivedAt: new Date(record.receivedAt), source: { kind: 'http' } })
+    const parsed = parseDlrLine(record.target, { names: parse.names, feedbackPath: parse.feedbackPath, statusMap: parse.statusMap, receivedAt: new Date(record.receivedAt), source: { kind: 'http' } })
     if (parsed.kind === 'event') events.push(parsed.event)
   }
   let fresh = 0

@@ -3,6 +3,7 @@ import { formatDurationMs, parseDurationMs } from './duration.js'
 import { REDACTED, truncateForMessage } from './redact.js'
 import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
 import { gatewayBaseUrl } from './gateway-url.js'
+import { parseDlrStatusMap } from './providers/dlr-status-map.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -34,6 +35,34 @@ export type ConfigKey =
   | 'smskannel.proxy'
   | 'smskannel.retryunsafe'
   | 'smskannel.durability'
+  | 'sms.provider'
+  | 'sms4de.user'
+  | 'sms4de.password'
+  | 'sms4de.kdnr'
+  | 'sms4de.sender'
+  | 'sms4de.tarif'
+  | 'sms4de.method'
+  | 'sms4de.url'
+  | 'sms4de.checkurl'
+  | 'sms4de.dlrurl'
+  | 'sms4de.minbalance'
+  | 'http.url'
+  | 'http.method'
+  | 'http.headers'
+  | 'http.user'
+  | 'http.password'
+  | 'http.token'
+  | 'http.sender'
+  | 'http.params'
+  | 'http.body'
+  | 'http.charset'
+  | 'http.success-status'
+  | 'http.success-pattern'
+  | 'http.failure-pattern'
+  | 'http.id-pattern'
+  | 'http.retry-status'
+  | 'http.check-url'
+  | 'http.dlr-status'
 
 interface KeySpec {
   defaultValue?: string
@@ -41,20 +70,22 @@ interface KeySpec {
   /** The flag that sets it, for "where to set it" messages; secrets have none on purpose. */
   flag?: string
   describe: string
+  /** Keys that only one provider reads; `config` shows them only for that provider. */
+  provider?: ProviderName
 }
 
 export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'regexp.sms': { defaultValue: DEFAULT_NUMBER_PATTERN, describe: 'pattern the raw number must match' },
-  'smskannel.gwurl': { flag: '--gwurl', describe: 'Kannel smsbox base URL(s), tried in order: http://kannel1:13013 http://kannel2:13013' },
-  'smskannel.postquery': { defaultValue: '/cgi-bin/sendsms', flag: '--postquery', describe: 'sendsms path' },
-  'smskannel.user': { flag: '--user', describe: 'sendsms-user username' },
-  'smskannel.password': { secret: true, describe: 'sendsms-user password (env, .env or config file only)' },
+  'smskannel.gwurl': { provider: 'kannel', flag: '--gwurl', describe: 'Kannel smsbox base URL(s), tried in order: http://kannel1:13013 http://kannel2:13013' },
+  'smskannel.postquery': { provider: 'kannel', defaultValue: '/cgi-bin/sendsms', flag: '--postquery', describe: 'sendsms path' },
+  'smskannel.user': { provider: 'kannel', flag: '--user', describe: 'sendsms-user username' },
+  'smskannel.password': { provider: 'kannel', secret: true, describe: 'sendsms-user password (env, .env or config file only)' },
   'smskannel.passwordfile': { flag: '--password-file', describe: 'file whose first line is the password' },
-  'smskannel.sender': { flag: '--sender', describe: 'sender (from); empty: Kannel\'s global-sender' },
+  'smskannel.sender': { provider: 'kannel', flag: '--sender', describe: 'sender (from); empty: Kannel\'s global-sender' },
   'smskannel.feedbackurl': { flag: '--feedbackurl', describe: 'where Kannel reports delivery (dlr-url base)' },
   'smskannel.timeout': { defaultValue: '10s', flag: '--timeout', describe: 'whole-send timeout: 500ms, 10s, 10' },
-  'smskannel.method': { defaultValue: 'post', flag: '--method', describe: 'post (X-Kannel headers) or get (query)' },
-  'smskannel.dlrmask': { defaultValue: '31', flag: '--dlr-mask', describe: 'Kannel dlr-mask: 1 delivered, 2 failed, 4 buffered, 8 SMSC ack, 16 SMSC nack' },
+  'smskannel.method': { provider: 'kannel', defaultValue: 'post', flag: '--method', describe: 'post (X-Kannel headers) or get (query)' },
+  'smskannel.dlrmask': { provider: 'kannel', defaultValue: '31', flag: '--dlr-mask', describe: 'Kannel dlr-mask: 1 delivered, 2 failed, 4 buffered, 8 SMSC ack, 16 SMSC nack' },
   'smskannel.maxparts': { defaultValue: '1', flag: '--max-parts', describe: 'longest text allowed, in SMS parts (<= max-messages)' },
   'smskannel.country': { flag: '--country', describe: 'default country for national numbers (ISO code, e.g. DE)' },
   'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
@@ -67,7 +98,39 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.proxy': { flag: '--proxy', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
   'smskannel.durability': { defaultValue: 'full', flag: '--durability', describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
+  'sms.provider': { defaultValue: 'kannel', flag: '--provider', describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
+  'sms4de.user': { provider: 'sms4de', describe: 'SMS4.de user (not the login user)' },
+  'sms4de.password': { provider: 'sms4de', secret: true, describe: 'SMS4.de password (env, .env or config file only)' },
+  'sms4de.kdnr': { provider: 'sms4de', describe: 'SMS4.de customer number (KDNR)' },
+  'sms4de.sender': { provider: 'sms4de', describe: 'sender (absender): 6-11 letters and digits, or 6-14 digits' },
+  'sms4de.tarif': { provider: 'sms4de', describe: 'SMS4.de tariff: 1 or 7 (empty: SMS4.de\'s default, 1)' },
+  'sms4de.method': { provider: 'sms4de', defaultValue: 'post', describe: 'post (password in the body) or get (in the URL)' },
+  'sms4de.url': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/cgi-bin/sms_out.pl', describe: 'SMS4.de send URL' },
+  'sms4de.checkurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/cgi-bin/sms_check.pl', describe: 'SMS4.de balance query URL (config --check)' },
+  'sms4de.dlrurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/restapi/v1/dlr', describe: 'SMS4.de delivery report REST API (feedback --poll)' },
+  'sms4de.minbalance': { provider: 'sms4de', defaultValue: '5', describe: 'config --check warns below this balance (Euro)' },
+  'http.url': { provider: 'http', describe: 'the gateway\'s send URL(s), comma-separated, tried in order' },
+  'http.method': { provider: 'http', defaultValue: 'post-form', describe: 'get, post-form or post-json' },
+  'http.headers': { provider: 'http', describe: 'extra headers: Name: value; Name: value (templates allowed)' },
+  'http.user': { provider: 'http', describe: 'user name, as {user} in templates' },
+  'http.password': { provider: 'http', secret: true, describe: 'password, as {password} (env, .env or config file only)' },
+  'http.token': { provider: 'http', secret: true, describe: 'API token, as {token} (env, .env or config file only)' },
+  'http.sender': { provider: 'http', describe: 'sender, as {sender}' },
+  'http.params': { provider: 'http', describe: 'the request\'s fields: name={template}&name={template}' },
+  'http.body': { provider: 'http', describe: 'post-json: a JSON template instead of the flat object of http.params' },
+  'http.charset': { provider: 'http', defaultValue: 'utf-8', describe: 'text encoding: utf-8, iso-8859-1 or iso-8859-15' },
+  'http.success-status': { provider: 'http', defaultValue: '2xx', describe: 'HTTP statuses that mean sent: 2xx, or a list such as 200,202' },
+  'http.success-pattern': { provider: 'http', describe: 'regular expression the body must match to count as sent' },
+  'http.failure-pattern': { provider: 'http', describe: 'regular expression that marks a body as refused' },
+  'http.id-pattern': { provider: 'http', describe: 'regular expression whose first group is the gateway\'s message id' },
+  'http.retry-status': { provider: 'http', defaultValue: '503', describe: 'HTTP statuses that prove nothing was sent (retried safely)' },
+  'http.check-url': { provider: 'http', describe: 'config --check fetches this (GET, with http.headers) to prove reachability' },
+  'http.dlr-status': { provider: 'http', describe: 'serve, feedback: the gateway\'s status values and their meaning, e.g. DELIVRD=delivered,UNDELIV=undelivered' },
 }
+
+/** Who sends the SMS; every provider but Kannel lives in src/core/providers/. */
+export const PROVIDER_NAMES = ['kannel', 'sms4de', 'http'] as const
+export type ProviderName = (typeof PROVIDER_NAMES)[number]
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
 
@@ -77,6 +140,8 @@ export function isConfigKey(name: string): name is ConfigKey {
 
 /** `smskannel.gwurl` is `SMSKANNEL_GWURL` in the environment and in `.env`. */
 export function envNameForKey(key: ConfigKey): string {
+  // HTTP_* would meet HTTP_PROXY and friends: the generic provider's keys are SMSHTTP_*.
+  if (key.startsWith('http.')) return `SMSHTTP_${key.slice('http.'.length).toUpperCase().replace(/[.-]/g, '_')}`
   return key.toUpperCase().replaceAll('.', '_')
 }
 
@@ -99,6 +164,7 @@ export interface ConfigSources {
 export type SendMethod = 'get' | 'post'
 
 export interface Config {
+  provider: ProviderName
   numberPattern: RegExp
   /** Base URLs with any path prefix, no trailing slash; tried in order. */
   gatewayUrls: string[]
@@ -125,6 +191,8 @@ export interface ResolvedConfig {
   config: Config
   /** Every key's effective value and origin; secrets already redacted. */
   effective: Array<{ key: ConfigKey; value: string | undefined; where: string }>
+  /** The merged values, secrets included, for the provider's own keys (src/core/providers/). */
+  values: SourceValues
 }
 
 /** Lowest first: later sources win. */
@@ -138,7 +206,7 @@ const MAX_PARTS_LIMIT = 10
 const MAX_GATEWAYS = 8
 const MIN_TIMEOUT_MS = 100
 const MAX_TIMEOUT_MS = 600_000
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
+export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
 
 /**
  * Merges defaults < config file < .env < environment < flags and validates the result.
@@ -146,7 +214,7 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
  */
 export function resolveConfig(sources: ConfigSources): ResolvedConfig {
   const merged = mergeConfigSources(sources)
-  return { config: validateConfig(merged), effective: describeEffective(merged) }
+  return { config: validateConfig(merged), effective: describeEffective(merged), values: merged }
 }
 
 /** The precedence itself, shared by every command; validation is each command's own. */
@@ -167,7 +235,9 @@ export function mergeConfigSources(sources: ConfigSources): SourceValues {
 
 /** Every key's value and origin for `sms-kannel config`, the password redacted. */
 export function describeEffective(merged: SourceValues): ResolvedConfig['effective'] {
-  return CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile').map((key) => {
+  const provider = merged['sms.provider'] && normaliseProviderName(merged['sms.provider'].value)
+  const shownKeys = CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile' && (CONFIG_KEYS[key].provider === undefined || CONFIG_KEYS[key].provider === provider))
+  return shownKeys.map((key) => {
     const sourced = merged[key]
     const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED : sourced && key === 'smskannel.proxy' ? hideUrlPassword(sourced.value) : sourced?.value
     return { key, value: shown, where: sourced?.where ?? 'not set' }
@@ -217,6 +287,8 @@ export interface StoreConfig {
   listen: { host: string; port: number } | undefined
   /** serve's commit: full fsyncs each group (power-cut safe); normal survives a killed process. */
   durability: 'full' | 'normal'
+  /** http.dlr-status: another gateway's status values, as DLR types. */
+  dlrStatusMap: ReadonlyMap<string, number> | undefined
 }
 
 export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
@@ -232,7 +304,16 @@ export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
     secret: validSecret(merged),
     listen: parseListen(merged['smskannel.listen'], feedbackUrl),
     durability: parseDurability(required(merged, 'smskannel.durability')),
+    dlrStatusMap: parseStatusMapKey(merged),
   }
+}
+
+function parseStatusMapKey(values: SourceValues): ReadonlyMap<string, number> | undefined {
+  const sourced = values['http.dlr-status']
+  if (!sourced) return undefined
+  const map = parseDlrStatusMap(sourced.value)
+  if ('error' in map) throw invalid('http.dlr-status', sourced, `is not usable: ${map.error}.`)
+  return map
 }
 
 function whereToSet(key: ConfigKey): string {
@@ -242,7 +323,7 @@ function whereToSet(key: ConfigKey): string {
   return `Set ${ways.join(', ')}.`
 }
 
-function required(values: SourceValues, key: ConfigKey): SourcedValue {
+export function required(values: SourceValues, key: ConfigKey): SourcedValue {
   const sourced = values[key]
   if (!sourced) {
     const extra = key === 'smskannel.password' ? ' (or smskannel.passwordfile / --password-file)' : ''
@@ -251,7 +332,7 @@ function required(values: SourceValues, key: ConfigKey): SourcedValue {
   return sourced
 }
 
-function invalid(key: ConfigKey, sourced: SourcedValue, why: string): ConfigError {
+export function invalid(key: ConfigKey, sourced: SourcedValue, why: string): ConfigError {
   const shown = CONFIG_KEYS[key].secret ? '' : ` "${truncateForMessage(sourced.value)}"`
   return new ConfigError(`${key}${shown} (from ${sourced.where}) ${why}`, whereToSet(key))
 }
@@ -266,6 +347,59 @@ function validateConfig(values: SourceValues): Config {
     throw invalid('regexp.sms', patternValue, 'is not a valid regular expression.')
   }
 
+  const provider = parseProvider(values)
+  const kannel = provider === 'kannel' ? validateKannelKeys(values) : KANNEL_NOT_USED
+  const feedbackValue = values['smskannel.feedbackurl']
+  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
+  // Kannel would send a #fragment in the request line (docs/kannel.md §7).
+  if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
+  const timeoutMs = parseTimeout(required(values, 'smskannel.timeout'))
+
+  const maxParts = parseIntegerIn('smskannel.maxparts', required(values, 'smskannel.maxparts'), 1, MAX_PARTS_LIMIT)
+
+  const countryValue = values['smskannel.country']
+  const defaultCountry = countryValue?.value.trim().toUpperCase()
+  if (countryValue && !/^[A-Z]{2}$/.test(defaultCountry ?? '')) {
+    throw invalid('smskannel.country', countryValue, 'must be a two-letter country code such as DE or CH.')
+  }
+
+  return {
+    provider,
+    numberPattern,
+    ...kannel,
+    feedbackUrl,
+    timeoutMs: timeoutMs,
+    maxParts,
+    defaultCountry,
+    template: required(values, 'smskannel.template').value,
+    storePath: values['smskannel.store']?.value.trim(),
+    secret: validSecret(values),
+    caPath: values['smskannel.ca']?.value.trim(),
+    insecure: parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),
+    proxy: values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined,
+    retryUnsafe: parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
+  }
+}
+
+type KannelSettings = Pick<Config, 'gatewayUrls' | 'sendPath' | 'username' | 'password' | 'sender' | 'method' | 'dlrMask'>
+
+/** What a site on another provider has instead of Kannel's settings: nothing to send through Kannel. */
+const KANNEL_NOT_USED: KannelSettings = { gatewayUrls: [], sendPath: '', username: '', password: '', sender: undefined, method: 'post', dlrMask: 0 }
+
+/** VISULOX's own table may spell it as the company does: SMS4.de. */
+function normaliseProviderName(value: string): string {
+  return value.trim().toLowerCase().replace(/^sms4\.de$/, 'sms4de')
+}
+
+function parseProvider(values: SourceValues): ProviderName {
+  const sourced = required(values, 'sms.provider')
+  const name = normaliseProviderName(sourced.value)
+  if (!(PROVIDER_NAMES as readonly string[]).includes(name)) throw invalid('sms.provider', sourced, `must be ${PROVIDER_NAMES.join(' or ')}.`)
+  return name as ProviderName
+}
+
+/** The smskannel.* keys only a Kannel send reads. */
+function validateKannelKeys(values: SourceValues): KannelSettings {
   const pathValue = required(values, 'smskannel.postquery')
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
     throw invalid('smskannel.postquery', pathValue, 'must be a path starting with /, such as /cgi-bin/sendsms.')
@@ -291,47 +425,13 @@ function validateConfig(values: SourceValues): Config {
   // Kannel sends any sender as given (docs/kannel.md §3); what an SMSC may cut is a warning (senderWarnings).
   if (senderValue && CONTROL_CHARS.test(senderValue.value)) throw invalid('smskannel.sender', senderValue, 'contains control characters.')
 
-  const feedbackValue = values['smskannel.feedbackurl']
-  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
-  // Kannel would send a #fragment in the request line (docs/kannel.md §7).
-  if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
-
-  const timeoutMs = parseTimeout(required(values, 'smskannel.timeout'))
 
   const methodValue = required(values, 'smskannel.method')
   const method = methodValue.value.trim().toLowerCase()
   if (method !== 'get' && method !== 'post') throw invalid('smskannel.method', methodValue, 'must be post or get.')
 
   const dlrMask = parseIntegerIn('smskannel.dlrmask', required(values, 'smskannel.dlrmask'), 0, MAX_DLR_MASK)
-  const maxParts = parseIntegerIn('smskannel.maxparts', required(values, 'smskannel.maxparts'), 1, MAX_PARTS_LIMIT)
-
-  const countryValue = values['smskannel.country']
-  const defaultCountry = countryValue?.value.trim().toUpperCase()
-  if (countryValue && !/^[A-Z]{2}$/.test(defaultCountry ?? '')) {
-    throw invalid('smskannel.country', countryValue, 'must be a two-letter country code such as DE or CH.')
-  }
-
-  return {
-    numberPattern,
-    gatewayUrls,
-    sendPath: pathValue.value,
-    username: username.value,
-    password: password.value,
-    sender: senderValue?.value,
-    feedbackUrl,
-    timeoutMs: timeoutMs,
-    method,
-    dlrMask,
-    maxParts,
-    defaultCountry,
-    template: required(values, 'smskannel.template').value,
-    storePath: values['smskannel.store']?.value.trim(),
-    secret: validSecret(values),
-    caPath: values['smskannel.ca']?.value.trim(),
-    insecure: parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),
-    proxy: values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined,
-    retryUnsafe: parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
-  }
+  return { gatewayUrls, sendPath: pathValue.value, username: username.value, password: password.value, sender: senderValue?.value, method, dlrMask }
 }
 
 function parseTimeout(sourced: SourcedValue): number {
@@ -348,7 +448,7 @@ function parseDurability(sourced: SourcedValue): 'full' | 'normal' {
   return value
 }
 
-function parseBoolean(key: ConfigKey, sourced: SourcedValue): boolean {
+export function parseBoolean(key: ConfigKey, sourced: SourcedValue): boolean {
   const value = sourced.value.trim().toLowerCase()
   if (['true', 'yes', 'on', '1'].includes(value)) return true
   if (['false', 'no', 'off', '0'].includes(value)) return false
@@ -370,7 +470,7 @@ function parseListen(sourced: SourcedValue | undefined, feedbackUrl: URL | undef
   return { host: match[1] ?? match[2] ?? DEFAULT_LISTEN_HOST, port }
 }
 
-function parseHttpUrl(key: ConfigKey, sourced: SourcedValue, options: { credentialsAllowed?: boolean } = {}): URL {
+export function parseHttpUrl(key: ConfigKey, sourced: SourcedValue, options: { credentialsAllowed?: boolean } = {}): URL {
   let url: URL
   try {
     url = new URL(sourced.value.trim())

@@ -34,6 +34,8 @@ export type EventSource =
   | { kind: 'stdin'; line: number }
   | { kind: 'file'; file: string; line: number }
   | { kind: 'http' }
+  /** Asked of the provider by feedback --poll (SMS4.de's delivery report API). */
+  | { kind: 'poll'; provider: string }
 
 export interface DeliveryEvent {
   schema: typeof DLR_EVENT_SCHEMA
@@ -56,8 +58,8 @@ export interface DeliveryEvent {
   smscReply: SmscReply | null
   receivedAt: string
   source: EventSource
-  /** What `raw` holds: the callback's query string, or a bearerbox access-log line. */
-  rawFormat: 'query' | 'bearerbox-log'
+  /** What `raw` holds: the callback's query string, a bearerbox access-log line, or a provider's JSON report. */
+  rawFormat: 'query' | 'bearerbox-log' | 'json'
   raw: string
 }
 
@@ -83,6 +85,8 @@ export interface ParseContext {
   names: DlrParamNames
   /** Access-log requests for other paths are skipped; the path of smskannel.feedbackurl. */
   feedbackPath: string
+  /** Another gateway's status values for the `dlr` parameter (http.dlr-status), tried before Kannel's numbers. */
+  statusMap?: ReadonlyMap<string, number> | undefined
 }
 
 export const DEFAULT_FEEDBACK_PATH = '/smsKannelfeedback'
@@ -166,7 +170,7 @@ function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
   if (dlrValue === undefined) {
     return { kind: 'bad', reason: `no "${names.dlrType}" parameter (for another dlr-url template: --param dlr=NAME)` }
   }
-  const dlr = parseDlrType(dlrValue)
+  const dlr = context.statusMap?.get(dlrValue) ?? parseDlrType(dlrValue)
   if (dlr === undefined) return { kind: 'bad', reason: `${names.dlrType}=${truncateForMessage(dlrValue, 20)} is not a DLR type (1, 2, 4, 8, 16 or a sum of them)` }
   const value = (field: keyof DlrParamNames) => nonEmpty(params.get(names[field]))
   const reply = params.get(names.smscReply)
@@ -208,7 +212,7 @@ function parseDlrType(value: string): number | undefined {
   return dlr >= 1 && dlr <= 31 ? dlr : undefined
 }
 
-type EventFields = Omit<DeliveryEvent, 'schema' | 'status' | 'statusText' | 'types' | 'final' | 'successful'>
+export type EventFields = Omit<DeliveryEvent, 'schema' | 'status' | 'statusText' | 'types' | 'final' | 'successful'>
 
 interface DlrMeaning {
   types: DlrStatus[]
@@ -224,7 +228,8 @@ const MEANINGS: ReadonlyArray<DlrMeaning | undefined> = Array.from({ length: 32 
   return { types, status, final: FINAL.has(status) }
 })
 
-function buildEvent(fields: EventFields): DeliveryEvent {
+/** A complete event from its fields: status, text and finality follow from `dlr`. */
+export function buildEvent(fields: EventFields): DeliveryEvent {
   const { types, status, final } = MEANINGS[fields.dlr]!
   return {
     schema: DLR_EVENT_SCHEMA,

@@ -96,20 +96,27 @@ export interface PreparedText {
 }
 
 /**
- * Cleans up and checks a text before sending: Unicode NFC (so a decomposed "ä" stays GSM),
- * trailing newlines dropped, control characters made harmless (tab → space, CRLF or CR →
- * LF, others removed) with one warning per kind, never an error: a wrapper's stray tab must
- * not cost a login its PIN. Refuses only what cannot be sent as meant: empty text (sent as
- * an empty SMS), broken UTF-16, and text longer than `maxParts` (Kannel truncates it and
- * still answers 202).
+ * What every provider tidies or refuses alike: Unicode NFC (so a decomposed "ä" stays one
+ * character), trailing newlines dropped, control characters made harmless (tab → space,
+ * CRLF or CR → LF, others removed) with one warning per kind, never an error: a wrapper's
+ * stray tab must not cost a login its PIN. Refuses an empty text and broken UTF-16.
  */
-export function prepareText(raw: string, maxParts: number): PreparedText {
+export function cleanText(raw: string, providerLabel: string): { text: string; warnings: string[] } {
   if (LONE_SURROGATE.test(raw)) throw new InputError('The text contains broken Unicode (a lone surrogate).')
   const { text: cleaned, warnings } = replaceControlCharacters(raw.normalize('NFC'))
   const text = cleaned.replace(/\n+$/, '')
   if (text.trim() === '') {
-    throw new InputError('The text is empty; Kannel would send an empty SMS.', 'VISULOX sets VLXPIN_TEXT; otherwise set smskannel.template, or pass --text.')
+    throw new InputError(`The text is empty; ${providerLabel} would send an empty SMS.`, 'VISULOX sets VLXPIN_TEXT; otherwise set smskannel.template, or pass --text.')
   }
+  return { text, warnings }
+}
+
+/**
+ * Cleans up and checks a text for Kannel (see cleanText), and refuses text longer than
+ * `maxParts` (Kannel truncates it and still answers 202).
+ */
+export function prepareText(raw: string, maxParts: number): PreparedText {
+  const { text, warnings } = cleanText(raw, 'Kannel')
   const analysis = analyseText(text)
   if (analysis.parts > maxParts) {
     const unitName = analysis.encoding === 'gsm7' ? 'GSM characters' : 'UCS-2 characters'

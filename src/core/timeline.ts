@@ -1,5 +1,7 @@
+import type { ProviderName } from './config.js'
 import type { DlrStatus } from './dlr.js'
 import { describeSmscReply } from './smsc-reply.js'
+import { PROVIDER_LABELS } from './providers/provider.js'
 
 /** What `send` records about each SMS it handed to Kannel. */
 export interface SendRecord {
@@ -10,6 +12,10 @@ export interface SendRecord {
   sentAt: string
   outcome: string
   gateway: string
+  /** Who sent it (kannel, sms4de); sends stored before providers existed were Kannel's. */
+  provider?: string
+  /** The provider's own id (SMS4.de's SMS id), which its delivery reports carry. */
+  providerId?: string | null
 }
 
 /** A stored delivery report, as the timeline needs it. */
@@ -76,7 +82,7 @@ export function buildTimelines(sends: readonly SendRecord[], events: readonly St
 function buildTimeline(send: SendRecord | undefined, events: readonly StoredEvent[]): Timeline {
   const seen = new Set<string>()
   const steps: TimelineStep[] = []
-  if (send) steps.push({ what: 'sent', at: send.sentAt, detail: `${send.outcome} by Kannel at ${send.gateway}`, eventId: null })
+  if (send) steps.push({ what: 'sent', at: send.sentAt, detail: describeSend(send), eventId: null })
   for (const event of events) {
     if (seen.has(event.eventId)) continue
     seen.add(event.eventId)
@@ -97,6 +103,11 @@ function buildTimeline(send: SendRecord | undefined, events: readonly StoredEven
     result,
     latencyMs,
   }
+}
+
+function describeSend(send: SendRecord): string {
+  const by = PROVIDER_LABELS[(send.provider ?? 'kannel') as ProviderName] ?? send.provider
+  return `${send.outcome} by ${by} at ${send.gateway}${send.providerId ? `, ${by} id ${send.providerId}` : ''}`
 }
 
 function describeReport(event: StoredEvent): string {

@@ -26,6 +26,8 @@ export interface CallbackServerOptions {
   journal?: CallbackJournal | undefined
   names: DlrParamNames
   feedbackPath: string
+  /** http.dlr-status: another gateway's status values, as DLR types. */
+  statusMap?: ReadonlyMap<string, number> | undefined
   /** With a secret, a callback without the right token is refused and not stored. */
   secret: string | undefined
   forward: boolean
@@ -148,7 +150,7 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
     if (path === '/healthz') return answer(response, 200, '{"status":"ok"}\n', { 'content-type': 'application/json' })
     if (path !== options.feedbackPath) return answer(response, 404, 'not found\n')
 
-    const parsed = parseDlrLine(target, { names: options.names, feedbackPath: options.feedbackPath, receivedAt: options.now(), source: { kind: 'http' } })
+    const parsed = parseDlrLine(target, { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, receivedAt: options.now(), source: { kind: 'http' } })
     if (parsed.kind !== 'event') {
       log(`400 not a delivery report: ${parsed.reason}`)
       return answer(response, 400, 'not a delivery report\n')

@@ -5,6 +5,7 @@ import type { DeliveryEvent } from '../core/dlr.js'
 import { legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
+import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 
 /** Numbered migrations; PRAGMA user_version says how many have run. Never edit one, add one. */
@@ -56,6 +57,10 @@ const MIGRATIONS: readonly string[] = [
   // holds events keeps their old ids; this notes up to which row, so that the same reports,
   // replayed again, are known by their old ids too and not stored twice.
   `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events;`,
+  // Providers other than Kannel (SMS4.de) give each message an id of their own; polling asks by it.
+  `ALTER TABLE sends ADD COLUMN provider TEXT NOT NULL DEFAULT 'kannel';
+   ALTER TABLE sends ADD COLUMN provider_id TEXT;
+   CREATE INDEX sends_awaiting_reports ON sends(provider, sent_at) WHERE provider_id IS NOT NULL;`,
 ]
 
 /** How far replay got in one file, found again by the file's identity (its first line). */
@@ -106,6 +111,8 @@ export interface EventStore {
   pendingForwards(afterEventId: string, limit: number): Array<{ eventId: string; raw: string }>
   markForwarded(eventIds: readonly string[]): void
   find(key: string): { sends: SendRecord[]; events: StoredEvent[] }
+  /** The provider's sends since then that carry its id and have no final report yet, oldest first. */
+  sendsAwaitingReports(provider: string, sinceIso: string): AwaitedSend[]
   close(): void
 }
 
@@ -216,13 +223,14 @@ function createLegacyCheck(db: BetterSqlite3.Database): ((event: DeliveryEvent) 
   const newestTime = marker.newestId.slice(0, 8)
   return (event) =>
     (event.messageId !== null && byMeaning.get(event.messageId, event.status, lastRowid) !== undefined) ||
-    (timePrefix(event.gatewayTime) <= newestTime && byOldId.get(legacyEventId(event), lastRowid) !== undefined)
+    // Polled reports (rawFormat json) came after this scheme: they never had an old id.
+    (event.rawFormat !== 'json' && timePrefix(event.gatewayTime) <= newestTime && byOldId.get(legacyEventId({ ...event, rawFormat: event.rawFormat }), lastRowid) !== undefined)
 }
 
 function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalSyncer): EventStore {
   const insertSend = db.prepare(
-    `INSERT OR REPLACE INTO sends (message_id, sequence, recipient, sent_at, outcome, gateway)
-     VALUES (@messageId, @sequence, @recipient, @sentAt, @outcome, @gateway)`,
+    `INSERT OR REPLACE INTO sends (message_id, sequence, recipient, sent_at, outcome, gateway, provider, provider_id)
+     VALUES (@messageId, @sequence, @recipient, @sentAt, @outcome, @gateway, @provider, @providerId)`,
   )
   const insertEvent = db.prepare(
     `INSERT OR IGNORE INTO events (event_id, message_id, sequence, dlr, status, recipient, sender, smsc_id,
@@ -241,7 +249,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   )
   const markDone = db.prepare(`UPDATE events SET forward_state = 'done' WHERE event_id = unhex(?)`)
   const selectSends = db.prepare(
-    'SELECT message_id AS messageId, sequence, recipient, sent_at AS sentAt, outcome, gateway FROM sends WHERE message_id = ? OR sequence = ?',
+    `SELECT message_id AS messageId, sequence, recipient, sent_at AS sentAt, outcome, gateway, provider, provider_id AS providerId
+     FROM sends WHERE message_id = ? OR sequence = ?`,
+  )
+  const selectAwaited = db.prepare(
+    `SELECT message_id AS messageId, sequence, provider_id AS providerId FROM sends
+     WHERE provider = ? AND sent_at >= ? AND provider_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM events WHERE events.message_id = sends.message_id AND status IN ('delivered', 'undelivered', 'rejected'))
+     ORDER BY sent_at`,
   )
   const selectEvents = db.prepare(
     `SELECT lower(hex(event_id)) AS eventId, message_id AS messageId, sequence, dlr, status, smsc_id AS smscId,
@@ -277,7 +292,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
 
   return {
     path,
-    recordSend: (send) => guard(() => void insertSend.run(send)),
+    recordSend: (send) => guard(() => void insertSend.run({ provider: 'kannel', providerId: null, ...send })),
     beginBatch: (forward) => {
       guard(() => begin.run())
       return {
@@ -308,6 +323,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         sends: selectSends.all(key, key) as SendRecord[],
         events: selectEvents.all({ key }) as StoredEvent[],
       })),
+    sendsAwaitingReports: (provider, sinceIso) => guard(() => selectAwaited.all(provider, sinceIso) as AwaitedSend[]),
     close: () => {
       db.close()
       syncer.close()

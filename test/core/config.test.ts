@@ -150,6 +150,7 @@ describe('parseConfigText', () => {
       'smskannel.sender': 'VISULOX',
       'smskannel.feedbackurl': 'http://vlx.example.com:8080/smsKannelfeedback',
       'smskannel.timeout': '10',
+      'sms.provider': 'kannel',
     })
     expect(values['smskannel.user']?.where).toBe('/tmp/table.txt:6')
     expect(warnings).toEqual([])

@@ -1,0 +1,155 @@
+import type { Config } from '../config.js'
+import { AuthError, ConfigError, GatewayRejectedError, GatewayUnavailableError, InputError, ProtocolError } from '../errors.js'
+import { execWithin } from '../guarded-regexp.js'
+import { DLR_PARAMS, type SendRequest } from '../kannel-request.js'
+import type { GatewayReply } from '../kannel-response.js'
+import { callbackToken } from '../callback-token.js'
+import { redactForms, truncateForMessage } from '../redact.js'
+import { prepareText } from '../sms-text.js'
+import { charactersOutside, encodeInCharset, type Charset } from './charset.js'
+import type { HttpSettings } from './http-config.js'
+import { fillJsonTemplate, fillTemplate, type TemplateValues } from './http-template.js'
+import type { DescribedRequest, ProviderReply, ProviderSms, SmsProvider } from './provider.js'
+import { percentEncodeBytes } from './sms4de-text.js'
+
+/** Every way a secret can appear in a request of this provider: as is, percent-encoded in the charset, form-encoded, JSON-escaped. */
+function secretFormsIn(secret: string, charset: Charset): string[] {
+  const bytes = encodeInCharset(secret, charset)
+  return [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1), ...(bytes ? [percentEncodeBytes(bytes)] : [])]
+}
+
+function formEncode(fields: ReadonlyArray<readonly [string, string]>, charset: Charset): string {
+  return fields
+    .map(([name, value]) => {
+      const bytes = encodeInCharset(value, charset)
+      if (!bytes) throw new ConfigError(`The value of the field ${name} has characters ${charset} lacks: ${charactersOutside(value, charset).map((c) => JSON.stringify(c)).join(' ')}.`, 'Change http.charset, or the setting that fills this field.')
+      return `${percentEncodeBytes(new TextEncoder().encode(name))}=${percentEncodeBytes(bytes)}`
+    })
+    .join('&')
+}
+
+/** The feedback URL for {feedback_url}: ours ids in its query, as Kannel's dlr-url has them (no Kannel escapes). */
+function feedbackUrlFor(config: Config, sms: ProviderSms): string | undefined {
+  if (!config.feedbackUrl) return undefined
+  const url = new URL(config.feedbackUrl.href)
+  if (sms.sequence !== undefined) url.searchParams.set(DLR_PARAMS.sequence, sms.sequence)
+  url.searchParams.set(DLR_PARAMS.messageId, sms.messageId)
+  if (config.secret !== undefined) url.searchParams.set(DLR_PARAMS.token, callbackToken(config.secret, sms.messageId, sms.sequence ?? null))
+  return url.href
+}
+
+/** The request to one URL, every template filled; the text was checked against the charset. */
+export function buildHttpSendRequest(settings: HttpSettings, values: TemplateValues, url: string): SendRequest {
+  const fields = settings.params.map(({ name, value }) => [name, fillTemplate(value, values)] as const)
+  const headers: Record<string, string> = {}
+  if (settings.method === 'post-form') headers['content-type'] = 'application/x-www-form-urlencoded'
+  if (settings.method === 'post-json') headers['content-type'] = 'application/json'
+  for (const { name, value } of settings.headers) {
+    const filled = fillTemplate(value, values)
+    if (!/^[\x20-\x7e]*$/.test(filled)) throw new InputError(`The header ${name} would carry characters HTTP headers cannot (a newline, or beyond ASCII).`, 'Keep {text} out of http.headers.')
+    headers[name] = filled
+  }
+  if (settings.method === 'get') {
+    const query = formEncode(fields, settings.charset)
+    return { method: 'GET', url: query === '' ? url : `${url}${url.includes('?') ? '&' : '?'}${query}`, headers, body: undefined }
+  }
+  if (settings.method === 'post-form') return { method: 'POST', url, headers, body: formEncode(fields, settings.charset) }
+  const json = settings.body !== undefined ? fillJsonTemplate(settings.body, values) : Object.fromEntries(fields)
+  return { method: 'POST', url, headers, body: JSON.stringify(json) }
+}
+
+/** 2xx when no list is configured. */
+function isSuccessStatus(settings: HttpSettings, status: number): boolean {
+  return settings.successStatuses.length === 0 ? status >= 200 && status < 300 : settings.successStatuses.includes(status)
+}
+
+/**
+ * The reply, by the configured rules in this order: a retry status (nothing was sent), the
+ * failure pattern, success (status and pattern; the id from id-pattern), then what HTTP says.
+ */
+export function classifyHttpReply(settings: HttpSettings, reply: GatewayReply, secretForms: readonly string[]): ProviderReply {
+  const body = truncateForMessage(redactForms(reply.body.trim(), secretForms), 120)
+  const described = `HTTP ${reply.status}${body ? `: ${body}` : ''}`
+  if (settings.retryStatuses.includes(reply.status)) {
+    throw new GatewayUnavailableError(`The gateway is busy (${described}); http.retry-status says nothing was sent.`, { mayHaveBeenSent: false, hint: 'Try again later.' })
+  }
+  if (settings.failurePattern && execWithin(settings.failurePattern, reply.body, 'http.failure-pattern')) {
+    throw new GatewayRejectedError(`The gateway refused the message (${described}).`, 'It matched http.failure-pattern; the gateway says why.')
+  }
+  if (isSuccessStatus(settings, reply.status) && (!settings.successPattern || execWithin(settings.successPattern, reply.body, 'http.success-pattern'))) {
+    const id = settings.idPattern ? (execWithin(settings.idPattern, reply.body, 'http.id-pattern')?.[1] ?? null) : null
+    const warnings = settings.idPattern && !id ? ['The reply has no message id where http.id-pattern looks for one.'] : []
+    return { outcome: 'accepted', reply: body, providerId: id === null ? null : truncateForMessage(id, 100), warnings }
+  }
+  if (reply.status === 401 || reply.status === 403) throw new AuthError(`The gateway refused the credentials (${described}).`, 'Check http.user, http.password and http.token.')
+  if (reply.status >= 500) {
+    throw new GatewayUnavailableError(`The gateway failed (${described}).`, { mayHaveBeenSent: true, hint: 'The request reached the gateway, so the SMS may have been sent: not resent automatically, to avoid a second PIN.' })
+  }
+  if (reply.status === 404 || reply.status < 200 || (reply.status >= 300 && reply.status < 400)) {
+    throw new ProtocolError(`The reply is not the gateway's answer to a send (${described}).`, 'Check http.url.')
+  }
+  throw new GatewayRejectedError(`The gateway did not confirm the message (${described}).`, isSuccessStatus(settings, reply.status) ? 'The body did not match http.success-pattern.' : 'The status is not in http.success-status.')
+}
+
+/** Any HTTP SMS gateway, from configuration alone (http.* keys; README). */
+export function createHttpProvider(settings: HttpSettings, config: Config): SmsProvider {
+  const secrets = [settings.password, settings.token].filter((secret): secret is string => secret !== undefined && secret !== '')
+  const secretForms = [...new Set(secrets.flatMap((secret) => secretFormsIn(secret, settings.charset)))].sort((a, b) => b.length - a.length)
+  const valuesFor = (sms: ProviderSms): TemplateValues => ({
+    to: sms.to,
+    to_digits: sms.to.replace(/^\+/, ''),
+    text: sms.text,
+    // What the text needs on the air: Kannel's coding (0 GSM 7-bit, 2 UCS-2), and as a flag.
+    coding: sms.encoding === 'ucs2' ? '2' : '0',
+    unicode: sms.encoding === 'ucs2' ? '1' : '0',
+    sender: settings.sender ?? '',
+    message_id: sms.messageId,
+    sequence: sms.sequence ?? '',
+    feedback_url: feedbackUrlFor(config, sms) ?? '',
+    user: settings.user ?? '',
+    password: settings.password ?? '',
+    token: settings.token ?? '',
+  })
+  const hide = (text: string) => redactForms(text, secretForms)
+  const describe = (request: SendRequest): DescribedRequest => ({
+    method: request.method,
+    url: hide(request.url),
+    headers: Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, hide(value)])),
+    body: request.body === undefined ? null : hide(request.body),
+  })
+  return {
+    name: 'http',
+    label: 'the HTTP gateway',
+    endpoints: settings.urls,
+    secrets: secretForms,
+    encodedForms: (secret) => secretFormsIn(secret, settings.charset),
+    prepareText(raw) {
+      const { text, analysis, warnings } = prepareText(raw, config.maxParts)
+      const outside = charactersOutside(text, settings.charset)
+      if (outside.length > 0) {
+        throw new InputError(`The text has characters ${settings.charset} lacks: ${outside.map((c) => JSON.stringify(c)).join(' ')}; they are refused rather than sent as "?".`, 'Write the text without them, or set http.charset = utf-8 if the gateway takes it.')
+      }
+      return { text, encoding: analysis.encoding, units: analysis.units, parts: analysis.parts, warnings }
+    },
+    buildRequest: (sms, url) => buildHttpSendRequest(settings, valuesFor(sms), url),
+    describeRequest: describe,
+    classifyReply: (reply) => classifyHttpReply(settings, reply, secretForms),
+    checkRequests: () => (settings.checkUrl ? [{ target: settings.checkUrl, request: { ...buildHttpSendRequest({ ...settings, method: 'get', params: [] }, valuesFor(CHECK_SMS), settings.checkUrl), method: 'GET' } }] : []),
+    classifyCheck(reply, check) {
+      const body = truncateForMessage(redactForms(reply.body.trim(), secretForms), 80)
+      if (reply.status === 401 || reply.status === 403) throw new AuthError(`${check.target} refused the credentials (HTTP ${reply.status}).`, 'Check http.user, http.password and http.token.')
+      if (reply.status >= 500) throw new GatewayUnavailableError(`${check.target} failed (HTTP ${reply.status}).`, { mayHaveBeenSent: false })
+      if (reply.status < 200 || reply.status >= 300) throw new ProtocolError(`${check.target} answered HTTP ${reply.status}${body ? `: ${body}` : ''}.`, 'Check http.check-url.')
+      return { summary: `${check.target} answered HTTP ${reply.status} (nothing was sent).`, warnings: [] }
+    },
+    offlineChecks() {
+      const described = describe(buildHttpSendRequest(settings, valuesFor(CHECK_SMS), settings.urls[0]!))
+      const shown = `${described.method} ${described.url}${described.body === null ? '' : ` ${described.body}`}`
+      return [{ summary: `The templates work; a send would be (nothing was sent): ${shown}`, warnings: [], details: { method: described.method, url: described.url, body: described.body ?? '' } }]
+    },
+  }
+}
+
+/** What config --check fills the templates with: obviously not a real message. */
+const CHECK_SMS: ProviderSms = { to: '+4900000000', text: 'sms-kannel config --check', encoding: 'gsm7', messageId: '00000000-0000-7000-8000-000000000000', sequence: '0' }
+

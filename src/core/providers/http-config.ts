@@ -1,0 +1,116 @@
+import { CONTROL_CHARS, invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, type SourceValues } from '../config.js'
+import { MAX_PATTERN_LENGTH } from '../guarded-regexp.js'
+import { CHARSETS, type Charset } from './charset.js'
+import { parseHeaders, parseJsonTemplate, parseParams, templateNames, type JsonTemplate, type TemplatedField } from './http-template.js'
+
+export type HttpMethod = 'get' | 'post-form' | 'post-json'
+
+/** The http.* keys, checked and parsed once: templates split, patterns compiled. */
+export interface HttpSettings {
+  urls: string[]
+  method: HttpMethod
+  headers: TemplatedField[]
+  user: string | undefined
+  password: string | undefined
+  token: string | undefined
+  sender: string | undefined
+  params: TemplatedField[]
+  body: JsonTemplate | undefined
+  charset: Charset
+  /** Empty: any 2xx. */
+  successStatuses: number[]
+  successPattern: RegExp | undefined
+  failurePattern: RegExp | undefined
+  idPattern: RegExp | undefined
+  retryStatuses: number[]
+  checkUrl: string | undefined
+}
+
+/** As for smskannel.gwurl: failover to a second gateway or two, not a list to scan. */
+const MAX_URLS = 8
+
+export function resolveHttpSettings(values: SourceValues): HttpSettings {
+  const urlValue = required(values, 'http.url')
+  const urls = urlValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
+    const url = parseHttpUrl('http.url', { value: part, where: urlValue.where })
+    if (url.hash) throw invalid('http.url', urlValue, 'must not have a #fragment.')
+    return url.href
+  })
+  if (urls.length > MAX_URLS) throw invalid('http.url', urlValue, `lists more than ${MAX_URLS} URLs.`)
+
+  const methodValue = required(values, 'http.method')
+  const method = methodValue.value.trim().toLowerCase()
+  if (method !== 'get' && method !== 'post-form' && method !== 'post-json') throw invalid('http.method', methodValue, 'must be get, post-form or post-json.')
+
+  const paramsValue = values['http.params']
+  const params = paramsValue ? parsed('http.params', paramsValue, parseParams(paramsValue.value)) : []
+  const bodyValue = values['http.body']
+  const body = bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(bodyValue.value)).template : undefined
+  if (body !== undefined && method !== 'post-json') throw invalid('http.body', bodyValue!, 'is for http.method = post-json; get and post-form send http.params.')
+  if (params.length === 0 && body === undefined) throw invalid('http.method', methodValue, 'needs http.params (or, for post-json, http.body): the fields of the request.')
+  if (body === undefined && !params.some((field) => templateNames(field.value).includes('text'))) throw invalid('http.params', paramsValue!, 'never uses {text}: the SMS would go out without the PIN.')
+
+  const headersValue = values['http.headers']
+  const headers = headersValue ? parsed('http.headers', headersValue, parseHeaders(headersValue.value)) : []
+
+  const secret = (key: ConfigKey) => {
+    const sourced = values[key]
+    if (sourced && CONTROL_CHARS.test(sourced.value)) throw invalid(key, sourced, 'contains control characters (a stray newline?).')
+    return sourced?.value
+  }
+  const charsetValue = required(values, 'http.charset')
+  const charset = charsetValue.value.trim().toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^latin-?1$/, 'iso-8859-1').replace(/^latin-?9$/, 'iso-8859-15')
+  if (!(CHARSETS as readonly string[]).includes(charset)) throw invalid('http.charset', charsetValue, `must be ${CHARSETS.join(', ')}.`)
+
+  const successValue = required(values, 'http.success-status')
+  const checkValue = values['http.check-url']
+  return {
+    urls,
+    method,
+    headers,
+    user: secret('http.user'),
+    password: secret('http.password'),
+    token: secret('http.token'),
+    sender: secret('http.sender'),
+    params,
+    body,
+    charset: charset as Charset,
+    successStatuses: successValue.value.trim().toLowerCase() === '2xx' ? [] : statusList('http.success-status', successValue),
+    successPattern: pattern(values, 'http.success-pattern'),
+    failurePattern: pattern(values, 'http.failure-pattern'),
+    idPattern: idPattern(values),
+    retryStatuses: statusList('http.retry-status', required(values, 'http.retry-status')),
+    checkUrl: checkValue ? parseHttpUrl('http.check-url', checkValue).href : undefined,
+  }
+}
+
+function parsed<T>(key: ConfigKey, sourced: SourcedValue, result: T | { error: string }): T {
+  if (result && typeof result === 'object' && 'error' in result && typeof result.error === 'string') throw invalid(key, sourced, `is not usable: ${result.error}.`)
+  return result as T
+}
+
+function statusList(key: ConfigKey, sourced: SourcedValue): number[] {
+  const statuses = sourced.value.split(/[\s,]+/).filter((part) => part !== '').map(Number)
+  if (statuses.length === 0 || !statuses.every((status) => Number.isInteger(status) && status >= 100 && status <= 599)) {
+    throw invalid(key, sourced, 'must be HTTP statuses separated by commas, such as 200,202.')
+  }
+  return statuses
+}
+
+function pattern(values: SourceValues, key: ConfigKey): RegExp | undefined {
+  const sourced = values[key]
+  if (!sourced) return undefined
+  if (sourced.value.length > MAX_PATTERN_LENGTH) throw invalid(key, { ...sourced, value: sourced.value.slice(0, 40) }, `is longer than ${MAX_PATTERN_LENGTH} characters.`)
+  try {
+    return new RegExp(sourced.value)
+  } catch {
+    throw invalid(key, sourced, 'is not a valid regular expression.')
+  }
+}
+
+function idPattern(values: SourceValues): RegExp | undefined {
+  const compiled = pattern(values, 'http.id-pattern')
+  // A pattern with a group matches the empty string after `|` as group-less: count groups.
+  if (compiled && new RegExp(`${compiled.source}|`).exec('')!.length < 2) throw invalid('http.id-pattern', values['http.id-pattern']!, 'needs a capture group ( ) around the id.')
+  return compiled
+}

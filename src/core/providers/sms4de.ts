@@ -1,0 +1,35 @@
+import type { SmsProvider } from './provider.js'
+import type { Sms4deSettings } from './sms4de-config.js'
+import { classifySms4deCheckReply, classifySms4deSendReply, parseSms4deDlrReply } from './sms4de-reply.js'
+import { buildSms4deCheckRequest, buildSms4deDlrRequest, buildSms4deSendRequest, describeSms4deRequest } from './sms4de-request.js'
+import { encodeLatin9, percentEncodeBytes, prepareSms4deText, toUcs2Hex } from './sms4de-text.js'
+
+/** Assumed: the manual names no limit; 20 ids of ~10 digits keep the URL near 300 bytes. */
+const SMS4DE_IDS_PER_REQUEST = 20
+
+/** SMS4.de's HTTP API (docs/sms4de.md) behind the provider interface. */
+export function createSms4deProvider(settings: Sms4deSettings): SmsProvider {
+  return {
+    name: 'sms4de',
+    label: 'SMS4.de',
+    // One URL: SMS4.de is one service; the safe-retry rules still apply to it.
+    endpoints: [settings.sendUrl],
+    secrets: [settings.password],
+    encodedForms(secret) {
+      const latin9 = encodeLatin9(secret)
+      const hex = toUcs2Hex(secret)
+      return [...(latin9 ? [percentEncodeBytes(latin9)] : []), hex, hex.toLowerCase()]
+    },
+    prepareText: prepareSms4deText,
+    buildRequest: (sms, endpoint) => buildSms4deSendRequest(settings, sms, endpoint),
+    describeRequest: describeSms4deRequest,
+    classifyReply: (reply) => classifySms4deSendReply(reply, settings.password),
+    checkRequests: () => [{ target: settings.checkUrl, request: buildSms4deCheckRequest(settings) }],
+    classifyCheck: (reply) => classifySms4deCheckReply(reply, settings),
+    polling: {
+      maxIdsPerRequest: SMS4DE_IDS_PER_REQUEST,
+      buildRequest: (smsIds) => buildSms4deDlrRequest(settings, smsIds),
+      parseReply: parseSms4deDlrReply,
+    },
+  }
+}
