@@ -156,6 +156,6 @@ function makeLegacy(path: string): void {
     const rawFormat = /^\d{4}-/.test(row.raw) ? 'bearerbox-log' : 'query'
     update.run(legacyEventId({ rawFormat, raw: row.raw, gatewayTime: row.gatewayTime }), row.rowid)
   }
-  db.exec('DROP TABLE legacy_event_ids; PRAGMA user_version = 1')
+  db.exec('DROP TABLE legacy_event_ids; PRAGMA user_version = 2')
   db.close()
 }

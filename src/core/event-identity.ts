@@ -55,7 +55,7 @@ export function timePrefix(gatewayTime: string | null): string {
   return lastPrefix
 }
 
-/** Ids stores made before identity came from meaning (store migration 2 marks such stores). */
+/** Ids stores made before identity came from meaning (store migration 3 marks such stores). */
 export function legacyEventId(event: { rawFormat: 'query' | 'bearerbox-log'; raw: string; gatewayTime: string | null }): string {
   if (event.rawFormat === 'bearerbox-log') return timePrefix(event.gatewayTime) + digest(`kannel-access-log\n${event.raw}`)
   const pairs: string[] = []

@@ -53,14 +53,14 @@ const MIGRATIONS: readonly string[] = [
      raw TEXT NOT NULL,
      PRIMARY KEY (identity, line)
    );`,
-  // Event ids now come from a report's meaning (docs/event-identity.md). A store that already
-  // holds events keeps their old ids; this notes up to which row, so that the same reports,
-  // replayed again, are known by their old ids too and not stored twice.
-  `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events;`,
   // Providers other than Kannel (SMS4.de) give each message an id of their own; polling asks by it.
   `ALTER TABLE sends ADD COLUMN provider TEXT NOT NULL DEFAULT 'kannel';
    ALTER TABLE sends ADD COLUMN provider_id TEXT;
    CREATE INDEX sends_awaiting_reports ON sends(provider, sent_at) WHERE provider_id IS NOT NULL;`,
+  // Event ids now come from a report's meaning (docs/event-identity.md). A store that already
+  // holds events keeps their old ids; this notes up to which row, so that the same reports,
+  // replayed again, are known by their old ids too and not stored twice.
+  `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events;`,
 ]
 
 /** How far replay got in one file, found again by the file's identity (its first line). */

@@ -50,10 +50,16 @@ describe('prepareSms4deText: SMS4.de\'s limits, refused rather than cut', () => 
     { name: '71 do not', text: 'Ж'.repeat(71), encoding: 'ucs2', exit: EXIT.input },
     { name: 'an emoji is two UCS-2 units', text: '😀'.repeat(36), encoding: 'ucs2', exit: EXIT.input },
     { name: 'an empty text', text: '\n', encoding: 'iso-8859-15', exit: EXIT.input },
-    { name: 'a control character', text: 'PIN\u00071', encoding: 'iso-8859-15', exit: EXIT.input },
+    { name: 'a control character is removed, never refused', text: 'PIN\u00071', encoding: 'iso-8859-15', exit: EXIT.ok },
   ])('$name', ({ text, encoding, exit }) => {
     expect(exitCodeOf(() => prepareSms4deText(text))).toBe(exit)
     if (exit === EXIT.ok) expect(prepareSms4deText(text).encoding).toBe(encoding)
+  })
+
+  it('removes a control character with a warning, as for Kannel', () => {
+    const prepared = prepareSms4deText('PIN\u00071')
+    expect(prepared.text).toBe('PIN1')
+    expect(prepared.warnings).toHaveLength(1)
   })
 
   it('warns when € and brackets make the GSM text longer than one SMS', () => {

@@ -196,7 +196,7 @@ describe('feedback --poll, then status', () => {
 
     const status = await runCli(['status', '4711'], env)
     expect(status.code).toBe(EXIT.ok)
-    expect(status.stdout).toMatch(/^sequence 4711, message [0-9a-f-]+, to \+4917\*{5}567: delivered after 8\.0 s$/m)
+    expect(status.stdout).toMatch(/^sequence 4711, message [0-9a-f-]+, to \+4917\*{5}567: delivered after 8\.0 s( \(times in UTC\))?$/m)
     expect(status.stdout).toContain('delivered    reply Transfer OK - An das Telefon gesendet, SMSC id')
     expect((await runCli(['status', '4712'], env)).stdout).toContain(': NOT delivered')
     expect((await runCli(['status', '4713', '--json'], env)).stdout).toContain('"result":"pending"')
