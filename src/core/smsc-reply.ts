@@ -56,9 +56,9 @@ const RECEIPT_KEYS: ReadonlyMap<string, ReceiptKey> = new Map([
 const FIELD_MARK = /(?<![A-Za-z0-9_:])(submit[ _]?date|done[ _]?date|[A-Za-z][A-Za-z0-9_-]*):/gi
 
 /** The canonical receipt layout; see parseCanonicalReceipt. */
-const CANONICAL_RECEIPT = /^id:([^\s:]*) (?:sub:([^\s:]*) dlvrd:([^\s:]*) )?submit date:([^\s:]*) done date:([^\s:]*) stat:([^\s:]*) err:([^\s:]*)(?: [Tt]ext:([^]*))?$/
+const CANONICAL_RECEIPT = /^id:([^\s:]*) (?:sub:([^\s:]*) dlvrd:([^\s:]*) )?submit[ _]?date:([^\s:]*) done[ _]?date:([^\s:]*) stat:([^\s:]*)(?: err:([^\s:]*))?(?: [Tt]ext:([^]*))?$/
 /** Wider than a field mark (no look-behind): a text it matches goes to the tolerant parser. */
-const UNCLAIMED_KEY = /(?:sub|dlvrd):/i
+const UNCLAIMED_KEY = /(?:sub|dlvrd|err):/i
 
 /** command_status is four octets. */
 const MAX_COMMAND_STATUS = 0xffffffff
@@ -129,7 +129,7 @@ interface OpenField {
 
 /**
  * The layout nearly every SMSC writes, `id:… [sub:… dlvrd:… ]submit date:… done date:… stat:…
- * err:…[ text:…]`, single-spaced: read in one match, as every DLR line replayed carries one.
+ * [err:…][ text:…]`, single-spaced: read in one match, as every DLR line replayed carries one.
  * Its values hold no space or colon, so no other key can hide in them and the result is the
  * tolerant parser's; anything else is left to that parser (undefined). Exported for the test
  * that holds the two to the same result.
@@ -137,9 +137,9 @@ interface OpenField {
 export function parseCanonicalReceipt(raw: string): SmscReply | undefined {
   const match = CANONICAL_RECEIPT.exec(raw)
   if (!match) return undefined
-  const [, id, sub, dlvrd, submitDate, doneDate, stat, err, text] = match as unknown as [string, string, string | undefined, string | undefined, string, string, string, string, string | undefined]
-  // Without sub: and dlvrd: before it, a text naming them would hand them their values.
-  if (sub === undefined && text !== undefined && UNCLAIMED_KEY.test(text)) return undefined
+  const [, id, sub, dlvrd, submitDate, doneDate, stat, err, text] = match as unknown as [string, string, string | undefined, string | undefined, string, string, string, string | undefined, string | undefined]
+  // Without sub:, dlvrd: or err: before it, a text naming them would hand them their values.
+  if ((sub === undefined || err === undefined) && text !== undefined && UNCLAIMED_KEY.test(text)) return undefined
   const fields: ReceiptFields = {
     id,
     sub: sub ?? null,
@@ -147,7 +147,7 @@ export function parseCanonicalReceipt(raw: string): SmscReply | undefined {
     submitDate,
     doneDate,
     stat,
-    err: err.length > ERR_LENGTH ? err.slice(0, ERR_LENGTH) : err,
+    err: err === undefined ? null : err.length > ERR_LENGTH ? err.slice(0, ERR_LENGTH) : err,
     text: text === undefined ? null : text.trim(),
   }
   return receiptReply(raw, fields, {})

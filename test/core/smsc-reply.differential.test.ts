@@ -24,7 +24,7 @@ const hostileValue = fc.tuple(cleanValue, fc.array(piece, { minLength: 1, maxLen
 const value = fc.oneof({ weight: 12, arbitrary: cleanValue }, { weight: 1, arbitrary: hostileValue })
 const date = fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 9, maxLength: 16 }), value)
 
-/** Receipts in the canonical layout or a near miss of it: optional sub/dlvrd and text, other key spellings. */
+/** Receipts in the canonical layout or a near miss of it: optional sub/dlvrd, err and text, other key spellings. */
 const nearCanonical = fc
   .record({
     id: value,
@@ -32,7 +32,8 @@ const nearCanonical = fc
     submitDate: date,
     doneDate: date,
     stat: fc.oneof(fc.constantFrom('DELIVRD', 'UNDELIV', 'EXPIRED', 'delivered', '2', '11', ''), value),
-    err: value,
+    err: fc.option(value, { nil: undefined }),
+    dateKeys: fc.tuple(fc.constantFrom('submit date', 'submit date', 'submit_date', 'submitdate', 'Submit Date'), fc.constantFrom('done date', 'done date', 'done_date', 'donedate', 'DONE DATE')),
     text: fc.option(fc.oneof(value, fc.string({ maxLength: 30 })), { nil: undefined }),
     textKey: fc.constantFrom('text', 'Text', 'TEXT', 'tExt'),
     separators: fc.array(fc.constantFrom(...' '.repeat(40), '  ', '\t', ''), { minLength: 8, maxLength: 8 }),
@@ -41,7 +42,8 @@ const nearCanonical = fc
   .map((parts) => {
     const fields = [`id:${parts.id}`]
     if (parts.subDlvrd) fields.push(`sub:${parts.subDlvrd[0]}`, `dlvrd:${parts.subDlvrd[1]}`)
-    fields.push(`submit date:${parts.submitDate}`, `done date:${parts.doneDate}`, `stat:${parts.stat}`, `err:${parts.err}`)
+    fields.push(`${parts.dateKeys[0]}:${parts.submitDate}`, `${parts.dateKeys[1]}:${parts.doneDate}`, `stat:${parts.stat}`)
+    if (parts.err !== undefined) fields.push(`err:${parts.err}`)
     if (parts.text !== undefined) fields.push(`${parts.textKey}:${parts.text}`)
     return parts.prefix + fields.map((field, index) => (index === 0 ? '' : parts.separators[index]) + field).join('')
   })
