@@ -3,9 +3,11 @@
 //   BENCH_REPLAY_LINES=100000,1000000 BENCH_ROUNDS=1 npm run bench
 //   BENCH_ONLY=serve BENCH_SERVE_SECONDS=5 npm run bench
 //   BENCH_ONLY=startup BENCH_STARTUP_RUNS=10 npm run bench
+//   BENCH_ONLY=smsc-reply npm run bench
 import { checkTools } from './measure.js'
 import { benchReplay } from './replay.js'
 import { benchServe } from './serve.js'
+import { benchSmscReply } from './smsc-reply.js'
 import { benchStartup } from './startup.js'
 
 const sizes = (process.env.BENCH_REPLAY_LINES ?? '1000000,10000000').split(',').map(Number)
@@ -24,6 +26,7 @@ const serveVariants = [
   { connections: 32, durability: 'normal' },
 ]
 if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, log })))
+if (wanted('smsc-reply')) rows.push(...benchSmscReply({ rounds: Number(process.env.BENCH_SMSC_REPLY_ROUNDS ?? 15), log }))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
 
 const columns = ['name', 'baseline', 'ours', 'ratio', 'note']

@@ -55,6 +55,11 @@ const RECEIPT_KEYS: ReadonlyMap<string, ReceiptKey> = new Map([
  */
 const FIELD_MARK = /(?<![A-Za-z0-9_:])(submit[ _]?date|done[ _]?date|[A-Za-z][A-Za-z0-9_-]*):/gi
 
+/** The canonical receipt layout; see parseCanonicalReceipt. */
+const CANONICAL_RECEIPT = /^id:([^\s:]*) (?:sub:([^\s:]*) dlvrd:([^\s:]*) )?submit[ _]?date:([^\s:]*) done[ _]?date:([^\s:]*) stat:([^\s:]*)(?: err:([^\s:]*))?(?: [Tt]ext:([^]*))?$/
+/** Wider than a field mark (no look-behind): a text it matches goes to the tolerant parser. */
+const UNCLAIMED_KEY = /(?:sub|dlvrd|err):/i
+
 /** command_status is four octets. */
 const MAX_COMMAND_STATUS = 0xffffffff
 
@@ -103,7 +108,7 @@ const KANNEL_NACK_MEANINGS: ReadonlyMap<string, string> = new Map([
 export function parseSmscReply(raw: string): SmscReply {
   const reply = /^(N?)ACK\//i.exec(raw)
   if (reply) return reply[1] ? parseNack(raw) : { kind: 'ack', raw, text: raw.slice(4) }
-  return parseReceipt(raw) ?? { kind: 'other', raw }
+  return parseCanonicalReceipt(raw) ?? parseTolerantReceipt(raw) ?? { kind: 'other', raw }
 }
 
 function parseNack(raw: string): SmscReply {
@@ -122,7 +127,55 @@ interface OpenField {
   valueStart: number
 }
 
-function parseReceipt(raw: string): SmscReply | undefined {
+/**
+ * The layout nearly every SMSC writes, `id:… [sub:… dlvrd:… ]submit date:… done date:… stat:…
+ * [err:…][ text:…]`, single-spaced: read in one match, as every DLR line replayed carries one.
+ * Its values hold no space or colon, so no other key can hide in them and the result is the
+ * tolerant parser's; anything else is left to that parser (undefined). Exported for the test
+ * that holds the two to the same result.
+ */
+export function parseCanonicalReceipt(raw: string): SmscReply | undefined {
+  const match = CANONICAL_RECEIPT.exec(raw)
+  if (!match) return undefined
+  const [, id, sub, dlvrd, submitDate, doneDate, stat, err, text] = match as unknown as [string, string, string | undefined, string | undefined, string, string, string, string | undefined, string | undefined]
+  // Without sub:, dlvrd: or err: before it, a text naming them would hand them their values.
+  if ((sub === undefined || err === undefined) && text !== undefined && UNCLAIMED_KEY.test(text)) return undefined
+  const fields: ReceiptFields = {
+    id,
+    sub: sub ?? null,
+    dlvrd: dlvrd ?? null,
+    submitDate,
+    doneDate,
+    stat,
+    err: err === undefined ? null : err.length > ERR_LENGTH ? err.slice(0, ERR_LENGTH) : err,
+    text: text === undefined ? null : text.trim(),
+  }
+  return receiptReply(raw, fields, {})
+}
+
+function receiptReply(raw: string, fields: ReceiptFields, extras: Record<string, string>): SmscReply {
+  const meaning = fields.stat === null ? undefined : statMeaningOf(fields.stat)
+  return {
+    kind: 'receipt',
+    raw,
+    id: fields.id,
+    sub: fields.sub,
+    dlvrd: fields.dlvrd,
+    submitDate: fields.submitDate,
+    doneDate: fields.doneDate,
+    stat: fields.stat,
+    err: fields.err,
+    text: fields.text,
+    submitTime: parseReceiptTime(fields.submitDate),
+    doneTime: parseReceiptTime(fields.doneDate),
+    outcome: meaning?.outcome ?? null,
+    meaning: meaning?.meaning ?? null,
+    extras,
+  }
+}
+
+/** Receipts in any layout: keys in any case and order, anywhere, with vendor extras. */
+export function parseTolerantReceipt(raw: string): SmscReply | undefined {
   const fields: ReceiptFields = { id: null, sub: null, dlvrd: null, submitDate: null, doneDate: null, stat: null, err: null, text: null }
   const extras: Array<[string, string]> = []
   const claimed = new Set<ReceiptKey>()
@@ -163,17 +216,7 @@ function parseReceipt(raw: string): SmscReply | undefined {
 
   // Some SMSCs drop the `stat:` key and write the state alone.
   if (fields.stat === null) fields.stat = strayWords.find((word) => statMeaningOf(word) !== undefined && /^[A-Z]+$/.test(word)) ?? null
-  const meaning = fields.stat === null ? undefined : statMeaningOf(fields.stat)
-  return {
-    kind: 'receipt',
-    raw,
-    ...fields,
-    submitTime: parseReceiptTime(fields.submitDate),
-    doneTime: parseReceiptTime(fields.doneDate),
-    outcome: meaning?.outcome ?? null,
-    meaning: meaning?.meaning ?? null,
-    extras: Object.fromEntries(dropRepeatedKeys(extras)),
-  }
+  return receiptReply(raw, fields, Object.fromEntries(dropRepeatedKeys(extras)))
 }
 
 function dropRepeatedKeys(pairs: ReadonlyArray<[string, string]>): Array<[string, string]> {
@@ -182,6 +225,8 @@ function dropRepeatedKeys(pairs: ReadonlyArray<[string, string]>): Array<[string
 }
 
 function statMeaningOf(stat: string): StatMeaning | undefined {
+  const exact = STAT_MEANINGS.get(stat)
+  if (exact) return exact
   const upper = stat.toUpperCase()
   const byNumber = /^\d{1,2}$/.test(stat) ? MESSAGE_STATES[Number(stat)] : undefined
   return STAT_MEANINGS.get(byNumber ?? STAT_SYNONYMS.get(upper) ?? upper)
@@ -193,15 +238,39 @@ function statMeaningOf(stat: string): StatMeaning | undefined {
  */
 export function parseReceiptTime(value: string | null): string | null {
   if (value === null) return null
-  const digits = /^\d{10}$|^\d{12}$|^\d{14}$/.test(value) ? value : /^(\d{12})\d{3}[+\-R]$/.exec(value)?.[1]
-  if (!digits) return null
-  const full = digits.length === 14 ? digits : `20${digits}`
-  const year = Number(full.slice(0, 4))
-  const [month, day, hour, minute, second] = [4, 6, 8, 10, 12].map((at) => Number(full.slice(at, at + 2) || '0')) as [number, number, number, number, number]
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+  const length = value.length
+  const absolute = length === 16 && allDigits(value, 15) && ABSOLUTE_TIME_SIGNS.includes(value[15]!)
+  if (!absolute && !((length === 10 || length === 12 || length === 14) && allDigits(value, length))) return null
+  // Where YYMMDD starts: after the century of a four-digit year.
+  const at = length === 14 ? 2 : 0
+  const year = length === 14 ? value.slice(0, 4) : `20${value.slice(0, 2)}`
+  const month = twoDigits(value, at + 2)
+  const day = twoDigits(value, at + 4)
+  const hour = twoDigits(value, at + 6)
+  const minute = twoDigits(value, at + 8)
+  const second = length === 10 ? 0 : twoDigits(value, at + 10)
+  const yearNumber = Number(year)
+  const leap = yearNumber % 4 === 0 && (yearNumber % 100 !== 0 || yearNumber % 400 === 0)
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
   const valid = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60
-  return valid ? `${full.slice(0, 4)}-${full.slice(4, 6)}-${full.slice(6, 8)}T${full.slice(8, 10)}:${full.slice(10, 12)}:${full.slice(12, 14) || '00'}` : null
+  if (!valid) return null
+  const digits = (from: number) => value.slice(at + from, at + from + 2)
+  return `${year}-${digits(2)}-${digits(4)}T${digits(6)}:${digits(8)}:${length === 10 ? '00' : digits(10)}`
+}
+
+/** SMPP's absolute time ends in `+` or `-` (its offset from UTC) or `R` (relative). */
+const ABSOLUTE_TIME_SIGNS = '+-R'
+
+function allDigits(text: string, count: number): boolean {
+  for (let index = 0; index < count; index++) {
+    const code = text.charCodeAt(index)
+    if (code < 0x30 || code > 0x39) return false
+  }
+  return true
+}
+
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 0x30) * 10 + text.charCodeAt(at + 1) - 0x30
 }
 
 /** Control characters from the wire must not reach a terminal. */
