@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { StoreError } from '../core/errors.js'
+import type { ReportEvent, ReportSend } from '../core/report.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 
@@ -101,7 +102,20 @@ export interface EventStore {
   pendingForwards(afterEventId: string, limit: number): Array<{ eventId: string; raw: string }>
   markForwarded(eventIds: readonly string[]): void
   find(key: string): { sends: SendRecord[]; events: StoredEvent[] }
+  /**
+   * For report and check, read as iterated (consume `sends` before `events`): the sends made
+   * in [since, until), and the reports Kannel timed from 2 days before `since` (the rest of a
+   * PIN sent just before the span) to 2 days after `until` (late reports), plus untimed ones.
+   */
+  reportInput(sinceMs: number, untilMs: number): { sends: Iterable<ReportSend>; events: Iterable<ReportEvent> }
   close(): void
+}
+
+const REPORT_MARGIN_MS = 2 * 24 * 3_600_000
+
+/** An event id starts with Kannel's time in epoch seconds, 8 hex digits (eventIdFor in core/dlr.ts). */
+function eventIdPrefix(ms: number): string {
+  return Math.max(0, Math.min(0xffffffff, Math.floor(ms / 1000))).toString(16).padStart(8, '0')
 }
 
 /** better-sqlite3 throws SqliteError with codes like SQLITE_FULL; we name what the admin can fix. */
@@ -227,6 +241,18 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
        OR message_id IN (SELECT message_id FROM sends WHERE sequence = @key)`,
   )
 
+  const selectReportSends = db.prepare('SELECT message_id AS messageId, sent_at AS sentAt FROM sends WHERE sent_at >= ? AND sent_at < ?')
+  // A range of the primary key: an event id begins with its time. The id itself is only
+  // needed for reports without a message id (hex() per row costs).
+  const selectReportEvents = db.prepare(
+    `SELECT CASE WHEN message_id IS NULL THEN lower(hex(event_id)) ELSE '' END AS eventId, message_id AS messageId, status,
+       smsc_id AS smscId, smsc_reply AS smscReply, coalesce(gateway_time, received_at) AS at
+     FROM events WHERE event_id < x'00000001'
+     UNION ALL
+     SELECT CASE WHEN message_id IS NULL THEN lower(hex(event_id)) ELSE '' END, message_id, status, smsc_id, smsc_reply, coalesce(gateway_time, received_at)
+     FROM events WHERE event_id >= unhex(?) AND event_id < unhex(?)`,
+  )
+
   const insertOne = (event: DeliveryEvent, forward: boolean): boolean => {
     // Only query-string reports can be re-delivered; bearerbox log lines cannot.
     const forwardState = forward && event.rawFormat === 'query' ? 'pending' : null
@@ -245,6 +271,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   const guard = <T>(work: () => T): T => {
     try {
       return work()
+    } catch (error) {
+      throw isStorageFailure(error) ? toStoreError(error, path) : error
+    }
+  }
+
+  function* guardedRows<T>(rows: () => IterableIterator<T>): Generator<T> {
+    try {
+      yield* rows()
     } catch (error) {
       throw isStorageFailure(error) ? toStoreError(error, path) : error
     }
@@ -283,6 +317,13 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         sends: selectSends.all(key, key) as SendRecord[],
         events: selectEvents.all({ key }) as StoredEvent[],
       })),
+    reportInput: (sinceMs, untilMs) => {
+      const iso = (ms: number) => new Date(ms).toISOString()
+      return {
+        sends: guardedRows(() => selectReportSends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<ReportSend>),
+        events: guardedRows(() => selectReportEvents.iterate(eventIdPrefix(sinceMs - REPORT_MARGIN_MS), eventIdPrefix(untilMs + REPORT_MARGIN_MS)) as IterableIterator<ReportEvent>),
+      }
+    },
     close: () => {
       db.close()
       syncer.close()
