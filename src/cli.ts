@@ -166,6 +166,30 @@ Examples:
   sms-kannel serve --listen 127.0.0.1:8080 --forward http://vlx:8081/smsKannelfeedback
 ${EXIT_HELP}`
 
+const REPORT_HELP = `
+Reads the store (smskannel.store) that send, feedback and serve write. Each PIN counts in
+the interval its send (or, without a send record, its first report) falls in, with what
+its reports say by now. rate = delivered / (delivered + failed); pending = no final report.
+Latency runs from the send to the delivered report: p50, p90, p99.
+
+Examples:
+  sms-kannel report                                   # the last 24 hours, by hour
+  sms-kannel report --since 7d --html /var/www/pins.html
+  sms-kannel report --since 2026-11-01 --until 2026-12-01 --by day --csv > november.csv
+${EXIT_HELP}`
+
+const CHECK_HELP = `
+A plugin for Nagios, Icinga, Naemon or Sensu: one status line on stdout, performance data
+after "|". Its exit codes follow the plugin convention, NOT the table below:
+  0  OK        within the thresholds, or no PINs in the window (nobody logged in)
+  1  WARNING   a --warn-* threshold crossed
+  2  CRITICAL  a --crit-rate, --crit-latency or --max-pending threshold crossed
+  3  UNKNOWN   could not check: bad flags, configuration or store (missing, unreadable)
+
+Example:
+  sms-kannel check --window 15m --warn-rate 95 --crit-rate 80 --warn-latency 30s --max-pending 5
+`
+
 function buildProgram(report: Reporter): Command {
   const program = new Command('sms-kannel')
     .description('Send MFA PIN text messages through a Kannel SMS gateway (drop-in for VISULOX SMSviaKannel.tcl), and turn its delivery reports into events.')
@@ -356,8 +380,65 @@ function buildProgram(report: Reporter): Command {
       process.exitCode = EXIT.ok
     })
 
+  const reportCommand = addConfigOptions(
+    new Command('report')
+      .description('PIN delivery over a span, interval by interval: sent, delivered, failed, pending, rate, latency; failures by reason and SMSC')
+      .option('--since <time>', 'start: 24h, 7d, 2026-11-01, "2026-11-01 08:30" or ISO 8601 (default: 24h)')
+      .option('--until <time>', 'end, in the same forms (default: now)')
+      .addOption(new Option('--by <unit>', 'interval (default: hour up to 3 days, else day)').choices(['hour', 'day']))
+      .option('--tz <zone>', 'time zone for intervals and labels (default: the machine\'s, $TZ)')
+      .option('--csv', 'one CSV row per interval on stdout')
+      .option('--html <file>', 'write a self-contained HTML page with charts to FILE'),
+    STORE_KEYS,
+  )
+    .addHelpText('after', REPORT_HELP)
+    .action(async (options: CommonOptions & { since?: string; until?: string; by?: 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }) => {
+      const [{ report: buildReport }, format, { openStore }, { existsSync }, gathered] = await Promise.all([
+        import('./commands/report.js'),
+        import('./core/report-format.js'),
+        import('./shell/store.js'),
+        import('node:fs'),
+        gatherSources(options, report),
+      ])
+      const now = wallClock()
+      const document = await buildReport(
+        { sources: gathered.sources, since: options.since, until: options.until, by: options.by, timeZone: options.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone, now },
+        { openStore, storeExists: existsSync },
+      )
+      if (options.html) {
+        const [{ renderReportHtml }, { writeFileAtomically }] = await Promise.all([import('./core/report-html.js'), import('./shell/atomic-file.js')])
+        writeFileAtomically(options.html, renderReportHtml(document, now))
+        report.success(`report written to ${options.html}`)
+      }
+      if (options.json) report.data(document)
+      else if (options.csv) for (const line of format.formatReportCsv(document)) report.text(line)
+      else if (!options.html) for (const line of format.formatReportTable(document)) report.text(line)
+      process.exitCode = EXIT.ok
+    })
+
+  const checkCommand = addConfigOptions(
+    new Command('check')
+      .description('monitoring plugin (Nagios/Icinga): delivery rate, p90 latency and pending PINs of the last --window; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN')
+      .option('--window <span>', 'the PINs sent in the last 15m, 1h, 1d ... (default: 15m)')
+      .option('--warn-rate <percent>', 'WARNING when the delivery rate is below this')
+      .option('--crit-rate <percent>', 'CRITICAL when the delivery rate is below this')
+      .option('--warn-latency <duration>', 'WARNING when p90 latency from send to delivered is above this (30s, 1500ms, 2m)')
+      .option('--crit-latency <duration>', 'CRITICAL when p90 latency is above this')
+      .option('--warn-pending <n>', 'WARNING when more PINs than this have no final report')
+      .option('--max-pending <n>', 'CRITICAL when more PINs than this have no final report'),
+    STORE_KEYS,
+  )
+    .addHelpText('after', CHECK_HELP)
+    .action(async (options: CommonOptions & { window?: string; warnRate?: string; critRate?: string; warnLatency?: string; critLatency?: string; warnPending?: string; maxPending?: string }) => {
+      const [{ check }, { openStore }, { existsSync }, gathered] = await Promise.all([import('./commands/check.js'), import('./shell/store.js'), import('node:fs'), gatherSources(options, report)])
+      const result = await check({ ...options, sources: gathered.sources, now: wallClock() }, { openStore, storeExists: existsSync })
+      if (options.json) report.data(result)
+      else report.text(result.line)
+      process.exitCode = result.state
+    })
+
   program.addCommand(sendCommand, { isDefault: true })
-  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand]) program.addCommand(command)
+  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand, reportCommand, checkCommand]) program.addCommand(command)
   return program
 }
 
@@ -404,6 +485,12 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv, { from: 'user' })
   } catch (error) {
     process.exitCode = exitCodeFor(error, report, { verbose, json })
+    // A monitoring plugin that could not check is UNKNOWN (3), whatever went wrong.
+    if (argv[0] === 'check' && process.exitCode !== EXIT.ok) {
+      const { unknownCheckLine, CHECK_STATE } = await import('./core/check.js')
+      report.text(unknownCheckLine(error instanceof Error ? error.message.replace(/^error: /, '') : String(error)))
+      process.exitCode = CHECK_STATE.unknown
+    }
   }
 }
 
