@@ -197,7 +197,7 @@ function failureChart(document: ReportDocument): string {
 function figureCells(figures: FiguresDocument): string {
   const latency = figures.latencyMs
   const cells = [
-    figures.sent, figures.accepted, figures.delivered, figures.failed, figures.pending, formatRate(figures.deliveryRatePercent),
+    figures.sent, figures.accepted, figures.delivered, figures.failed, figures.pending, figures.deliveryRatePercent === null ? '–' : formatRate(figures.deliveryRatePercent),
     latency ? formatLatency(latency.p50) : '–', latency ? formatLatency(latency.p90) : '–', latency ? formatLatency(latency.p99) : '–',
   ]
   return cells.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join('')
