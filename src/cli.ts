@@ -370,7 +370,8 @@ function buildProgram(report: Reporter): Command {
         {
           report,
           openStore,
-          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal },
+          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal, bytes: journal.journalBytes },
+          createMetrics: async (probes) => (await import('./shell/metrics.js')).createServeMetrics(probes),
           createCallbackServer,
           forward: forwardPending,
           now: wallClock,

@@ -108,6 +108,8 @@ export interface EventStore {
    * PIN sent just before the span) to 2 days after `until` (late reports), plus untimed ones.
    */
   reportInput(sinceMs: number, untilMs: number): { sends: Iterable<ReportSend>; events: Iterable<ReportEvent> }
+  /** When the report with the latest Kannel time was received (serve's /metrics at start). */
+  lastReportReceivedAt(): string | undefined
   close(): void
 }
 
@@ -253,6 +255,8 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
      FROM events WHERE event_id >= unhex(?) AND event_id < unhex(?)`,
   )
 
+  const selectLastReport = db.prepare('SELECT received_at AS receivedAt FROM events ORDER BY event_id DESC LIMIT 1')
+
   const insertOne = (event: DeliveryEvent, forward: boolean): boolean => {
     // Only query-string reports can be re-delivered; bearerbox log lines cannot.
     const forwardState = forward && event.rawFormat === 'query' ? 'pending' : null
@@ -324,6 +328,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         events: guardedRows(() => selectReportEvents.iterate(eventIdPrefix(sinceMs - REPORT_MARGIN_MS), eventIdPrefix(untilMs + REPORT_MARGIN_MS)) as IterableIterator<ReportEvent>),
       }
     },
+    lastReportReceivedAt: () => guard(() => (selectLastReport.get() as { receivedAt: string } | undefined)?.receivedAt),
     close: () => {
       db.close()
       syncer.close()
