@@ -386,14 +386,14 @@ function buildProgram(report: Reporter): Command {
       .description('PIN delivery over a span, interval by interval: sent, delivered, failed, pending, rate, latency; failures by reason and SMSC')
       .option('--since <time>', 'start: 24h, 7d, 2026-11-01, "2026-11-01 08:30" or ISO 8601 (default: 24h)')
       .option('--until <time>', 'end, in the same forms (default: now)')
-      .addOption(new Option('--by <unit>', 'interval (default: hour up to 3 days, else day)').choices(['hour', 'day']))
+      .addOption(new Option('--by <unit>', 'interval (default: minute up to 2 hours, hour up to 3 days, else day)').choices(['minute', 'hour', 'day']))
       .option('--tz <zone>', 'time zone for intervals and labels (default: the machine\'s, $TZ)')
       .option('--csv', 'one CSV row per interval on stdout')
       .option('--html <file>', 'write a self-contained HTML page with charts to FILE'),
     STORE_KEYS,
   )
     .addHelpText('after', REPORT_HELP)
-    .action(async (options: CommonOptions & { since?: string; until?: string; by?: 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }) => {
+    .action(async (options: CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }) => {
       const [{ report: buildReport }, format, { openStore }, { existsSync }, gathered] = await Promise.all([
         import('./commands/report.js'),
         import('./core/report-format.js'),

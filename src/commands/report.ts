@@ -31,7 +31,7 @@ export async function report(input: ReportInput, io: ReportIo): Promise<ReportDo
   if (sinceMs >= untilMs) throw new UsageError('--since must be before --until.')
   const by = input.by ?? defaultUnit(sinceMs, untilMs)
   const boundaries = intervalBoundaries(sinceMs, untilMs, by, input.timeZone)
-  if (boundaries.length > MAX_INTERVALS + 1) throw new UsageError(`That span has more than ${MAX_INTERVALS} intervals of an ${by}.`, 'Use --by day, or a shorter span.')
+  if (boundaries.length > MAX_INTERVALS + 1) throw new UsageError(`That span has more than ${MAX_INTERVALS} intervals of one ${by}.`, 'Use --by day, or a shorter span.')
   const result = await readDeliveryReport(input.sources, boundaries, io, 'report')
   return reportDocument(result, { timeZone: input.timeZone, by })
 }

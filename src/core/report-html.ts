@@ -75,7 +75,7 @@ function xAxis(document: ReportDocument, chart: Axes): string {
   const parts = [`<line x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_WIDTH}" y1="${MARGIN.top + PLOT_HEIGHT}" y2="${MARGIN.top + PLOT_HEIGHT}" stroke="${COLOURS.axis}"/>`]
   document.intervals.forEach((interval, index) => {
     if (index % every !== 0) return
-    const label = document.by === 'hour' ? interval.label.slice(5) : interval.label
+    const label = document.by === 'minute' ? interval.label.slice(11) : document.by === 'hour' ? interval.label.slice(5) : interval.label
     parts.push(`<text x="${number(chart.x(index))}" y="${MARGIN.top + PLOT_HEIGHT + 16}" text-anchor="middle" class="tick">${escapeHtml(label)}</text>`)
   })
   parts.push(`<text x="${MARGIN.left + PLOT_WIDTH / 2}" y="${CHART_HEIGHT - 6}" text-anchor="middle" class="axis-title">${escapeHtml(document.zoneLabel)}</text>`)

@@ -3,14 +3,15 @@
  * where the admin is, so its boundaries are computed in that zone (DST days are 23 or 25 h).
  */
 
-export type IntervalUnit = 'hour' | 'day'
+export type IntervalUnit = 'minute' | 'hour' | 'day'
 
 const MINUTE_MS = 60_000
 const HOUR_MS = 60 * MINUTE_MS
 const DAY_MS = 24 * HOUR_MS
 const RELATIVE_UNIT_MS = { m: MINUTE_MS, h: HOUR_MS, d: DAY_MS, w: 7 * DAY_MS } as const
 
-/** Spans up to this long are shown by the hour, longer ones by the day. */
+/** Spans up to these are shown by the minute, then by the hour; longer ones by the day. */
+export const BY_MINUTE_UP_TO_MS = 2 * HOUR_MS
 export const HOURLY_UP_TO_MS = 3 * DAY_MS
 /** More intervals than this make neither a readable table nor a chart. */
 export const MAX_INTERVALS = 2000
@@ -94,7 +95,8 @@ export function parseReportTime(text: string, nowMs: number, timeZone: string): 
 }
 
 export function defaultUnit(sinceMs: number, untilMs: number): IntervalUnit {
-  return untilMs - sinceMs <= HOURLY_UP_TO_MS ? 'hour' : 'day'
+  const span = untilMs - sinceMs
+  return span <= BY_MINUTE_UP_TO_MS ? 'minute' : span <= HOURLY_UP_TO_MS ? 'hour' : 'day'
 }
 
 /**
@@ -108,11 +110,12 @@ export function intervalBoundaries(sinceMs: number, untilMs: number, unit: Inter
   while (cursor < untilMs) {
     const local = localTime(cursor, timeZone)
     // An hour is an hour of real time, also through a DST change (that day has 23 or 25).
+    const wholeSecond = cursor - (cursor % 1000)
     let next =
-      unit === 'hour'
-        ? cursor - (cursor % 1000) - (local.minute * 60 + local.second) * 1000 + HOUR_MS
-        : fromLocalTime({ year: local.year, month: local.month, day: local.day + 1 }, timeZone)
-    if (next <= cursor) next = cursor + HOUR_MS
+      unit === 'minute' ? wholeSecond - local.second * 1000 + MINUTE_MS
+      : unit === 'hour' ? wholeSecond - (local.minute * 60 + local.second) * 1000 + HOUR_MS
+      : fromLocalTime({ year: local.year, month: local.month, day: local.day + 1 }, timeZone)
+    if (next <= cursor) next = cursor + MINUTE_MS
     cursor = Math.min(next, untilMs)
     boundaries.push(cursor)
     if (boundaries.length > MAX_INTERVALS + 1) break
@@ -120,8 +123,8 @@ export function intervalBoundaries(sinceMs: number, untilMs: number, unit: Inter
   return boundaries
 }
 
-/** `2026-11-28 14:00` (hour) or `2026-11-28` (day), in the zone. */
-export function formatLocal(ms: number, timeZone: string, unit: IntervalUnit | 'minute'): string {
+/** `2026-11-28 14:05` (minute, hour) or `2026-11-28` (day), in the zone. */
+export function formatLocal(ms: number, timeZone: string, unit: IntervalUnit): string {
   const local = localTime(ms, timeZone)
   const two = (value: number) => String(value).padStart(2, '0')
   const date = `${local.year}-${two(local.month)}-${two(local.day)}`

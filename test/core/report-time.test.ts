@@ -43,6 +43,11 @@ describe('intervalBoundaries', () => {
     expect(boundaries).toHaveLength(5)
   })
 
+  it('minutes start on the full minute', () => {
+    const boundaries = intervalBoundaries(Date.parse('2026-11-28T10:00:30Z'), Date.parse('2026-11-28T10:02:00Z'), 'minute', 'UTC')
+    expect(boundaries.map(iso)).toEqual(['2026-11-28T10:00:30.000Z', '2026-11-28T10:01:00.000Z', '2026-11-28T10:02:00.000Z'])
+  })
+
   it('half-hour zones start hours at their own full hour', () => {
     const boundaries = intervalBoundaries(Date.parse('2026-11-28T10:00:00Z'), Date.parse('2026-11-28T12:00:00Z'), 'hour', 'Asia/Kolkata')
     expect(boundaries.map(iso)).toEqual(['2026-11-28T10:00:00.000Z', '2026-11-28T10:30:00.000Z', '2026-11-28T11:30:00.000Z', '2026-11-28T12:00:00.000Z'])
@@ -51,7 +56,8 @@ describe('intervalBoundaries', () => {
 
 describe('labels', () => {
   it.each([
-    { span: 3_600_000, unit: 'hour' },
+    { span: 2 * 3_600_000, unit: 'minute' },
+    { span: 2 * 3_600_000 + 1, unit: 'hour' },
     { span: 3 * 86_400_000, unit: 'hour' },
     { span: 3 * 86_400_000 + 1, unit: 'day' },
   ])('a span of $span ms is shown by the $unit', ({ span, unit }) => {
