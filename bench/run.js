@@ -3,8 +3,10 @@
 //   BENCH_REPLAY_LINES=100000,1000000 BENCH_ROUNDS=1 npm run bench
 //   BENCH_ONLY=serve BENCH_SERVE_SECONDS=5 npm run bench
 //   BENCH_ONLY=startup BENCH_STARTUP_RUNS=10 npm run bench
+//   BENCH_ONLY=report BENCH_REPORT_EVENTS=100000 npm run bench
 import { checkTools } from './measure.js'
 import { benchReplay } from './replay.js'
+import { benchReport } from './report.js'
 import { benchServe } from './serve.js'
 import { benchStartup } from './startup.js'
 
@@ -25,6 +27,7 @@ const serveVariants = [
 ]
 if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, log })))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
+if (wanted('report')) rows.push(...(await benchReport({ events: Number(process.env.BENCH_REPORT_EVENTS ?? 1_000_000), rounds, log })))
 
 const columns = ['name', 'baseline', 'ours', 'ratio', 'note']
 const headers = ['benchmark', 'baseline', 'sms-kannel', 'ratio', 'note']

@@ -7,11 +7,12 @@ const HOUR = 3_600_000
 /** Three hourly intervals, 10:00 to 13:00 UTC. */
 const BOUNDARIES = [T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR]
 
-const at = (offsetSeconds: number, fraction = '') => new Date(T0 + offsetSeconds * 1000).toISOString().replace('.000Z', `${fraction}Z`)
-const send = (messageId: string, offsetSeconds: number): ReportSend => ({ messageId, sentAt: at(offsetSeconds, '.000') })
+const DLR = { delivered: 1, undelivered: 2, buffered: 4, accepted: 8, rejected: 16 } as const
+const send = (messageId: string, offsetSeconds: number): ReportSend => ({ messageId, sentAtMs: T0 + offsetSeconds * 1000 })
 let nextId = 0
-const report = (messageId: string | null, status: ReportEvent['status'], offsetSeconds: number, extra: Partial<ReportEvent> = {}): ReportEvent => ({
-  eventId: `e${nextId++}`, messageId, status, smscId: 'fake1', smscReply: status === 'accepted' ? 'ACK/' : null, at: at(offsetSeconds), ...extra,
+/** Kannel's report times have whole seconds. */
+const report = (messageId: string | null, status: keyof typeof DLR, offsetSeconds: number, extra: Partial<ReportEvent> = {}): ReportEvent => ({
+  eventId: `e${nextId++}`, messageId, dlr: DLR[status], smscId: 'fake1', smscReply: status === 'accepted' ? 'ACK/' : null, atMs: T0 + offsetSeconds * 1000, ...extra,
 })
 const delivered = (messageId: string, sentSecond: number, latencySeconds: number) => [report(messageId, 'accepted', sentSecond), report(messageId, 'delivered', sentSecond + latencySeconds)]
 
@@ -88,7 +89,7 @@ describe('buildDeliveryReport', () => {
     },
     {
       name: 'a send at .640 and its whole-second report in the same second took 0 s; a report before its send gives no latency',
-      sends: [{ messageId: 'a', sentAt: at(100, '.640') }, send('b', 200)],
+      sends: [{ messageId: 'a', sentAtMs: T0 + 100_640 }, send('b', 200)],
       events: [report('a', 'delivered', 100), report('b', 'delivered', 195)],
       intervals: [{ ...EMPTY, sent: 2, accepted: 2, delivered: 2, deliveryRatePercent: 100, latency: { p50Ms: 0, p90Ms: 0, p99Ms: 0 } }, EMPTY, EMPTY],
       total: { ...EMPTY, sent: 2, accepted: 2, delivered: 2, deliveryRatePercent: 100, latency: { p50Ms: 0, p90Ms: 0, p99Ms: 0 } },
@@ -139,6 +140,11 @@ describe('buildDeliveryReport', () => {
       { smsc: 'smpp1', sent: 3, delivered: 1, failed: 2, deliveryRatePercent: 100 / 3 },
       { smsc: null, sent: 2, delivered: 0, failed: 2, deliveryRatePercent: 0 },
     ])
+  })
+
+  it('a DLR value that is no type (0, 32) is ignored; a combined one counts as its most final bit', () => {
+    const events = [report('a', 'accepted', 101, { dlr: 0 }), report('b', 'accepted', 101, { dlr: 32 }), report('c', 'accepted', 101, { dlr: 9 })]
+    expect(buildDeliveryReport({ sends: [], events, boundaries: BOUNDARIES }).total).toMatchObject({ sent: 1, delivered: 1 })
   })
 
   it('refuses boundaries that make no interval', () => {
