@@ -401,6 +401,10 @@ function buildProgram(report: Reporter): Command {
         import('node:fs'),
         gatherSources(options, report),
       ])
+      // `report | head` closes the pipe early: the rest of the table is simply not wanted.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error
+      })
       const now = wallClock()
       const document = await buildReport(
         { sources: gathered.sources, since: options.since, until: options.until, by: options.by, timeZone: options.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone, now },

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from './helpers/run-cli.js'
+import { BIN, runCli } from './helpers/run-cli.js'
 import { makeReportStore, type FakePin } from './helpers/report-store.js'
 
 const NOW = '2026-11-28T12:00:00.000Z'
@@ -64,6 +65,19 @@ describe('report and check over a store', () => {
     const document = JSON.parse(run.stdout)
     expect(document).toMatchObject({ by: 'day', timeZone: 'Europe/Berlin', zoneLabel: 'Europe/Berlin (UTC+01:00)' })
     expect(document.intervals.at(-1)).toMatchObject({ label: '2026-11-28', start: '2026-11-27T23:00:00.000Z', sent: 10 })
+  })
+
+  it('report | head: the reader leaving early is no error', async () => {
+    const child = spawn(process.execPath, [BIN, 'report', '--since', '7d', '--by', 'hour'], { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', ...env() }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    // Like head: read the first chunk, then close the pipe.
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))))
+    child.stdout.destroy()
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(first).toMatch(/^PIN delivery /)
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
   })
 
   it('--csv: a header and one row per interval', async () => {
