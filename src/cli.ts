@@ -493,7 +493,8 @@ export async function main(argv: string[]): Promise<void> {
     // A monitoring plugin that could not check is UNKNOWN (3), whatever went wrong.
     if (argv[0] === 'check' && process.exitCode !== EXIT.ok) {
       const { unknownCheckLine, CHECK_STATE } = await import('./core/check.js')
-      report.text(unknownCheckLine(error instanceof Error ? error.message.replace(/^error: /, '') : String(error)))
+      // With --json, the error document above is stdout's one document.
+      if (!json) report.text(unknownCheckLine(error instanceof Error ? error.message.replace(/^error: /, '') : String(error)))
       process.exitCode = CHECK_STATE.unknown
     }
   }

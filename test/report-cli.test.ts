@@ -138,6 +138,15 @@ describe('report and check over a store', () => {
     expect(run.stdout.trimEnd()).toMatch(line)
   })
 
+  it('check --json: one document on stdout, also when it cannot check', async () => {
+    const ok = await runCli(['check', '--window', '4h', '--json'], env())
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ state: 0, line: expect.stringMatching(/^SMS-KANNEL OK - 10 PINs/) })
+    const unknown = await runCli(['check', '--window', 'forever', '--json'], env())
+    expect(unknown.code).toBe(3)
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ outcome: 'error', error: 'UsageError' })
+  })
+
   it.each([
     { name: 'no store configured', args: [], withStore: false, line: /^SMS-KANNEL UNKNOWN - check needs the event store/ },
     { name: 'a store that does not exist', args: ['--store', '/nonexistent/events.db'], withStore: false, line: /^SMS-KANNEL UNKNOWN - The event store \/nonexistent\/events\.db does not exist\.$/ },
