@@ -154,7 +154,8 @@ and answers Kannel's callbacks at that URL's path (default /smsKannelfeedback):
   200  stored (or stored before: Kannel repeats callbacks)
   400  not a delivery report          403  token missing or wrong (with smskannel.secret)
   503  the store cannot take it; Kannel retries if http-request-retry is set
-GET /healthz answers 200 for monitoring. SIGTERM or SIGINT: finish what is in flight, stop.
+GET /healthz answers 200 for monitoring, GET /metrics in the Prometheus text format.
+SIGTERM or SIGINT: finish what is in flight, stop.
 With --durability full (the default) each callback's journal line (<store>.journal.*) is
 fsynced before its 200; what a crash leaves there is stored at the next start.
 
