@@ -181,7 +181,8 @@ ${EXIT_HELP}`
 
 const CHECK_HELP = `
 A plugin for Nagios, Icinga, Naemon or Sensu: one status line on stdout, performance data
-after "|". Its exit codes follow the plugin convention, NOT the table below:
+after "|". Its exit codes follow the plugin convention, not the sysexits codes of the
+other sms-kannel commands:
   0  OK        within the thresholds, or no PINs in the window (nobody logged in)
   1  WARNING   a --warn-* threshold crossed
   2  CRITICAL  a --crit-rate, --crit-latency or --max-pending threshold crossed
