@@ -3,26 +3,16 @@
 // only the storing is timed. Replay cannot be faster than its store; this says how fast
 // that is, beside bench/sqlite-ceiling.js (a bare keyed table) and the 3x aim.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildSync } from 'esbuild'
+import { loadSourceModules } from './source-modules.js'
 
 const [file] = process.argv.slice(2)
 const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-bench-store-'))
-const root = new URL('..', import.meta.url).pathname
-buildSync({
-  stdin: { contents: "export { openStore } from './src/shell/store.ts'\nexport { parseDlrLine } from './src/core/dlr.ts'\nexport { DLR_PARAMS } from './src/core/kannel-request.ts'", resolveDir: root, loader: 'ts' },
-  // Inside the project, so that the bundle finds better-sqlite3 in node_modules.
-  outfile: join(root, 'node_modules/.cache/sms-kannel-bench/store.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  external: ['better-sqlite3'],
-  logLevel: 'warning',
-})
-const { openStore, parseDlrLine, DLR_PARAMS } = createRequire(join(root, 'package.json'))(join(root, 'node_modules/.cache/sms-kannel-bench/store.cjs'))
+const { openStore, parseDlrLine, DLR_PARAMS } = loadSourceModules(
+  'store',
+  "export { openStore } from './src/shell/store.ts'\nexport { parseDlrLine } from './src/core/dlr.ts'\nexport { DLR_PARAMS } from './src/core/kannel-request.ts'",
+)
 
 const store = await openStore(join(dir, 'events.db'))
 const context = { names: { ...DLR_PARAMS }, feedbackPath: '/smsKannelfeedback', receivedAt: new Date('2026-11-28T12:00:00Z'), source: { kind: 'file', file, line: 0 } }

@@ -187,7 +187,8 @@ Kannel's callbacks at that URL's path (default /smsKannelfeedback):
   200  stored (or stored before: Kannel repeats callbacks)
   400  not a delivery report          403  token missing or wrong (with smskannel.secret)
   503  the store cannot take it; Kannel retries if http-request-retry is set
-GET /healthz answers 200 for monitoring. SIGTERM or SIGINT: finish what is in flight, stop.
+GET /healthz answers 200 for monitoring, GET /metrics in the Prometheus text format.
+SIGTERM or SIGINT: finish what is in flight, stop.
 With --durability full (the default) each callback's journal line (<store>.journal.*) is
 fsynced before its 200; what a crash leaves there is stored at the next start.
 
@@ -198,6 +199,31 @@ Examples:
   sms-kannel serve --store /var/lib/sms-kannel/events.db
   sms-kannel serve --listen 127.0.0.1:8080 --forward http://vlx:8081/smsKannelfeedback
 ${EXIT_HELP}`
+
+const REPORT_HELP = `
+Reads the store (smskannel.store) that send, feedback and serve write. Each PIN counts in
+the interval its send (or, without a send record, its first report) falls in, with what
+its reports say by now. rate = delivered / (delivered + failed); pending = no final report.
+Latency runs from the send to the delivered report: p50, p90, p99.
+
+Examples:
+  sms-kannel report                                   # the last 24 hours, by hour
+  sms-kannel report --since 7d --html /var/www/pins.html
+  sms-kannel report --since 2026-11-01 --until 2026-12-01 --by day --csv > november.csv
+${EXIT_HELP}`
+
+const CHECK_HELP = `
+A plugin for Nagios, Icinga, Naemon or Sensu: one status line on stdout, performance data
+after "|". Its exit codes follow the plugin convention, not the sysexits codes of the
+other sms-kannel commands:
+  0  OK        within the thresholds, or no PINs in the window (nobody logged in)
+  1  WARNING   a --warn-* threshold crossed
+  2  CRITICAL  a --crit-rate, --crit-latency or --max-pending threshold crossed
+  3  UNKNOWN   could not check: bad flags, configuration or store (missing, unreadable)
+
+Example:
+  sms-kannel check --window 15m --warn-rate 95 --crit-rate 80 --warn-latency 30s --max-pending 5
+`
 
 function buildProgram(report: Reporter): Command {
   const program = new Command('sms-kannel')
@@ -435,7 +461,8 @@ function buildProgram(report: Reporter): Command {
         {
           report,
           openStore,
-          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal },
+          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal, bytes: journal.journalBytes },
+          createMetrics: async (probes) => (await import('./shell/metrics.js')).createServeMetrics(probes),
           createCallbackServer,
           forward: forwardPending,
           now: wallClock,
@@ -445,8 +472,69 @@ function buildProgram(report: Reporter): Command {
       process.exitCode = EXIT.ok
     })
 
+  const reportCommand = addConfigOptions(
+    new Command('report')
+      .description('PIN delivery over a span, interval by interval: sent, delivered, failed, pending, rate, latency; failures by reason and SMSC')
+      .option('--since <time>', 'start: 24h, 7d, 2026-11-01, "2026-11-01 08:30" or ISO 8601 (default: 24h)')
+      .option('--until <time>', 'end, in the same forms (default: now)')
+      .addOption(new Option('--by <unit>', 'interval (default: minute up to 2 hours, hour up to 3 days, else day)').choices(['minute', 'hour', 'day']))
+      .option('--tz <zone>', 'time zone for intervals and labels (default: the machine\'s, $TZ)')
+      .option('--csv', 'one CSV row per interval on stdout')
+      .option('--html <file>', 'write a self-contained HTML page with charts to FILE'),
+    STORE_KEYS,
+  )
+    .addHelpText('after', REPORT_HELP)
+    .action(async (options: CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }) => {
+      const [{ report: buildReport }, format, { openStore }, { existsSync }, gathered] = await Promise.all([
+        import('./commands/report.js'),
+        import('./core/report-format.js'),
+        import('./shell/store.js'),
+        import('node:fs'),
+        gatherSources(options, report),
+      ])
+      // `report | head` closes the pipe early: the rest of the table is simply not wanted.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error
+      })
+      const now = wallClock()
+      const document = await buildReport(
+        { sources: gathered.sources, since: options.since, until: options.until, by: options.by, timeZone: options.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone, now },
+        { openStore, storeExists: existsSync },
+      )
+      if (options.html) {
+        const [{ renderReportHtml }, { writeFileAtomically }] = await Promise.all([import('./core/report-html.js'), import('./shell/atomic-file.js')])
+        writeFileAtomically(options.html, renderReportHtml(document, now))
+        report.success(`report written to ${options.html}`)
+      }
+      if (options.json) report.data(document)
+      else if (options.csv) for (const line of format.formatReportCsv(document)) report.text(line)
+      else if (!options.html) for (const line of format.formatReportTable(document)) report.text(line)
+      process.exitCode = EXIT.ok
+    })
+
+  const checkCommand = addConfigOptions(
+    new Command('check')
+      .description('monitoring plugin (Nagios/Icinga): delivery rate, p90 latency and pending PINs of the last --window; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN')
+      .option('--window <span>', 'the PINs sent in the last 15m, 1h, 1d ... (default: 15m)')
+      .option('--warn-rate <percent>', 'WARNING when the delivery rate is below this')
+      .option('--crit-rate <percent>', 'CRITICAL when the delivery rate is below this')
+      .option('--warn-latency <duration>', 'WARNING when p90 latency from send to delivered is above this (30s, 1500ms, 2m)')
+      .option('--crit-latency <duration>', 'CRITICAL when p90 latency is above this')
+      .option('--warn-pending <n>', 'WARNING when more PINs than this have no final report')
+      .option('--max-pending <n>', 'CRITICAL when more PINs than this have no final report'),
+    STORE_KEYS,
+  )
+    .addHelpText('after', CHECK_HELP)
+    .action(async (options: CommonOptions & { window?: string; warnRate?: string; critRate?: string; warnLatency?: string; critLatency?: string; warnPending?: string; maxPending?: string }) => {
+      const [{ check }, { openStore }, { existsSync }, gathered] = await Promise.all([import('./commands/check.js'), import('./shell/store.js'), import('node:fs'), gatherSources(options, report)])
+      const result = await check({ ...options, sources: gathered.sources, now: wallClock() }, { openStore, storeExists: existsSync })
+      if (options.json) report.data(result)
+      else report.text(result.line)
+      process.exitCode = result.state
+    })
+
   program.addCommand(sendCommand, { isDefault: true })
-  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand]) program.addCommand(command)
+  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand, reportCommand, checkCommand]) program.addCommand(command)
   return program
 }
 
@@ -493,6 +581,13 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv, { from: 'user' })
   } catch (error) {
     process.exitCode = exitCodeFor(error, report, { verbose, json })
+    // A monitoring plugin that could not check is UNKNOWN (3), whatever went wrong.
+    if (argv[0] === 'check' && process.exitCode !== EXIT.ok) {
+      const { unknownCheckLine, CHECK_STATE } = await import('./core/check.js')
+      // With --json, the error document above is stdout's one document.
+      if (!json) report.text(unknownCheckLine(error instanceof Error ? error.message.replace(/^error: /, '') : String(error)))
+      process.exitCode = CHECK_STATE.unknown
+    }
   }
 }
 

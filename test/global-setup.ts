@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { browserMissingReason } from './helpers/browser.js'
 import { kannelMissingReason } from './integration/kannel-stack.js'
 
 /** Tests run the built bin/ as VISULOX does; build it fresh so they never test stale code. */
@@ -6,7 +7,15 @@ export default function setup(): void {
   execFileSync(process.execPath, ['scripts/build.js'], { stdio: 'inherit' })
   const missing = kannelMissingReason()
   if (missing && process.env['REQUIRE_KANNEL'] !== '1') {
-    const bar = '!'.repeat(78)
-    process.stderr.write(`\n${bar}\n!! Kannel integration tests are SKIPPED: ${missing}\n!! Install it with: apt-get install -y kannel kannel-extras (CI sets REQUIRE_KANNEL=1)\n${bar}\n\n`)
+    loudNotice(`Kannel integration tests are SKIPPED: ${missing}`, 'Install it with: apt-get install -y kannel kannel-extras (CI sets REQUIRE_KANNEL=1)')
   }
+  const noBrowser = browserMissingReason()
+  if (noBrowser && process.env['REQUIRE_BROWSER'] !== '1') {
+    loudNotice(`Browser tests of the HTML report are SKIPPED: ${noBrowser}`, 'Install it with: apt-get install -y chromium (CI sets REQUIRE_BROWSER=1)')
+  }
+}
+
+function loudNotice(...lines: string[]): void {
+  const bar = '!'.repeat(78)
+  process.stderr.write(`\n${bar}\n${lines.map((line) => `!! ${line}\n`).join('')}${bar}\n\n`)
 }

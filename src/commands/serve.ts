@@ -2,7 +2,7 @@ import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { CallbackJournal, discardJournal, JournalRecovery } from '../shell/callback-journal.js'
-import type { createCallbackServer } from '../shell/callback-server.js'
+import type { CallbackMetrics, createCallbackServer } from '../shell/callback-server.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
 import type { EventStore } from '../shell/store.js'
@@ -23,7 +23,11 @@ export interface ServeIo {
     open: (storePath: string) => CallbackJournal
     /** Throws BusyError while another serve uses this store; returns the release. */
     lock: (storePath: string) => () => void
+    /** Bytes in the journal's segments, for /metrics. */
+    bytes: (storePath: string) => number
   }
+  /** GET /metrics; loads the Prometheus client, so only serve pays for it. */
+  createMetrics?: (probes: { journalBytes: () => number; lastReportAtStart: Date | undefined; now: () => Date }) => Promise<CallbackMetrics>
   createCallbackServer: typeof createCallbackServer
   forward: (store: EventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
   now: () => Date
@@ -57,12 +61,20 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const forward = input.forwardUrl !== undefined
   let journal: CallbackJournal | undefined
   let releaseJournal: () => void = () => undefined
+  let metrics: CallbackMetrics | undefined
   try {
     releaseJournal = io.journal.lock(store.path)
     // Whatever the journal holds from before (a crash, a power cut) is stored before new callbacks.
     await storeJournalLeftovers(store, { names, feedbackPath, statusMap: config.dlrStatusMap, forward }, io)
     if (config.durability === 'full') journal = io.journal.open(store.path)
+    const lastReport = store.lastReportReceivedAt()
+    metrics = await io.createMetrics?.({
+      journalBytes: () => io.journal.bytes(store.path),
+      lastReportAtStart: lastReport === undefined ? undefined : new Date(lastReport),
+      now: io.now,
+    })
   } catch (error) {
+    journal?.close()
     releaseJournal()
     store.close()
     throw error
@@ -79,6 +91,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     now: io.now,
     log: (line) => io.report.info(line),
     onStored: forwarding.kick,
+    metrics,
   })
   try {
     await new Promise<void>((resolve, reject) => {

@@ -228,6 +228,11 @@ const MEANINGS: ReadonlyArray<DlrMeaning | undefined> = Array.from({ length: 32 
   return { types, status, final: FINAL.has(status) }
 })
 
+/** The status a DLR value names (the most final of its bits); undefined outside 1 to 31. */
+export function dlrStatusOf(dlr: number): DlrStatus | undefined {
+  return MEANINGS[dlr]?.status
+}
+
 /** A complete event from its fields: status, text and finality follow from `dlr`. */
 export function buildEvent(fields: EventFields): DeliveryEvent {
   const { types, status, final } = MEANINGS[fields.dlr]!

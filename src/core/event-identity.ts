@@ -37,6 +37,27 @@ export function reportEventId(meaning: ReportMeaning, fallback: () => string): s
   return timePrefix(meaning.gatewayTime) + digest(fallback())
 }
 
+/**
+ * The event-id key ranges, [from, to) as 8 hex digits, that hold the reports made in
+ * [fromMs, toMs): ids from our UUID v7 message ids start with its time (ms / 2^16), ids from
+ * Kannel's time with epoch seconds. Ids without a known time (prefix 0) are not included.
+ */
+export function eventIdRanges(fromMs: number, toMs: number): Array<[string, string]> {
+  const hex8 = (value: number) => Math.max(0, Math.min(0xffffffff, Math.floor(value))).toString(16).padStart(8, '0')
+  const ranges: Array<[number, number]> = [
+    [Math.floor(fromMs / 65536), Math.floor(toMs / 65536) + 1],
+    [Math.floor(fromMs / 1000), Math.floor(toMs / 1000) + 1],
+  ]
+  ranges.sort((a, b) => a[0] - b[0])
+  const merged: Array<[number, number]> = []
+  for (const [from, to] of ranges) {
+    const last = merged.at(-1)
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to)
+    else merged.push([Math.max(1, from), to])
+  }
+  return merged.filter(([from, to]) => from < to).map(([from, to]) => [hex8(from), hex8(to)])
+}
+
 function digest(text: string): string {
   return hash('sha256', text, 'hex').slice(0, 24)
 }

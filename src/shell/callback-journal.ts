@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { coalesceSyncs } from './coalesced-sync.js'
@@ -59,6 +59,19 @@ function listSegments(storePath: string): Array<{ path: string; number: number }
     .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
     .map((name) => ({ path: join(directory, name), number: Number(name.slice(prefix.length)) }))
     .sort((a, b) => a.number - b.number)
+}
+
+/** Bytes in this store's journal segments: what a restart would re-read. */
+export function journalBytes(storePath: string): number {
+  let bytes = 0
+  for (const segment of listSegments(storePath)) {
+    try {
+      bytes += statSync(segment.path).size
+    } catch {
+      // Deleted between listing and stat: it no longer counts.
+    }
+  }
+  return bytes
 }
 
 function segmentPath(storePath: string, number: number): string {

@@ -36,6 +36,19 @@ export interface CallbackServerOptions {
   /** Called after each store write, for forwarding without delaying Kannel's answer. */
   onStored?: () => void
   limits?: Partial<typeof DEFAULT_LIMITS>
+  /** With metrics, GET /metrics answers in the Prometheus text format. */
+  metrics?: CallbackMetrics | undefined
+}
+
+export type RefusalReason = 'bad' | 'forged' | 'too_large' | 'timeout'
+
+/** What serve counts and times for /metrics; see shell/metrics.ts. */
+export interface CallbackMetrics {
+  answered(event: DeliveryEvent, result: 'new' | 'duplicate' | 'failed'): void
+  refused(reason: RefusalReason): void
+  journalWritten(seconds: number): void
+  storeWritten(seconds: number): void
+  exposition(): Promise<{ contentType: string; body: string }>
 }
 
 interface Pending {
@@ -51,7 +64,7 @@ interface Pending {
  * once it is in the store and its journal line is on disk; without one, once it is in the
  * store (which survives a killed process, not a power cut).
  */
-function createGroupCommitter(store: EventStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined) {
+function createGroupCommitter(store: EventStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined, metrics: CallbackMetrics | undefined) {
   let queue: Pending[] = []
   let scheduled = false
   let syncing = false
@@ -66,18 +79,22 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
     const batch = queue
     queue = []
     let synced: Promise<void> = Promise.resolve()
+    const journalStart = performance.now()
     try {
       if (journal) {
         journal.append(batch.map((pending) => pending.record))
         // The fsync runs on another thread while this one writes the same group to the store.
         synced = journal.sync()
+        if (metrics) synced = synced.then(() => metrics.journalWritten((performance.now() - journalStart) / 1000))
       }
     } catch {
       return fail(batch)
     }
     let fresh: boolean[] | undefined
+    const storeStart = performance.now()
     try {
       fresh = store.recordEvents(batch.map((pending) => pending.event), forward)
+      metrics?.storeWritten((performance.now() - storeStart) / 1000)
     } catch {
       // Left in the journal: stored on the next start, and Kannel may retry it meanwhile.
     }
@@ -136,32 +153,49 @@ function batchedLog(log: (line: string) => void): (line: string) => void {
 }
 
 export function createCallbackServer(options: CallbackServerOptions): CallbackServer {
-  const committer = createGroupCommitter(options.store, options.journal, options.forward, options.onStored)
+  const { metrics } = options
+  const committer = createGroupCommitter(options.store, options.journal, options.forward, options.onStored, metrics)
   const log = batchedLog(options.log)
   let inFlight = 0
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const target = request.url ?? '/'
     const path = target.split('?', 1)[0]
-    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'GET only\n', { allow: 'GET, HEAD' })
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      metrics?.refused('bad')
+      return answer(response, 405, 'GET only\n', { allow: 'GET, HEAD' })
+    }
     // No body is ever accepted: a callback is a GET, and a body is a way to tie us up.
-    if (request.headers['transfer-encoding'] || Number(request.headers['content-length'] ?? 0) > 0) return answer(response, 413, 'no request body accepted\n')
-    if (Buffer.byteLength(target) > MAX_URL_BYTES) return answer(response, 414, 'URL too long\n')
+    if (request.headers['transfer-encoding'] || Number(request.headers['content-length'] ?? 0) > 0) {
+      metrics?.refused('too_large')
+      return answer(response, 413, 'no request body accepted\n')
+    }
+    if (Buffer.byteLength(target) > MAX_URL_BYTES) {
+      metrics?.refused('too_large')
+      return answer(response, 414, 'URL too long\n')
+    }
     if (path === '/healthz') return answer(response, 200, '{"status":"ok"}\n', { 'content-type': 'application/json' })
+    if (path === '/metrics' && metrics) {
+      const { contentType, body } = await metrics.exposition()
+      return answer(response, 200, body, { 'content-type': contentType })
+    }
     if (path !== options.feedbackPath) return answer(response, 404, 'not found\n')
 
     const parsed = parseDlrLine(target, { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, receivedAt: options.now(), source: { kind: 'http' } })
     if (parsed.kind !== 'event') {
+      metrics?.refused('bad')
       log(`400 not a delivery report: ${parsed.reason}`)
       return answer(response, 400, 'not a delivery report\n')
     }
     const { event } = parsed
     // The one rule feedback and replay apply too: with a secret, no valid token, not stored.
     if (admitReport(options.secret, false, parsed) === 'refuse') {
+      metrics?.refused('forged')
       log(`403 forged or unsigned callback refused: ${describe(event)}`)
       return answer(response, 403, 'forbidden\n')
     }
     const outcome = await committer.submit(event, { receivedAt: event.receivedAt, target })
+    metrics?.answered(event, outcome)
     if (outcome === 'failed') {
       // Kannel retries a callback that did not get 200/202, if http-request-retry is set.
       log(`503 store unavailable, not stored: ${describe(event)}`)
@@ -191,6 +225,9 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Oversized headers, bad requests and timeouts: answer if possible, and drop the socket.
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+    if (error.code === 'HPE_HEADER_OVERFLOW') metrics?.refused('too_large')
+    else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics?.refused('timeout')
+    else if (error.code?.startsWith('HPE_')) metrics?.refused('bad')
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
     socket.destroy()
   })

@@ -2,8 +2,9 @@ import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
-import { legacyEventId, timePrefix } from '../core/event-identity.js'
+import { eventIdRanges, legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
+import type { ReportEvent, ReportSend } from '../core/report.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
@@ -113,8 +114,19 @@ export interface EventStore {
   find(key: string): { sends: SendRecord[]; events: StoredEvent[] }
   /** The provider's sends since then that carry its id and have no final report yet, oldest first. */
   sendsAwaitingReports(provider: string, sinceIso: string): AwaitedSend[]
+  /**
+   * For report and check, read as iterated (consume `sends` before `events`): the sends made
+   * in [since, until), and the reports Kannel timed from 2 days before `since` (the rest of a
+   * PIN sent just before the span) to 2 days after `until` (late reports), plus untimed ones.
+   */
+  reportInput(sinceMs: number, untilMs: number): { sends: Iterable<ReportSend>; events: Iterable<ReportEvent> }
+  /** When the report with the latest Kannel time was received (serve's /metrics at start). */
+  lastReportReceivedAt(): string | undefined
   close(): void
 }
+
+const REPORT_MARGIN_MS = 2 * 24 * 3_600_000
+
 
 /** better-sqlite3 throws SqliteError with codes like SQLITE_FULL; we name what the admin can fix. */
 export function toStoreError(error: unknown, path: string): StoreError {
@@ -266,6 +278,19 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   )
 
   const legacy = createLegacyCheck(db)
+  // report reads a million rows a run: rows as arrays, times as epoch ms by SQLite (times
+  // without a zone are UTC, as in status), and only what is needed (an event id only
+  // without a message id, a reply only on a failure, DLR bits 2 or 16).
+  const epochMs = (column: string) => `CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`
+  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
+  const reportEventColumns = `CASE WHEN message_id IS NULL THEN lower(hex(event_id)) END, message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
+       smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
+  // Ranges of the primary key: an event id begins with a time (eventIdRanges), 0 when unknown.
+  const selectUntimedReportEvents = db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id < x'00000001'`).raw()
+  const selectReportEvents = db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id >= unhex(?) AND event_id < unhex(?)`).raw()
+
+  const selectLastReport = db.prepare('SELECT max(received_at) AS receivedAt FROM events')
+
   const insertOne = (event: DeliveryEvent, forward: boolean): boolean => {
     if (legacy?.(event)) return false
     // Only query-string reports can be re-delivered; bearerbox log lines cannot.
@@ -285,6 +310,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   const guard = <T>(work: () => T): T => {
     try {
       return work()
+    } catch (error) {
+      throw isStorageFailure(error) ? toStoreError(error, path) : error
+    }
+  }
+
+  function* guardedRows<T>(rows: () => IterableIterator<T>): Generator<T> {
+    try {
+      yield* rows()
     } catch (error) {
       throw isStorageFailure(error) ? toStoreError(error, path) : error
     }
@@ -324,6 +357,27 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         events: selectEvents.all({ key }) as StoredEvent[],
       })),
     sendsAwaitingReports: (provider, sinceIso) => guard(() => selectAwaited.all(provider, sinceIso) as AwaitedSend[]),
+    reportInput: (sinceMs, untilMs) => {
+      const iso = (ms: number) => new Date(ms).toISOString()
+      type SendRow = [string, number | null]
+      type EventRow = [string | null, string | null, number, number | null, string | null, string | null]
+      return {
+        sends: guardedRows(function* () {
+          for (const [messageId, sentAtMs] of selectReportSends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<SendRow>) {
+            yield { messageId, sentAtMs: sentAtMs ?? Number.NaN } satisfies ReportSend
+          }
+        }),
+        events: guardedRows(function* () {
+          const scans = [selectUntimedReportEvents.iterate(), ...eventIdRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS).map((range) => selectReportEvents.iterate(range))]
+          for (const scan of scans) {
+            for (const [eventId, messageId, dlr, atMs, smscId, smscReply] of scan as IterableIterator<EventRow>) {
+              yield { eventId, messageId, dlr, atMs: atMs ?? Number.NaN, smscId, smscReply } satisfies ReportEvent
+            }
+          }
+        }),
+      }
+    },
+    lastReportReceivedAt: () => guard(() => (selectLastReport.get() as { receivedAt: string | null } | undefined)?.receivedAt ?? undefined),
     close: () => {
       db.close()
       syncer.close()

@@ -1,0 +1,157 @@
+import type { DeliveryFigures, DeliveryReport } from './report.js'
+import { describeZone, formatLocal, type IntervalUnit } from './report-time.js'
+
+/** Bumped when a field changes meaning. */
+export const REPORT_SCHEMA = 'sms-kannel/report@1'
+
+export interface FiguresDocument {
+  sent: number
+  accepted: number
+  delivered: number
+  failed: number
+  pending: number
+  deliveryRatePercent: number | null
+  latencyMs: { p50: number; p90: number; p99: number } | null
+}
+
+/** What `report --json` prints, and what the table, CSV and HTML page are made from. */
+export interface ReportDocument {
+  schema: typeof REPORT_SCHEMA
+  since: string
+  until: string
+  timeZone: string
+  /** `Europe/Berlin (UTC+01:00)` at the span's end. */
+  zoneLabel: string
+  by: IntervalUnit
+  total: FiguresDocument
+  intervals: Array<{ start: string; end: string; label: string } & FiguresDocument>
+  failuresByReason: Array<{ reason: string; count: number }>
+  bySmsc: Array<{ smsc: string | null } & FiguresDocument>
+}
+
+function figuresDocument(figures: DeliveryFigures): FiguresDocument {
+  return {
+    sent: figures.sent,
+    accepted: figures.accepted,
+    delivered: figures.delivered,
+    failed: figures.failed,
+    pending: figures.pending,
+    deliveryRatePercent: figures.deliveryRatePercent === null ? null : Math.round(figures.deliveryRatePercent * 100) / 100,
+    latencyMs: figures.latency && { p50: figures.latency.p50Ms, p90: figures.latency.p90Ms, p99: figures.latency.p99Ms },
+  }
+}
+
+export function reportDocument(report: DeliveryReport, options: { timeZone: string; by: IntervalUnit }): ReportDocument {
+  const iso = (ms: number) => new Date(ms).toISOString()
+  return {
+    schema: REPORT_SCHEMA,
+    since: iso(report.sinceMs),
+    until: iso(report.untilMs),
+    timeZone: options.timeZone,
+    zoneLabel: describeZone(report.untilMs, options.timeZone),
+    by: options.by,
+    total: figuresDocument(report.total),
+    intervals: report.intervals.map((interval) => ({
+      start: iso(interval.startMs),
+      end: iso(interval.endMs),
+      label: formatLocal(interval.startMs, options.timeZone, options.by),
+      ...figuresDocument(interval),
+    })),
+    failuresByReason: report.failuresByReason,
+    bySmsc: report.bySmsc.map((smsc) => ({ smsc: smsc.smsc, ...figuresDocument(smsc) })),
+  }
+}
+
+/** `850ms`, `4.2s`, `37s`, `3m05s`. */
+export function formatLatency(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`
+  if (ms < 60_000) return `${Math.round(ms / 1000)}s`
+  const seconds = Math.round(ms / 1000)
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`
+}
+
+export function formatRate(percent: number | null): string {
+  return percent === null ? '-' : `${percent.toFixed(1)}%`
+}
+
+export function smscLabel(smsc: string | null): string {
+  return smsc ?? '(no SMSC)'
+}
+
+const BAR_WIDTH = 24
+export const BAR_GLYPHS = { delivered: '█', failed: '×', pending: '·' } as const
+
+/** The row's PINs as a bar scaled to the busiest row: delivered, then failed, then pending. */
+export function figuresBar(figures: FiguresDocument, busiest: number): string {
+  if (figures.sent === 0 || busiest === 0) return ''
+  const width = Math.max(1, Math.round((figures.sent / busiest) * BAR_WIDTH))
+  const cells = (count: number) => Math.round((count / figures.sent) * width)
+  const failed = figures.failed > 0 ? Math.max(1, cells(figures.failed)) : 0
+  const pending = figures.pending > 0 ? Math.max(1, cells(figures.pending)) : 0
+  const delivered = Math.max(0, width - failed - pending)
+  return BAR_GLYPHS.delivered.repeat(delivered) + BAR_GLYPHS.failed.repeat(failed) + BAR_GLYPHS.pending.repeat(pending)
+}
+
+function figureCells(figures: FiguresDocument): string[] {
+  const latency = figures.latencyMs
+  return [
+    String(figures.sent), String(figures.accepted), String(figures.delivered), String(figures.failed), String(figures.pending),
+    formatRate(figures.deliveryRatePercent),
+    latency ? formatLatency(latency.p50) : '-', latency ? formatLatency(latency.p90) : '-', latency ? formatLatency(latency.p99) : '-',
+  ]
+}
+
+/** Right-aligned numbers, left-aligned first and last columns. */
+function alignTable(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => [...row[column]!].length)))
+  return rows.map((row) =>
+    row
+      .map((cell, column) => (column === 0 || column === row.length - 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  )
+}
+
+/** The report for a person at a terminal. */
+export function formatReportTable(document: ReportDocument): string[] {
+  const busiest = Math.max(0, ...document.intervals.map((interval) => interval.sent))
+  const header = ['interval', 'sent', 'accepted', 'delivered', 'failed', 'pending', 'rate', 'p50', 'p90', 'p99', '']
+  const rows = [
+    header,
+    ...document.intervals.map((interval) => [interval.label, ...figureCells(interval), figuresBar(interval, busiest)]),
+    ['total', ...figureCells(document.total), ''],
+  ]
+  const from = formatLocal(Date.parse(document.since), document.timeZone, 'minute')
+  const to = formatLocal(Date.parse(document.until), document.timeZone, 'minute')
+  const lines = [`PIN delivery ${from} to ${to}, by ${document.by}, times in ${document.zoneLabel}`, '', ...alignTable(rows)]
+  lines.push(`(${BAR_GLYPHS.delivered} delivered  ${BAR_GLYPHS.failed} failed  ${BAR_GLYPHS.pending} pending; rate = delivered / (delivered + failed); latency from send to delivered)`)
+  lines.push('', 'Failures by reason:')
+  if (document.failuresByReason.length === 0) lines.push('  none')
+  for (const failure of document.failuresByReason) lines.push(`  ${String(failure.count).padStart(6)}  ${failure.reason}`)
+  lines.push('', 'By SMSC:')
+  if (document.bySmsc.length === 0) lines.push('  none')
+  else lines.push(...alignTable([['smsc', 'sent', 'delivered', 'failed', 'pending', 'rate', ''], ...document.bySmsc.map((smsc) => [smscLabel(smsc.smsc), String(smsc.sent), String(smsc.delivered), String(smsc.failed), String(smsc.pending), formatRate(smsc.deliveryRatePercent), ''])]).map((line) => `  ${line}`))
+  return lines
+}
+
+/** One row per interval for spreadsheets (RFC 4180; times in UTC and as labelled in the zone). */
+export function formatReportCsv(document: ReportDocument): string[] {
+  const header = ['start', 'end', `interval (${document.timeZone})`, 'sent', 'accepted', 'delivered', 'failed', 'pending', 'delivery_rate_percent', 'latency_p50_ms', 'latency_p90_ms', 'latency_p99_ms']
+  const number = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value))
+  return [
+    header.map(csvCell).join(','),
+    ...document.intervals.map((interval) =>
+      [
+        interval.start, interval.end, interval.label, number(interval.sent), number(interval.accepted), number(interval.delivered), number(interval.failed),
+        number(interval.pending), number(interval.deliveryRatePercent), number(interval.latencyMs?.p50), number(interval.latencyMs?.p90), number(interval.latencyMs?.p99),
+      ].map(csvCell).join(','),
+    ),
+  ]
+}
+
+/** Quoted when needed; a leading = + - @ is defused so a spreadsheet never runs it as a formula. */
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d/.test(value) ? `'${value}` : value
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+}

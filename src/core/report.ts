@@ -1,0 +1,232 @@
+import { dlrStatusOf, type DlrStatus } from './dlr.js'
+import { failureReason } from './report-reason.js'
+
+/**
+ * A send as `report` needs it (the store's `sends` row). Times are epoch ms: a million
+ * reports are read per run, and the store converts them faster than Date.parse would.
+ */
+export interface ReportSend {
+  messageId: string
+  sentAtMs: number
+}
+
+/**
+ * A stored delivery report as `report` needs it. `atMs` is Kannel's time (whole seconds),
+ * else the receive time; `eventId` matters only for reports without a message id, and
+ * `smscReply` only for failures.
+ */
+export interface ReportEvent {
+  eventId: string | null
+  messageId: string | null
+  dlr: number
+  atMs: number
+  smscId: string | null
+  smscReply: string | null
+}
+
+export interface LatencyPercentiles {
+  p50Ms: number
+  p90Ms: number
+  p99Ms: number
+}
+
+export interface DeliveryFigures {
+  /** PINs sent: recorded by `send`, or known only from their reports (sent from another host, or refused by Kannel). */
+  sent: number
+  /** Accepted by the SMSC: a DLR 8 (or 4), or a final delivered/undelivered report, which only an SMSC that took the PIN sends. */
+  accepted: number
+  delivered: number
+  /** A final undelivered (DLR 2) or rejected (DLR 16) report. */
+  failed: number
+  /** No final report yet. */
+  pending: number
+  /** delivered / (delivered + failed), in percent; null while nothing is final. */
+  deliveryRatePercent: number | null
+  /** From the send (or, without a send record, the first report) to the delivered report. */
+  latency: LatencyPercentiles | null
+}
+
+export interface IntervalFigures extends DeliveryFigures {
+  startMs: number
+  endMs: number
+}
+
+export interface SmscFigures extends DeliveryFigures {
+  /** Kannel's smsc-id; null when no report named one (e.g. "NACK/no SMSC"). */
+  smsc: string | null
+}
+
+export interface DeliveryReport {
+  sinceMs: number
+  untilMs: number
+  intervals: IntervalFigures[]
+  total: DeliveryFigures
+  /** Failures over the span by reason, most frequent first. */
+  failuresByReason: Array<{ reason: string; count: number }>
+  /** Per SMSC over the span, most PINs first. */
+  bySmsc: SmscFigures[]
+}
+
+const NO_FINAL = 0
+const DELIVERED = 1
+const FAILED = 2
+
+/** What one PIN's send and reports add up to. */
+interface MessageState {
+  startMs: number
+  /** The start came from a send record: a report never moves it. */
+  fromSend: boolean
+  accepted: boolean
+  outcome: typeof NO_FINAL | typeof DELIVERED | typeof FAILED
+  finalMs: number
+  finalWholeSeconds: boolean
+  finalStatus: DlrStatus | null
+  finalReply: string | null
+  smsc: string | null
+}
+
+/** Nearest rank: the smallest value with at least p% of all values at or below it. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length))
+  return sorted[rank - 1]!
+}
+
+function newMessage(startMs: number, fromSend: boolean): MessageState {
+  return { startMs, fromSend, accepted: false, outcome: NO_FINAL, finalMs: 0, finalWholeSeconds: false, finalStatus: null, finalReply: null, smsc: null }
+}
+
+/**
+ * Folds sends and reports into one state per PIN. Reports may come in any order and more
+ * than once: the earliest final report decides the outcome, repeats change nothing.
+ * Reports without a message id (bearerbox's own log) each count as a PIN of their own.
+ */
+export function collectMessages(sends: Iterable<ReportSend>, events: Iterable<ReportEvent>): Map<string, MessageState> {
+  const messages = new Map<string, MessageState>()
+  for (const send of sends) {
+    if (!Number.isFinite(send.sentAtMs)) continue
+    messages.set(send.messageId, newMessage(send.sentAtMs, true))
+  }
+  for (const event of events) {
+    const atMs = event.atMs
+    const status = dlrStatusOf(event.dlr)
+    if (!Number.isFinite(atMs) || status === undefined) continue
+    const key = event.messageId ?? `event:${event.eventId}`
+    let message = messages.get(key)
+    if (!message) {
+      message = newMessage(atMs, false)
+      messages.set(key, message)
+    } else if (!message.fromSend && atMs < message.startMs) {
+      message.startMs = atMs
+    }
+    if (event.smscId !== null) message.smsc = event.smscId
+    if (status === 'accepted' || status === 'buffered') {
+      message.accepted = true
+      continue
+    }
+    if (status === 'delivered' || status === 'undelivered') message.accepted = true
+    if (message.outcome !== NO_FINAL && message.finalMs <= atMs) continue
+    message.outcome = status === 'delivered' ? DELIVERED : FAILED
+    message.finalMs = atMs
+    message.finalWholeSeconds = atMs % 1000 === 0
+    message.finalStatus = status
+    message.finalReply = event.smscReply
+  }
+  return messages
+}
+
+/**
+ * Kannel's report times have whole seconds: a send at 10:44:07.5 delivered "at 10:44:07"
+ * took 0 s, not -0.5 s. A report before its send (clocks apart) gives no latency.
+ */
+function latencyOf(message: MessageState): number | null {
+  if (message.outcome !== DELIVERED) return null
+  if (!message.fromSend && message.finalMs === message.startMs) return null
+  const start = message.finalWholeSeconds ? Math.floor(message.startMs / 1000) * 1000 : message.startMs
+  const latency = message.finalMs - start
+  return latency >= 0 ? latency : null
+}
+
+/** Counts for one group of PINs, latencies gathered to be sorted once. */
+class Tally {
+  sent = 0
+  accepted = 0
+  delivered = 0
+  failed = 0
+  latencies: number[] = []
+
+  add(message: MessageState): void {
+    this.sent += 1
+    if (message.accepted) this.accepted += 1
+    if (message.outcome === DELIVERED) this.delivered += 1
+    else if (message.outcome === FAILED) this.failed += 1
+    const latency = latencyOf(message)
+    if (latency !== null) this.latencies.push(latency)
+  }
+
+  figures(): DeliveryFigures {
+    const finals = this.delivered + this.failed
+    const sorted = Float64Array.from(this.latencies).sort()
+    return {
+      sent: this.sent,
+      accepted: this.accepted,
+      delivered: this.delivered,
+      failed: this.failed,
+      pending: this.sent - finals,
+      deliveryRatePercent: finals === 0 ? null : (100 * this.delivered) / finals,
+      latency: sorted.length === 0 ? null : { p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99) },
+    }
+  }
+}
+
+/** Index of the interval holding `ms` (boundaries ascending), or -1 outside the span. */
+function intervalIndex(boundaries: readonly number[], ms: number): number {
+  if (ms < boundaries[0]! || ms >= boundaries[boundaries.length - 1]!) return -1
+  let low = 0
+  let high = boundaries.length - 2
+  while (low < high) {
+    const middle = (low + high + 1) >> 1
+    if (boundaries[middle]! <= ms) low = middle
+    else high = middle - 1
+  }
+  return low
+}
+
+/**
+ * Every figure of the report: each PIN counts in the interval its send (or first report)
+ * falls in, with whatever its reports say by now. `boundaries` are the interval edges,
+ * ascending, from the span's start to its end (exclusive).
+ */
+export function buildDeliveryReport(input: { sends: Iterable<ReportSend>; events: Iterable<ReportEvent>; boundaries: readonly number[] }): DeliveryReport {
+  const { boundaries } = input
+  if (boundaries.length < 2) throw new RangeError('a report needs at least one interval')
+  const tallies = Array.from({ length: boundaries.length - 1 }, () => new Tally())
+  const total = new Tally()
+  const bySmsc = new Map<string | null, Tally>()
+  const reasons = new Map<string, number>()
+
+  for (const message of collectMessages(input.sends, input.events).values()) {
+    const index = intervalIndex(boundaries, message.startMs)
+    if (index === -1) continue
+    tallies[index]!.add(message)
+    total.add(message)
+    let smscTally = bySmsc.get(message.smsc)
+    if (!smscTally) bySmsc.set(message.smsc, (smscTally = new Tally()))
+    smscTally.add(message)
+    if (message.outcome === FAILED) {
+      const reason = failureReason(message.finalStatus!, message.finalReply)
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
+    }
+  }
+
+  return {
+    sinceMs: boundaries[0]!,
+    untilMs: boundaries[boundaries.length - 1]!,
+    intervals: tallies.map((tally, index) => ({ startMs: boundaries[index]!, endMs: boundaries[index + 1]!, ...tally.figures() })),
+    total: total.figures(),
+    failuresByReason: [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    bySmsc: [...bySmsc]
+      .map(([smsc, tally]) => ({ smsc, ...tally.figures() }))
+      .sort((a, b) => b.sent - a.sent || (a.smsc ?? '').localeCompare(b.smsc ?? '')),
+  }
+}

@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { BIN, runCli } from './helpers/run-cli.js'
+import { makeReportStore, type FakePin } from './helpers/report-store.js'
+
+const NOW = '2026-11-28T12:00:00.000Z'
+const START = '2026-11-28T08:00:00Z'
+const hour = (h: number, seconds = 0) => h * 3600 + seconds
+const delivered = (id: string, sentAt: number, latency: number): FakePin => ({ messageId: id, sentAt, reports: [{ dlr: 8, at: sentAt + 1 }, { dlr: 1, at: sentAt + latency }] })
+
+/** 08:00 four delivered; 09:00 nothing; 10:00 two delivered, one undelivered, one refused by Kannel; 11:00 one pending, one delivered twice. */
+const PINS: FakePin[] = [
+  delivered('m-0801', hour(0, 60), 2), delivered('m-0802', hour(0, 600), 3), delivered('m-0803', hour(0, 1200), 4), delivered('m-0804', hour(0, 1800), 5),
+  delivered('m-1001', hour(2, 60), 6), delivered('m-1002', hour(2, 120), 8),
+  { messageId: 'm-1003', sentAt: hour(2, 300), reports: [{ dlr: 8, at: hour(2, 301) }, { dlr: 2, at: hour(2, 340), reply: 'id:x sub:001 dlvrd:000 submit date:2611281005 done date:2611281005 stat:UNDELIV err:011 text:PIN' }] },
+  { messageId: 'm-1004', sentAt: hour(2, 400), recorded: false, reports: [{ dlr: 16, at: hour(2, 400), reply: 'NACK/no SMSC', smsc: '' }] },
+  { messageId: 'm-1101', sentAt: hour(3, 60), reports: [{ dlr: 8, at: hour(3, 61) }] },
+  { messageId: 'm-1102', sentAt: hour(3, 120), reports: [{ dlr: 8, at: hour(3, 121) }, { dlr: 1, at: hour(3, 123) }, { dlr: 1, at: hour(3, 123) }, { dlr: 1, at: hour(3, 150) }] },
+]
+
+describe('report and check over a store', () => {
+  let store: string
+  const env = () => ({ SMSKANNEL_STORE: store, SMS_KANNEL_TEST_NOW: NOW })
+  beforeAll(async () => {
+    store = await makeReportStore(START, PINS)
+  })
+
+  it('--json: one document with every interval, the empty one too, and the failures by reason and SMSC', async () => {
+    const run = await runCli(['report', '--since', '4h', '--json'], env())
+    expect(run.code, run.stderr).toBe(0)
+    const document = JSON.parse(run.stdout)
+    expect(document).toMatchObject({ schema: 'sms-kannel/report@1', since: '2026-11-28T08:00:00.000Z', until: NOW, timeZone: 'UTC', by: 'hour' })
+    const pick = ({ label, sent, accepted, delivered, failed, pending, deliveryRatePercent, latencyMs }: Record<string, unknown>) => ({ label, sent, accepted, delivered, failed, pending, deliveryRatePercent, latencyMs })
+    expect(document.intervals.map(pick)).toEqual([
+      { label: '2026-11-28 08:00', sent: 4, accepted: 4, delivered: 4, failed: 0, pending: 0, deliveryRatePercent: 100, latencyMs: { p50: 3000, p90: 5000, p99: 5000 } },
+      { label: '2026-11-28 09:00', sent: 0, accepted: 0, delivered: 0, failed: 0, pending: 0, deliveryRatePercent: null, latencyMs: null },
+      { label: '2026-11-28 10:00', sent: 4, accepted: 3, delivered: 2, failed: 2, pending: 0, deliveryRatePercent: 50, latencyMs: { p50: 6000, p90: 8000, p99: 8000 } },
+      { label: '2026-11-28 11:00', sent: 2, accepted: 2, delivered: 1, failed: 0, pending: 1, deliveryRatePercent: 100, latencyMs: { p50: 3000, p90: 3000, p99: 3000 } },
+    ])
+    expect(document.total).toMatchObject({ sent: 10, delivered: 7, failed: 2, pending: 1, deliveryRatePercent: 77.78 })
+    expect(document.failuresByReason).toEqual([{ reason: 'NACK: no SMSC', count: 1 }, { reason: 'stat UNDELIV, err 011', count: 1 }])
+    expect(document.bySmsc.map(({ smsc, sent, failed }: Record<string, unknown>) => ({ smsc, sent, failed }))).toEqual([{ smsc: 'fake1', sent: 9, failed: 1 }, { smsc: null, sent: 1, failed: 1 }])
+    expect(run.stderr).toBe('')
+  })
+
+  it('the table: one row per interval with a bar, the total, then failures by reason and by SMSC', async () => {
+    const run = await runCli(['report', '--since', '2026-11-28 08:00', '--until', '2026-11-28 12:00'], env())
+    expect(run.code, run.stderr).toBe(0)
+    const lines = run.stdout.split('\n')
+    expect(lines[0]).toBe('PIN delivery 2026-11-28 08:00 to 2026-11-28 12:00, by hour, times in UTC (UTC+00:00)')
+    expect(lines.find((line) => line.startsWith('2026-11-28 08:00'))).toMatch(/^2026-11-28 08:00\s+4\s+4\s+4\s+0\s+0\s+100\.0%\s+3\.0s\s+5\.0s\s+5\.0s\s+█{24}$/)
+    expect(lines.find((line) => line.startsWith('2026-11-28 09:00'))).toMatch(/^2026-11-28 09:00\s+0\s+0\s+0\s+0\s+0\s+-\s+-\s+-\s+-$/)
+    expect(lines.find((line) => line.startsWith('2026-11-28 10:00'))).toMatch(/\s50\.0%\s.*█+×+$/)
+    expect(lines.find((line) => line.startsWith('2026-11-28 11:00'))).toMatch(/█+·+$/)
+    expect(lines.find((line) => line.startsWith('total'))).toMatch(/^total\s+10\s+9\s+7\s+2\s+1\s+77\.8%/)
+    expect(run.stdout).toContain('Failures by reason:\n       1  NACK: no SMSC\n       1  stat UNDELIV, err 011\n')
+    expect(run.stdout).toMatch(/By SMSC:\n  smsc\s+sent.*\n  fake1\s+9\s+7\s+1\s+1\s+87\.5%\n  \(no SMSC\)\s+1\s+0\s+1\s+0\s+0\.0%/)
+  })
+
+  it('labels intervals in the zone asked for (--tz), and by day for a long span', async () => {
+    const run = await runCli(['report', '--since', '7d', '--tz', 'Europe/Berlin', '--json'], env())
+    const document = JSON.parse(run.stdout)
+    expect(document).toMatchObject({ by: 'day', timeZone: 'Europe/Berlin', zoneLabel: 'Europe/Berlin (UTC+01:00)' })
+    expect(document.intervals.at(-1)).toMatchObject({ label: '2026-11-28', start: '2026-11-27T23:00:00.000Z', sent: 10 })
+  })
+
+  it('report | head: the reader leaving early is no error', async () => {
+    const child = spawn(process.execPath, [BIN, 'report', '--since', '7d', '--by', 'hour'], { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', ...env() }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    // Like head: read the first chunk, then close the pipe.
+    const first = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8'))))
+    child.stdout.destroy()
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(first).toMatch(/^PIN delivery /)
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
+  })
+
+  it('--csv: a header and one row per interval', async () => {
+    const run = await runCli(['report', '--since', '4h', '--csv'], env())
+    expect(run.stdout.split('\n')).toEqual([
+      'start,end,interval (UTC),sent,accepted,delivered,failed,pending,delivery_rate_percent,latency_p50_ms,latency_p90_ms,latency_p99_ms',
+      '2026-11-28T08:00:00.000Z,2026-11-28T09:00:00.000Z,2026-11-28 08:00,4,4,4,0,0,100,3000,5000,5000',
+      '2026-11-28T09:00:00.000Z,2026-11-28T10:00:00.000Z,2026-11-28 09:00,0,0,0,0,0,,,,',
+      '2026-11-28T10:00:00.000Z,2026-11-28T11:00:00.000Z,2026-11-28 10:00,4,3,2,2,0,50,6000,8000,8000',
+      '2026-11-28T11:00:00.000Z,2026-11-28T12:00:00.000Z,2026-11-28 11:00,2,2,1,0,1,100,3000,3000,3000',
+      '',
+    ])
+  })
+
+  it('--html FILE: one self-contained page, no script, no network, charts as SVG, zone named', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-html-')), 'report.html')
+    const run = await runCli(['report', '--since', '4h', '--html', file], env())
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).toBe('')
+    const html = readFileSync(file, 'utf8')
+    expect(html).toContain("content=\"default-src 'none'; style-src 'unsafe-inline'\"")
+    expect(html).not.toMatch(/<script|<link|@import|url\(|src=/i)
+    expect(html.match(/<svg id="chart-(delivery|latency|failures)"/g)).toHaveLength(3)
+    expect(html).toContain('times in UTC (UTC+00:00)')
+    expect(html).toContain('<td>NACK: no SMSC</td><td>1</td>')
+  })
+
+  it.each([
+    { name: 'a bad --since', args: ['--since', 'yesterday'], message: /--since "yesterday" is not a time/ },
+    { name: '--since after --until', args: ['--since', '1h', '--until', '2h'], message: /--since must be before --until/ },
+    { name: 'an unknown zone', args: ['--tz', 'Mars/Olympus'], message: /is not a time zone/ },
+    { name: 'too many intervals', args: ['--since', '2020-01-01', '--by', 'hour'], message: /more than 2000 intervals/ },
+  ])('$name is a usage error (64)', async ({ args, message }) => {
+    const run = await runCli(['report', ...args], env())
+    expect(run.code).toBe(64)
+    expect(run.stderr).toMatch(message)
+    expect(run.stdout).toBe('')
+  })
+
+  it('a store that does not exist is exit 74, and no store is created', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'sms-kannel-nostore-')), 'events.db')
+    const run = await runCli(['report', '--store', missing], { SMS_KANNEL_TEST_NOW: NOW })
+    expect(run.code).toBe(74)
+    expect(existsSync(missing)).toBe(false)
+  })
+
+  it.each([
+    { name: 'all within the thresholds', args: ['--window', '4h', '--warn-rate', '70', '--crit-rate', '50'], state: 0, line: /^SMS-KANNEL OK - 10 PINs in the last 4h: 7 delivered \(77\.8%\), 2 failed, 1 pending, p90 8\.0s \| sent=10;;;0 delivered=7;;;0 failed=2;;;0 pending=1;;;0 rate=77\.78%;70:;50:;0;100 latency_p90=8s;;;0$/ },
+    { name: 'the rate below --warn-rate', args: ['--window', '4h', '--warn-rate', '95', '--crit-rate', '70'], state: 1, line: /^SMS-KANNEL WARNING - delivery rate 77\.8% < 95%; 10 PINs/ },
+    { name: 'the rate below --crit-rate', args: ['--window', '4h', '--warn-rate', '95', '--crit-rate', '80'], state: 2, line: /^SMS-KANNEL CRITICAL - delivery rate 77\.8% < 80%; 10 PINs.* rate=77\.78%;95:;80:;0;100/ },
+    { name: 'p90 latency above --warn-latency', args: ['--window', '4h', '--warn-latency', '5s'], state: 1, line: /^SMS-KANNEL WARNING - p90 latency 8\.0s > 5\.0s;.*latency_p90=8s;5;;0$/ },
+    { name: 'more pending than --max-pending', args: ['--window', '1h', '--max-pending', '0', '--warn-rate', '95'], state: 2, line: /^SMS-KANNEL CRITICAL - 1 PINs pending > 0; 2 PINs in the last 1h: 1 delivered \(100\.0%\), 0 failed, 1 pending, p90 3\.0s \| .*pending=1;;0;0/ },
+    { name: 'an empty window', args: ['--window', '15m', '--warn-rate', '95', '--crit-rate', '80', '--max-pending', '0'], state: 0, line: /^SMS-KANNEL OK - no PINs sent in the last 15m \| sent=0;;;0 delivered=0;;;0 failed=0;;;0 pending=0;;0;0$/ },
+  ])('check: $name gives $state', async ({ args, state, line }) => {
+    const run = await runCli(['check', ...args], env())
+    expect(run.code, run.stderr).toBe(state)
+    expect(run.stdout.split('\n')).toHaveLength(2)
+    expect(run.stdout.trimEnd()).toMatch(line)
+  })
+
+  it('check --json: one document on stdout, also when it cannot check', async () => {
+    const ok = await runCli(['check', '--window', '4h', '--json'], env())
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ state: 0, line: expect.stringMatching(/^SMS-KANNEL OK - 10 PINs/) })
+    const unknown = await runCli(['check', '--window', 'forever', '--json'], env())
+    expect(unknown.code).toBe(3)
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ outcome: 'error', error: 'UsageError' })
+  })
+
+  it.each([
+    { name: 'no store configured', args: [], withStore: false, line: /^SMS-KANNEL UNKNOWN - check needs the event store/ },
+    { name: 'a store that does not exist', args: ['--store', '/nonexistent/events.db'], withStore: false, line: /^SMS-KANNEL UNKNOWN - The event store \/nonexistent\/events\.db does not exist\.$/ },
+    { name: 'an unknown flag', args: ['--warn-rat', '95'], withStore: true, line: /^SMS-KANNEL UNKNOWN - unknown option '--warn-rat'/ },
+    { name: 'contradicting thresholds', args: ['--warn-rate', '80', '--crit-rate', '95'], withStore: true, line: /^SMS-KANNEL UNKNOWN - --crit-rate must not be above --warn-rate/ },
+    { name: 'a bad window', args: ['--window', 'forever'], withStore: true, line: /^SMS-KANNEL UNKNOWN - --window "forever" is not a span/ },
+    { name: 'a store that is not one', args: ['--store', '/etc/passwd'], withStore: true, line: /^SMS-KANNEL UNKNOWN - The event store \/etc\/passwd cannot be used/ },
+  ])('check: $name is UNKNOWN (3), one line on stdout', async ({ args, withStore, line }) => {
+    const run = await runCli(['check', ...args], withStore ? env() : { SMS_KANNEL_TEST_NOW: NOW })
+    expect(run.code).toBe(3)
+    expect(run.stdout.split('\n')).toHaveLength(2)
+    expect(run.stdout.trimEnd()).toMatch(line)
+  })
+})
