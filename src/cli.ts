@@ -481,7 +481,12 @@ function buildProgram(report: Reporter): Command {
       .option('--tz <zone>', 'time zone for intervals and labels (default: the machine\'s, $TZ)')
       .option('--csv', 'one CSV row per interval on stdout')
       .option('--html <file>', 'write a self-contained HTML page with charts to FILE'),
-    STORE_KEYS,
+    ['smskannel.store'],
+    {
+      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      json: 'print the report as one JSON document on stdout, times in UTC (ISO 8601)',
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
   )
     .addHelpText('after', REPORT_HELP)
     .action(async (options: CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }) => {
@@ -522,7 +527,12 @@ function buildProgram(report: Reporter): Command {
       .option('--crit-latency <duration>', 'CRITICAL when p90 latency is above this')
       .option('--warn-pending <n>', 'WARNING when more PINs than this have no final report')
       .option('--max-pending <n>', 'CRITICAL when more PINs than this have no final report'),
-    STORE_KEYS,
+    ['smskannel.store'],
+    {
+      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      json: 'print the state, its line and the figures as one JSON document on stdout',
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
   )
     .addHelpText('after', CHECK_HELP)
     .action(async (options: CommonOptions & { window?: string; warnRate?: string; critRate?: string; warnLatency?: string; critLatency?: string; warnPending?: string; maxPending?: string }) => {

@@ -368,9 +368,10 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
           }
         }),
         events: guardedRows(function* () {
-          const scans = [selectUntimedReportEvents.iterate(), ...eventIdRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS).map((range) => selectReportEvents.iterate(range))]
+          // One open iterator at a time: the connection runs one query at once.
+          const scans = [() => selectUntimedReportEvents.iterate(), ...eventIdRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS).map((range) => () => selectReportEvents.iterate(range))]
           for (const scan of scans) {
-            for (const [eventId, messageId, dlr, atMs, smscId, smscReply] of scan as IterableIterator<EventRow>) {
+            for (const [eventId, messageId, dlr, atMs, smscId, smscReply] of scan() as IterableIterator<EventRow>) {
               yield { eventId, messageId, dlr, atMs: atMs ?? Number.NaN, smscId, smscReply } satisfies ReportEvent
             }
           }
