@@ -2,7 +2,7 @@ import { proxyPassword, resolveConfig, type Config, type ConfigSources, type Res
 import { SmsKannelError } from '../core/errors.js'
 import { buildCheckRequest, sendSmsEndpoint } from '../core/kannel-request.js'
 import { classifyCheckResponse } from '../core/kannel-response.js'
-import type { HttpClient } from '../shell/http.js'
+import { redactingReplies, type HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
 export interface ConfigInput {
@@ -24,7 +24,7 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   const checks: GatewayCheck[] = []
   if (!input.check) return { effective, checks }
   if (config.insecure) io.report.warn('smskannel.insecure: the gateway\'s TLS certificate is NOT verified.')
-  const http = io.http(config)
+  const http = redactingReplies(io.http(config), io.report.redact)
   for (const gatewayUrl of config.gatewayUrls) {
     const gateway = sendSmsEndpoint(gatewayUrl, config)
     try {

@@ -145,6 +145,19 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   }
 }
 
+/**
+ * A client whose replies have every secret hidden before anyone looks at them: a server that
+ * echoes the request must not have the password cut in half, or escaped, past redaction.
+ */
+export function redactingReplies(client: HttpClient, redact: (text: string) => string): HttpClient {
+  return {
+    async send(request, timeoutMs, options) {
+      const reply = await client.send(request, timeoutMs, options)
+      return { ...reply, body: redact(reply.body), ...(reply.server === undefined ? {} : { server: redact(reply.server) }) }
+    },
+  }
+}
+
 function isIp(hostname: string): boolean {
   return /^[\d.]+$/.test(hostname) || hostname.includes(':') || hostname.startsWith('[')
 }

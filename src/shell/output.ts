@@ -13,6 +13,8 @@ interface Writable {
  */
 export interface Reporter {
   addSecrets(...secrets: Array<string | undefined>): void
+  /** The text with every form of every secret hidden: for whole texts before they are cut or escaped. */
+  redact(text: string): string
   data(value: unknown): void
   /** Plain text on stdout (tables people asked for); also filtered. */
   text(line: string): void
@@ -47,6 +49,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       for (const value of values) if (value && !secrets.includes(value)) secrets.push(value)
       forms = secretForms(secrets)
     },
+    redact: clean,
     data(value) {
       options.stdout.write(`${clean(JSON.stringify(value))}\n`)
     },
