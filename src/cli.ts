@@ -209,18 +209,10 @@ function buildProgram(report: Reporter): Command {
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           wallClock,
           recordSend: async (storePath, record) => {
-            try {
-              const { openStore } = await import('./shell/store.js')
-              const store = await openStore(storePath)
-              try {
-                store.recordSend(record)
-              } finally {
-                store.close()
-              }
-            } catch (error) {
-              // The PIN matters more than its record: warn, never fail the send.
-              report.warn(`not recorded in the event store: ${error instanceof Error ? error.message : String(error)}`)
-            }
+            // The PIN matters more than its record: warn, never fail the send.
+            const { recordSendOrSpool } = await import('./shell/send-spool.js')
+            const warning = await recordSendOrSpool(storePath, record)
+            if (warning) report.warn(warning)
           },
         },
       )
@@ -315,7 +307,7 @@ function buildProgram(report: Reporter): Command {
     .addHelpText('after', `\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
       const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
-      const result = await status({ sources: gathered.sources, key }, { openStore })
+      const result = await status({ sources: gathered.sources, key }, { openStore: (path) => openStore(path, { readOnly: true }) })
       if (options.json) report.data(result)
       else for (const timeline of result.timelines) for (const line of formatTimeline(timeline)) report.text(line)
       process.exitCode = EXIT.ok

@@ -24,7 +24,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCode; meaning: string }>
   { code: EXIT.usage, meaning: 'bad flags or arguments' },
   { code: EXIT.input, meaning: 'invalid number, text or DLR; nothing was sent' },
   { code: EXIT.gatewayRejected, meaning: 'Kannel refused the message; do not retry as is' },
-  { code: EXIT.io, meaning: 'the event store cannot be read or written (disk full, permissions)' },
+  { code: EXIT.io, meaning: 'the event store or a file next to it cannot be used (disk full, permissions, not a store)' },
   { code: EXIT.gatewayUnavailable, meaning: 'gateway unreachable, busy or timed out, or another replay runs; retry later' },
   { code: EXIT.protocol, meaning: 'the reply is not Kannel\'s (wrong URL or path?)' },
   { code: EXIT.auth, meaning: 'Kannel: authorization failed (user, password, allowed IP)' },

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
-import { closeSync, createReadStream, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
+import { accessSync, closeSync, constants, createReadStream, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { MAX_LINE_LENGTH, parseDlrLine, type ParseContext } from '../core/dlr.js'
-import { BusyError, InputError } from '../core/errors.js'
+import { BusyError, InputError, SmsKannelError, StoreError } from '../core/errors.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { acquirePidLock } from './pid-lock.js'
 import type { BatchWriter, EventStore, Reject } from './store.js'
 
@@ -62,6 +64,8 @@ export interface ReplayOptions {
  */
 export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary> {
   const summary: ReplaySummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, files: [], rejectsFile: null }
+  // Before anything is read: a rejects path we could not write would only fail at the end.
+  checkRejectsPath(options.rejectsPath)
   const identities: string[] = []
   for (const path of options.paths) {
     const file = await replayFile(path, options)
@@ -69,8 +73,34 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
     summary.files.push(file.summary)
     for (const key of ['lines', 'new', 'duplicates', 'bad', 'skipped'] as const) summary[key] += file.summary[key]
   }
-  if (writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities)) > 0) summary.rejectsFile = options.rejectsPath
+  let written: number
+  try {
+    written = writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities))
+  } catch (error) {
+    if (error instanceof SmsKannelError) throw error
+    throw rejectsPathError(options.rejectsPath, errorCodeOf(error))
+  }
+  if (written > 0) summary.rejectsFile = options.rejectsPath
   return summary
+}
+
+function rejectsPathError(path: string, code: string | undefined): StoreError {
+  return new StoreError(`Cannot write the rejects file ${path}: ${describeFileError(code)}.`, 'Pass --rejects FILE in a writable directory (default: <store>.rejects); the lines stored so far are kept.')
+}
+
+/** The rejects file is written by rename from a temporary next to it: its directory must take new files. */
+function checkRejectsPath(path: string): void {
+  try {
+    if (statSync(path).isDirectory()) throw rejectsPathError(path, 'EISDIR')
+  } catch (error) {
+    if (error instanceof StoreError) throw error
+    if (errorCodeOf(error) !== 'ENOENT') throw rejectsPathError(path, errorCodeOf(error))
+  }
+  try {
+    accessSync(dirname(path), constants.W_OK | constants.X_OK)
+  } catch (error) {
+    throw rejectsPathError(path, errorCodeOf(error))
+  }
 }
 
 interface FileIdentity {
@@ -176,6 +206,10 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
         commit(endOffset)
         options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: summary.lines })
       }
+    }, () => {
+      // Never hold the write lock while waiting for the next read: a stalled disk or a
+      // stopped replay would keep serve and every send waiting on it.
+      if (writer) commit(lastOffset)
     })
     if (pendingLines > 0 || !saved) commit(lastOffset)
   } catch (error) {
@@ -191,10 +225,10 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
  * undefined for a line over the limit, whose bytes were dropped rather than held, and
  * `endOffset` is just past its newline, where the next run resumes. A plain file's last
  * line without a newline may still be being written, so it is left for the next run; a .gz
- * file is complete. The lines of a chunk are handled in one synchronous loop: an async
+ * file is complete. `onChunkEnd` runs after each chunk's lines, before the next read. The lines of a chunk are handled in one synchronous loop: an async
  * generator's promise per line cost more than the parsing.
  */
-async function forEachLine(path: string, gzip: boolean, startOffset: number, onLine: (text: string | undefined, endOffset: number) => void): Promise<void> {
+async function forEachLine(path: string, gzip: boolean, startOffset: number, onLine: (text: string | undefined, endOffset: number) => void, onChunkEnd: () => void): Promise<void> {
   let toSkip = gzip ? startOffset : 0
   // lineStart: where the current line begins; partialBytes: its bytes seen so far in earlier
   // chunks (held in carry, unless the line is already over the limit and being dropped).
@@ -224,6 +258,7 @@ async function forEachLine(path: string, gzip: boolean, startOffset: number, onL
       start = newline + 1
       onLine(text, lineStart)
     }
+    onChunkEnd()
     const rest = chunk.subarray(start)
     partialBytes += rest.length
     if (overlong) continue

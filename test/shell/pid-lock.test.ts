@@ -21,12 +21,12 @@ async function unrelatedProcess(): Promise<number> {
   return child.pid!
 }
 
-/** A zombie: `sh` starts `true` in the background and becomes `sleep`, which never reaps it. */
+/** A zombie: `sh` starts a short sleep in the background and becomes a long one, which never reaps it. */
 async function zombieProcess(): Promise<number> {
-  const child = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn('sh', ['-c', 'sleep 0.2 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] })
   children.push(child)
   const pid = Number(await new Promise<string>((resolve) => child.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))))
-  for (let i = 0; i < 100 && readProcessStat(pid)?.state !== 'Z'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  for (let i = 0; i < 500 && readProcessStat(pid)?.state !== 'Z'; i++) await new Promise((resolve) => setTimeout(resolve, 20))
   expect(readProcessStat(pid)?.state).toBe('Z')
   return pid
 }
