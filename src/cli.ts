@@ -154,7 +154,8 @@ and answers Kannel's callbacks at that URL's path (default /smsKannelfeedback):
   200  stored (or stored before: Kannel repeats callbacks)
   400  not a delivery report          403  token missing or wrong (with smskannel.secret)
   503  the store cannot take it; Kannel retries if http-request-retry is set
-GET /healthz answers 200 for monitoring. SIGTERM or SIGINT: finish what is in flight, stop.
+GET /healthz: 200, or 503 while callbacks would get 503. SIGTERM, SIGINT or SIGHUP: finish
+what is in flight, stop (forwarding is aborted; its reports stay pending).
 With --durability full (the default) each callback's journal line (<store>.journal.*) is
 fsynced before its 200; what a crash leaves there is stored at the next start.
 
@@ -331,7 +332,9 @@ function buildProgram(report: Reporter): Command {
         gatherSources(options, report),
       ])
       const stopRequested = new Promise<string>((resolve) => {
-        for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal))
+        // SIGHUP: the terminal serve was started from went away; its logs go to stderr, so
+        // there is nothing to reopen: stop as cleanly as on SIGTERM.
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => resolve(signal))
       })
       await serve(
         { sources: gathered.sources, paramOverrides: options.param ?? [], forwardUrl: options.forward },

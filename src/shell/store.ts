@@ -105,6 +105,8 @@ export interface EventStore {
   find(key: string): { sends: SendRecord[]; events: StoredEvent[] }
   /** How long later writes wait for another process's lock; see OpenStoreOptions. */
   setBusyTimeout(ms: number): void
+  /** Whether a write could start now (within the busy timeout); writes nothing. */
+  canWrite(): boolean
   close(): void
 }
 
@@ -440,6 +442,15 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         sends: selectSends.all(key, key) as SendRecord[],
         events: selectEvents.all({ key }) as StoredEvent[],
       })),
+    canWrite: () => {
+      try {
+        begin.run()
+        rollback.run()
+        return true
+      } catch {
+        return false
+      }
+    },
     setBusyTimeout: (ms) => void db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`),
     close: () => {
       db.close()
