@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CONFIG_KEYS, type ConfigKey, type SourceValues } from './core/config.js'
 import { parseDurationMs } from './core/duration.js'
-import { EXIT, EXIT_CODE_TABLE, SmsKannelError, type ExitCode } from './core/errors.js'
+import { EXIT, EXIT_CODE_TABLE, OutputClosedError, SmsKannelError, type ExitCode } from './core/errors.js'
 import type { EventSource } from './core/dlr.js'
 import { createReporter, type Reporter } from './shell/output.js'
 
@@ -294,6 +294,9 @@ function buildProgram(report: Reporter): Command {
       progress?.done()
       if (options.replay && options.json) report.data(summary)
       if (options.replay || report.isTerminal || report.isVerbose) report.success(summariseFeedback(summary))
+      // A write to a closed pipe fails as an event: let it arrive before deciding.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (report.outputClosed) throw outputClosedError(summary)
       const bad = badLinesError(summary)
       if (bad) throw bad
       process.exitCode = EXIT.ok
@@ -354,6 +357,11 @@ function buildProgram(report: Reporter): Command {
   program.addCommand(sendCommand, { isDefault: true })
   for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand]) program.addCommand(command)
   return program
+}
+
+function outputClosedError(summary: { lines: number; store: string | null }): OutputClosedError {
+  const kept = summary.store ? `the ${summary.lines} line(s) read were stored in ${summary.store}` : `${summary.lines} line(s) were read`
+  return new OutputClosedError(`stdout was closed by its reader (EPIPE): ${kept}; the rest of the input was not read.`, 'Run again without the pipe (or with --store and stdout to /dev/null) to process the rest.')
 }
 
 async function* argumentLines(queries: string[]): AsyncGenerator<{ text: string; source: EventSource }> {

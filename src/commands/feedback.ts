@@ -105,12 +105,18 @@ async function recordLines(
     batch = []
   }
   for await (const { text, source } of input.lines) {
+    // Nobody reads our output any more (EPIPE): store what was read, read no further.
+    if (report.outputClosed) break
     summary.lines += 1
     const parsed = parseDlrLine(text, { ...parse, source, receivedAt: input.now })
     if (parsed.kind === 'event') {
       report.data(parsed.event)
       batch.push(parsed.event)
-      if (batch.length >= BATCH_EVENTS) flush()
+      if (batch.length >= BATCH_EVENTS) {
+        flush()
+        // Lets stdout report a closed pipe (its error comes as an event) before we read on.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
     } else if (parsed.kind === 'skip') {
       summary.skipped += 1
     } else {

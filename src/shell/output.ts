@@ -4,6 +4,7 @@ import { redactForms, secretForms } from '../core/redact.js'
 interface Writable {
   write(text: string): unknown
   isTTY?: boolean
+  on?(event: 'error', listener: (error: Error) => void): unknown
 }
 
 /**
@@ -26,6 +27,8 @@ export interface Reporter {
   verbose(line: string): void
   readonly isVerbose: boolean
   readonly isTerminal: boolean
+  /** stdout's reader went away (EPIPE): nothing more can be delivered there. */
+  readonly outputClosed: boolean
 }
 
 export interface ReporterOptions {
@@ -42,7 +45,18 @@ export function createReporter(options: ReporterOptions): Reporter {
   const colourOn = Boolean(options.stderr.isTTY) && !options.env['NO_COLOR'] && options.env['TERM'] !== 'dumb'
   const colour = new Chalk({ level: colourOn ? 1 : 0 })
   const clean = (text: string) => (forms.length === 0 ? text : redactForms(text, forms))
-  const toStderr = (text: string) => options.stderr.write(`${clean(text)}\n`)
+  // A closed pipe (EPIPE) or any other write error ends that stream, never the process:
+  // logging is best effort, and stdout's loss is reported through outputClosed.
+  let stdoutClosed = false
+  let stderrClosed = false
+  options.stdout.on?.('error', () => (stdoutClosed = true))
+  options.stderr.on?.('error', () => (stderrClosed = true))
+  const toStdout = (text: string) => {
+    if (!stdoutClosed) options.stdout.write(text)
+  }
+  const toStderr = (text: string) => {
+    if (!stderrClosed) options.stderr.write(`${clean(text)}\n`)
+  }
 
   return {
     addSecrets(...values) {
@@ -51,10 +65,10 @@ export function createReporter(options: ReporterOptions): Reporter {
     },
     redact: clean,
     data(value) {
-      options.stdout.write(`${clean(JSON.stringify(value))}\n`)
+      toStdout(`${clean(JSON.stringify(value))}\n`)
     },
     text(line) {
-      options.stdout.write(`${clean(line)}\n`)
+      toStdout(`${clean(line)}\n`)
     },
     success(line) {
       toStderr(`${colour.green('✔')} ${line}`)
@@ -74,5 +88,8 @@ export function createReporter(options: ReporterOptions): Reporter {
     },
     isVerbose: options.verbose,
     isTerminal: Boolean(options.stderr.isTTY),
+    get outputClosed() {
+      return stdoutClosed
+    },
   }
 }
