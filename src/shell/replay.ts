@@ -7,11 +7,11 @@ import { MAX_LINE_LENGTH, parseDlrLine, type ParseContext } from '../core/dlr.js
 import { BusyError, InputError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { acquirePidLock } from './pid-lock.js'
-import type { BatchWriter, EventStore, Reject } from './store.js'
+import type { BatchWriter, EventStore, Reject, ReplayProgress } from './store.js'
 
 /** Lines per transaction: large enough to be fast, small enough that a kill loses little work. */
 const BATCH_LINES = 2000
-/** Enough of a file's start to recognise it after rotation; its first line is its identity. */
+/** Enough of a file's start to recognise it after rotation, and to tell it from others. */
 const IDENTITY_PROBE_BYTES = 8192
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b])
 /** Larger chunks were no faster and cost peak memory. */
@@ -104,9 +104,33 @@ function checkRejectsPath(path: string): void {
 }
 
 interface FileIdentity {
-  identity: string | undefined
+  /** Hash of the first line; undefined while the file has no whole first line yet. */
+  firstLine: string | undefined
+  /** The first 8 KiB of its content (decompressed): what tells files with the same first line apart. */
+  head: Buffer
   gzip: boolean
   size: number
+}
+
+const hashOf = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex').slice(0, 32)
+
+/**
+ * The file's progress from earlier runs: one seen before with the same first line whose head,
+ * as far as it was recorded, is byte for byte this file's. A file renamed, compressed or copied
+ * keeps its head; one that only shares the first line (`# saved DLRs`) does not.
+ */
+function findSeenBefore(store: EventStore, file: FileIdentity): ReplayProgress | undefined {
+  return store
+    .progressCandidates(file.firstLine!)
+    .find((seen) => seen.headBytes === 0 || (seen.headBytes <= file.head.length && hashOf(file.head.subarray(0, seen.headBytes)) === seen.headHash))
+}
+
+/** A key for a file seen first: from its head, made unique against files it only resembles. */
+function newIdentity(store: EventStore, file: FileIdentity): string {
+  const base = hashOf(`${file.firstLine}:${hashOf(file.head)}`)
+  let identity = base
+  for (let n = 1; store.progressFor(identity); n++) identity = hashOf(`${base}:${n}`)
+  return identity
 }
 
 function describeOpenError(path: string, error: unknown): InputError {
@@ -115,7 +139,7 @@ function describeOpenError(path: string, error: unknown): InputError {
   return new InputError(`Cannot read ${path}: ${why}.`)
 }
 
-/** The first line, decompressed if needed: the same for access.log and access.log.1.gz. */
+/** The first line and the head, decompressed if needed: the same for access.log and access.log.1.gz. */
 async function identifyFile(path: string): Promise<FileIdentity> {
   let size: number
   let head: Buffer
@@ -138,7 +162,7 @@ async function identifyFile(path: string): Promise<FileIdentity> {
   const newline = start.indexOf(0x0a)
   // Without a whole first line yet the file cannot be recognised later: leave it for next run.
   const firstLine = newline === -1 ? (start.length >= IDENTITY_PROBE_BYTES ? start : undefined) : start.subarray(0, newline)
-  return { identity: firstLine ? createHash('sha256').update(firstLine).digest('hex').slice(0, 32) : undefined, gzip, size }
+  return { firstLine: firstLine ? hashOf(firstLine) : undefined, head: start, gzip, size }
 }
 
 async function readDecompressedStart(path: string): Promise<Buffer> {
@@ -162,8 +186,9 @@ async function readDecompressedStart(path: string): Promise<Buffer> {
 async function replayFile(path: string, options: ReplayOptions): Promise<{ identity: string | undefined; summary: FileSummary }> {
   const summary: FileSummary = { path, lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, resumedAt: 0 }
   const file = await identifyFile(path)
-  if (!file.identity) return { identity: undefined, summary }
-  const saved = options.store.progressFor(file.identity)
+  if (!file.firstLine) return { identity: undefined, summary }
+  const saved = findSeenBefore(options.store, file)
+  const identity = saved?.identity ?? newIdentity(options.store, file)
   // A plain file shorter than where we stopped was truncated and rewritten: start over.
   const resumeAt = saved && (file.gzip || saved.byteOffset <= file.size) ? saved : undefined
   summary.resumedAt = resumeAt?.byteOffset ?? 0
@@ -177,7 +202,9 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
   const commit = (byteOffset: number) => {
     const open = writer ?? options.store.beginBatch(options.forward)
     writer = undefined
-    open.commit({ identity: file.identity!, path, byteOffset, line: lineNumber })
+    // The head recorded is what has been replayed of it, so it never changes as the file grows.
+    const headBytes = Math.min(file.head.length, byteOffset)
+    open.commit({ identity, path, byteOffset, line: lineNumber, firstLine: file.firstLine!, headBytes, headHash: hashOf(file.head.subarray(0, headBytes)) })
     pendingLines = 0
   }
 
@@ -200,7 +227,7 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
         summary.skipped += 1
       } else {
         summary.bad += 1
-        writer.reject({ identity: file.identity!, line: lineNumber, path, reason: parsed.reason, raw: (text ?? '').slice(0, 4096) })
+        writer.reject({ identity, line: lineNumber, path, reason: parsed.reason, raw: (text ?? '').slice(0, 4096) })
       }
       if (pendingLines >= batchLines) {
         commit(endOffset)
@@ -217,7 +244,7 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
     throw error
   }
   options.onProgress?.({ path, bytesDone: file.size, bytesTotal: file.size, lines: summary.lines })
-  return { identity: file.identity, summary }
+  return { identity, summary }
 }
 
 /**

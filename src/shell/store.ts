@@ -53,14 +53,27 @@ const MIGRATIONS: readonly string[] = [
      raw TEXT NOT NULL,
      PRIMARY KEY (identity, line)
    );`,
+  // Replay recognises a file by its first 8 KiB (head), not by its first line alone: files
+  // that share a first line are told apart. Old rows keep their identity (the first line's
+  // hash) and an empty head, which matches as before, until their next commit records one.
+  `ALTER TABLE replay_files ADD COLUMN first_line TEXT;
+   ALTER TABLE replay_files ADD COLUMN head_bytes INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE replay_files ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
+   UPDATE replay_files SET first_line = identity;
+   CREATE INDEX replay_files_by_first_line ON replay_files(first_line);`,
 ]
 
-/** How far replay got in one file, found again by the file's identity (its first line). */
+/** How far replay got in one file, found again by the hash of its first line and of its head. */
 export interface ReplayProgress {
   identity: string
   path: string
   byteOffset: number
   line: number
+  /** Hash of the file's first line: where the search for a file seen before starts. */
+  firstLine: string
+  /** The file's first headBytes bytes (at most 8 KiB, all already replayed) hash to headHash. */
+  headBytes: number
+  headHash: string
 }
 
 export interface Reject {
@@ -97,6 +110,8 @@ export interface EventStore {
    */
   onDisk(): Promise<void>
   progressFor(identity: string): ReplayProgress | undefined
+  /** Every file seen before whose first line hashes to `firstLine`. */
+  progressCandidates(firstLine: string): ReplayProgress[]
   /** Rejects of these files, file by file, then by line, one at a time: a replay can have millions. */
   rejectsFor(identities: readonly string[]): IterableIterator<Reject>
   /** Reports still to forward, in pages: pass the last event id seen. */
@@ -364,11 +379,15 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   )
   const insertReject = db.prepare('INSERT OR IGNORE INTO rejects (identity, line, path, reason, raw) VALUES (@identity, @line, @path, @reason, @raw)')
   const upsertProgress = db.prepare(
-    `INSERT INTO replay_files (identity, path, byte_offset, line) VALUES (@identity, @path, @byteOffset, @line)
-     ON CONFLICT(identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line`,
+    `INSERT INTO replay_files (identity, path, byte_offset, line, first_line, head_bytes, head_hash)
+     VALUES (@identity, @path, @byteOffset, @line, @firstLine, @headBytes, @headHash)
+     ON CONFLICT(identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line,
+       first_line = excluded.first_line, head_bytes = excluded.head_bytes, head_hash = excluded.head_hash`,
   )
   const selectRejects = db.prepare('SELECT identity, line, path, reason, raw FROM rejects WHERE identity = ? ORDER BY line')
-  const selectProgress = db.prepare('SELECT identity, path, byte_offset AS byteOffset, line FROM replay_files WHERE identity = ?')
+  const progressColumns = 'identity, path, byte_offset AS byteOffset, line, first_line AS firstLine, head_bytes AS headBytes, head_hash AS headHash'
+  const selectProgress = db.prepare(`SELECT ${progressColumns} FROM replay_files WHERE identity = ?`)
+  const selectCandidates = db.prepare(`SELECT ${progressColumns} FROM replay_files WHERE first_line = ? ORDER BY head_bytes DESC`)
   const selectPending = db.prepare(
     `SELECT hex(event_id) AS eventId, raw FROM events WHERE forward_state = 'pending' AND event_id > unhex(?) ORDER BY event_id LIMIT ?`,
   )
@@ -430,6 +449,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     recordEvents: (events, forward) => guard(() => recordEvents.immediate(events, forward)),
     onDisk: syncer.onDisk,
     progressFor: (identity) => guard(() => selectProgress.get(identity) as ReplayProgress | undefined),
+    progressCandidates: (firstLine) => guard(() => selectCandidates.all(firstLine) as ReplayProgress[]),
     rejectsFor: function* (identities) {
       // File by file along the primary key (identity, line): ORDER BY path put every reject
       // through a temporary B-tree to sort them.
