@@ -145,7 +145,7 @@ const SQLITE_REASONS: ReadonlyArray<[prefix: string, reason: string]> = [
   ['SQLITE_NOLFS', 'it is too large for this file system'],
   ['SQLITE_TOOBIG', 'a value is too large'],
   ['SQLITE_NOMEM', 'out of memory'],
-  ['SQLITE_IOERR', 'reading or writing it failed: is the disk full or failing?'],
+  ['SQLITE_IOERR', 'writing to it failed: is the disk full or failing?'],
 ]
 
 /** better-sqlite3 throws SqliteError with codes like SQLITE_FULL; we name what the admin can fix. */
@@ -154,7 +154,7 @@ export function toStoreError(error: unknown, path: string): StoreError {
   const code = errorCodeOf(error) ?? ''
   const sqlite = SQLITE_REASONS.find(([prefix]) => code.startsWith(prefix))
   const what =
-    sqlite ? (code.startsWith('SQLITE_IOERR') ? `reading or writing it failed (${code}): is the disk full or failing?` : sqlite[1])
+    sqlite ? (code.startsWith('SQLITE_IOERR') ? `writing to it failed (${code}): is the disk full or failing?` : sqlite[1])
     : /^E[A-Z]+$/.test(code) ? describeFileError(code)
     : `SQLite failed (${code || 'unknown error'})`
   return new StoreError(`The event store ${path} cannot be used: ${what}.`, 'Check smskannel.store (or --store) and the disk it is on.')
