@@ -10,6 +10,9 @@ export const REDACTED = '********'
 /** A secret this short cannot be hidden without mangling every word, and protects nothing. */
 export const MIN_REDACTED_LENGTH = 3
 
+/** Longer secrets (a megabyte of junk in SMSKANNEL_PASSWORD) are hidden as written and URL-encoded only. */
+const MAX_ESCAPED_LENGTH = 1024
+
 /** How a secret travels in a URL: %20 (encodeURIComponent) and + (forms) for a space, any hex case. */
 function urlForms(secret: string): string[] {
   const percent = encodeURIComponent(secret)
@@ -46,6 +49,11 @@ export function secretForms(secrets: readonly string[]): string[] {
   const forms = new Set<string>()
   for (const secret of secrets) {
     if (secret.length < MIN_REDACTED_LENGTH) continue
+    if (secret.length > MAX_ESCAPED_LENGTH) {
+      // No password is this long; its every escaped form would cost megabytes per line.
+      for (const form of [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]) forms.add(form)
+      continue
+    }
     for (const base of [secret, ...urlForms(secret)]) {
       for (const form of [base, ...jsonForms(base), ...htmlForms(base)]) forms.add(form)
       // Escaped twice: a JSON reply quoted inside our own JSON, or shown in an HTML page.

@@ -1,6 +1,6 @@
 import { closeSync, fdatasyncSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { errorCodeOf } from '../core/file-errors.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import type { SendRecord } from '../core/timeline.js'
 import type { EventStore } from './store.js'
 
@@ -130,6 +130,6 @@ export async function recordSendOrSpool(storePath: string, record: SendRecord): 
     const path = appendToSpool(storePath, record)
     return `not recorded in the event store now (${reason}); kept in ${path}, stored by the next command that opens the store.`
   } catch (error) {
-    return `not recorded in the event store (${reason}), and the spool ${spoolPath(storePath)} could not be written either (${errorCodeOf(error) ?? 'unknown error'}).`
+    return `not recorded in the event store (${reason}), and the spool ${spoolPath(storePath)} could not be written either: ${describeFileError(errorCodeOf(error))}.`
   }
 }
