@@ -9,8 +9,12 @@ import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { acquirePidLock } from './pid-lock.js'
 import type { BatchWriter, EventStore, Reject, ReplayProgress } from './store.js'
 
-/** Lines per transaction: large enough to be fast, small enough that a kill loses little work. */
-const BATCH_LINES = 2000
+/**
+ * Most lines per transaction. Each read chunk (256 KiB, a few thousand log lines) is also
+ * committed before the next read, so normally that is the batch; committing at 2,000 lines
+ * as well doubled the commits and cost ~20% of replay time.
+ */
+const BATCH_LINES = 20_000
 /** Enough of a file's start to recognise it after rotation, and to tell it from others. */
 const IDENTITY_PROBE_BYTES = 8192
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b])
