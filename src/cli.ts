@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CONFIG_KEYS, PROVIDER_NAMES, type ConfigKey, type SourceValues } from './core/config.js'
 import { parseDurationMs } from './core/duration.js'
-import { EXIT, EXIT_CODE_TABLE, SmsKannelError, type ExitCode } from './core/errors.js'
+import { EXIT, EXIT_CODE_TABLE, OutputClosedError, SmsKannelError, type ExitCode } from './core/errors.js'
 import type { EventSource } from './core/dlr.js'
 import { createReporter, type Reporter } from './shell/output.js'
 
@@ -187,8 +187,9 @@ Kannel's callbacks at that URL's path (default /smsKannelfeedback):
   200  stored (or stored before: Kannel repeats callbacks)
   400  not a delivery report          403  token missing or wrong (with smskannel.secret)
   503  the store cannot take it; Kannel retries if http-request-retry is set
-GET /healthz answers 200 for monitoring, GET /metrics in the Prometheus text format.
-SIGTERM or SIGINT: finish what is in flight, stop.
+GET /healthz: 200, or 503 while callbacks would get 503; GET /metrics in the Prometheus
+text format. SIGTERM, SIGINT or SIGHUP: finish what is in flight, stop (forwarding is
+aborted; its reports stay pending).
 With --durability full (the default) each callback's journal line (<store>.journal.*) is
 fsynced before its 200; what a crash leaves there is stored at the next start.
 
@@ -273,18 +274,10 @@ function buildProgram(report: Reporter): Command {
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           wallClock,
           recordSend: async (storePath, record) => {
-            try {
-              const { openStore } = await import('./shell/store.js')
-              const store = await openStore(storePath)
-              try {
-                store.recordSend(record)
-              } finally {
-                store.close()
-              }
-            } catch (error) {
-              // The PIN matters more than its record: warn, never fail the send.
-              report.warn(`not recorded in the event store: ${error instanceof Error ? error.message : String(error)}`)
-            }
+            // The PIN matters more than its record: warn, never fail the send.
+            const { recordSendOrSpool } = await import('./shell/send-spool.js')
+            const warning = await recordSendOrSpool(storePath, record)
+            if (warning) report.warn(warning)
           },
         },
       )
@@ -394,6 +387,9 @@ function buildProgram(report: Reporter): Command {
         },
       )
       progress?.done()
+      // A write to a closed pipe fails as an event: let it arrive before deciding.
+      await new Promise((resolve) => setImmediate(resolve))
+      if (report.outputClosed) throw outputClosedError(summary)
       // Bad lines (fix the input) outrank failed forwards (retry later) for the exit code.
       const bad = badLinesError(summary)
       const unforwarded = forwardFailedError(summary)
@@ -423,7 +419,7 @@ function buildProgram(report: Reporter): Command {
     .addHelpText('after', `\nTimes are in the host's time zone (TZ), each with its UTC offset; --json keeps UTC.\n\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
       const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
-      const result = await status({ sources: gathered.sources, key }, { openStore })
+      const result = await status({ sources: gathered.sources, key }, { openStore: (path) => openStore(path, { readOnly: true }) })
       if (options.json) report.data(result)
       else for (const timeline of result.timelines) for (const line of formatTimeline(timeline, localTimeZone())) report.text(line)
       process.exitCode = EXIT.ok
@@ -454,7 +450,9 @@ function buildProgram(report: Reporter): Command {
         gatherSources(options, report),
       ])
       const stopRequested = new Promise<string>((resolve) => {
-        for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal))
+        // SIGHUP: the terminal serve was started from went away; its logs go to stderr, so
+        // there is nothing to reopen: stop as cleanly as on SIGTERM.
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => resolve(signal))
       })
       await serve(
         { sources: gathered.sources, paramOverrides: options.param ?? [], forwardUrl: options.forward },
@@ -546,6 +544,11 @@ function buildProgram(report: Reporter): Command {
   program.addCommand(sendCommand, { isDefault: true })
   for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand, reportCommand, checkCommand]) program.addCommand(command)
   return program
+}
+
+function outputClosedError(summary: { lines: number; store: string | null }): OutputClosedError {
+  const kept = summary.store ? `the ${summary.lines} line(s) read were stored in ${summary.store}` : `${summary.lines} line(s) were read`
+  return new OutputClosedError(`stdout was closed by its reader (EPIPE): ${kept}; the rest of the input was not read.`, 'Run again without the pipe (or with --store and stdout to /dev/null) to process the rest.')
 }
 
 async function* argumentLines(queries: string[]): AsyncGenerator<{ text: string; source: EventSource }> {

@@ -4,7 +4,7 @@ import { providerFor } from '../core/providers/index.js'
 import type { ProviderCheckResult } from '../core/providers/provider.js'
 import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
-import type { HttpClient } from '../shell/http.js'
+import { redactingReplies, type HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
 export interface ConfigInput {
@@ -31,7 +31,7 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   const tlsWarning = insecureTlsWarning({ insecure: config.insecure, gatewayUrls: [...provider.endpoints] })
   if (tlsWarning) io.report.warn(tlsWarning)
   for (const offline of provider.offlineChecks?.() ?? []) checks.push({ gateway: 'configuration', result: 'ok', ...offline })
-  const http = io.http(config)
+  const http = redactingReplies(io.http(config), io.report.redact)
   for (const check of provider.checkRequests()) {
     const gateway = check.target
     try {

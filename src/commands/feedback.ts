@@ -129,6 +129,8 @@ async function recordLines(
     unsigned = []
   }
   for await (const { text, source } of input.lines) {
+    // Nobody reads our output any more (EPIPE): store what was read, read no further.
+    if (report.outputClosed) break
     summary.lines += 1
     const parsed = parseDlrLine(text, { ...parse, source, receivedAt: input.now })
     if (parsed.kind === 'event') {
@@ -145,7 +147,11 @@ async function recordLines(
       } else {
         batch.push(parsed.event)
       }
-      if (batch.length + unsigned.length >= BATCH_EVENTS) flush()
+      if (batch.length + unsigned.length >= BATCH_EVENTS) {
+        flush()
+        // Lets stdout report a closed pipe (its error comes as an event) before we read on.
+        await new Promise((resolve) => setImmediate(resolve))
+      }
     } else if (parsed.kind === 'skip') {
       if (parsed.httpStatus === undefined) summary.skipped += 1
       else summary.answeredNon2xx += 1

@@ -13,7 +13,7 @@ import type { Config } from '../core/config.js'
 import type { SendRecord } from '../core/timeline.js'
 import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
-import type { HttpClient } from '../shell/http.js'
+import { redactingReplies, type HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
 export interface SendInput {
@@ -148,7 +148,7 @@ interface Delivered {
  * while every failure proves nothing was sent: a PIN must never arrive twice.
  */
 async function deliver(config: Config, provider: SmsProvider, requestFor: (gatewayUrl: string) => SendRequest, io: SendIo): Promise<Delivered> {
-  const http = io.http(config)
+  const http = redactingReplies(io.http(config), io.report.redact)
   const deadline = io.now() + config.timeoutMs
   let tries = 0
   let backoffMs = INITIAL_BACKOFF_MS

@@ -2,7 +2,7 @@ import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { CallbackJournal, discardJournal, JournalRecovery } from '../shell/callback-journal.js'
-import type { CallbackMetrics, createCallbackServer } from '../shell/callback-server.js'
+import { STORE_WAIT_MS, type CallbackMetrics, type createCallbackServer } from '../shell/callback-server.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
 import type { EventStore } from '../shell/store.js'
@@ -29,9 +29,9 @@ export interface ServeIo {
   /** GET /metrics; loads the Prometheus client, so only serve pays for it. */
   createMetrics?: (probes: { journalBytes: () => number; lastReportAtStart: Date | undefined; now: () => Date }) => Promise<CallbackMetrics>
   createCallbackServer: typeof createCallbackServer
-  forward: (store: EventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
+  forward: (store: EventStore, target: URL, timeoutMs: number, stop: AbortSignal) => Promise<ForwardSummary>
   now: () => Date
-  /** Resolves when the process is asked to stop (SIGTERM, SIGINT). */
+  /** Resolves when the process is asked to stop (SIGTERM, SIGINT, SIGHUP). */
   stopRequested: Promise<string>
 }
 
@@ -67,6 +67,8 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     // Whatever the journal holds from before (a crash, a power cut) is stored before new callbacks.
     await storeJournalLeftovers(store, { names, feedbackPath, statusMap: config.dlrStatusMap, forward }, io)
     if (config.durability === 'full') journal = io.journal.open(store.path)
+    // From now on a callback never waits on another writer (a replay, a send) longer than its budget.
+    store.setBusyTimeout(STORE_WAIT_MS)
     const lastReport = store.lastReportReceivedAt()
     metrics = await io.createMetrics?.({
       journalBytes: () => io.journal.bytes(store.path),
@@ -161,11 +163,12 @@ async function storeJournalLeftovers(store: EventStore, parse: { names: DlrParam
 function createForwardLoop(store: EventStore, target: URL | undefined, timeoutMs: number, io: ServeIo) {
   let running: Promise<void> | undefined
   let again = false
+  const stopping = new AbortController()
   const run = async () => {
     do {
       again = false
       try {
-        const summary = await io.forward(store, target!, timeoutMs)
+        const summary = await io.forward(store, target!, timeoutMs, stopping.signal)
         if (summary.failed > 0) io.report.warn(`forwarding: ${summary.failed} report(s) not accepted by ${target!.host}; retried later`)
       } catch (error) {
         io.report.warn(`forwarding failed: ${error instanceof Error ? error.message : String(error)}`)
@@ -175,12 +178,14 @@ function createForwardLoop(store: EventStore, target: URL | undefined, timeoutMs
   }
   return {
     kick: () => {
-      if (!target) return
+      if (!target || stopping.signal.aborted) return
       if (running) again = true
       else running = run()
     },
+    /** Aborts requests in flight: a hanging target never delays the stop; their reports stay pending. */
     stop: async () => {
       again = false
+      stopping.abort()
       await running
     },
   }

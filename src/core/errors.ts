@@ -24,7 +24,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCode; meaning: string }>
   { code: EXIT.usage, meaning: 'bad flags or arguments' },
   { code: EXIT.input, meaning: 'invalid number, text or DLR; nothing was sent' },
   { code: EXIT.gatewayRejected, meaning: 'Kannel or SMS4.de refused the message; do not retry as is' },
-  { code: EXIT.io, meaning: 'the event store cannot be read or written (disk full, permissions)' },
+  { code: EXIT.io, meaning: 'the event store, a file next to it or stdout cannot be used (disk full, permissions, not a store, closed pipe)' },
   { code: EXIT.gatewayUnavailable, meaning: 'gateway unreachable, busy or timed out, or another replay runs; retry later' },
   { code: EXIT.protocol, meaning: 'the reply is not Kannel\'s or SMS4.de\'s (wrong URL or path?)' },
   { code: EXIT.auth, meaning: 'authorization failed (Kannel: user, password, allowed IP; SMS4.de: user, password, customer number)' },
@@ -72,6 +72,11 @@ export class GatewayUnavailableError extends SmsKannelError {
 
 /** The event store failed: nothing half-written, but this run could not finish. */
 export class StoreError extends SmsKannelError {
+  readonly exitCode = EXIT.io
+}
+
+/** stdout's reader went away (EPIPE) before the command had written everything. */
+export class OutputClosedError extends SmsKannelError {
   readonly exitCode = EXIT.io
 }
 

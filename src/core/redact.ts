@@ -10,17 +10,55 @@ export const REDACTED = '********'
 /** A secret this short cannot be hidden without mangling every word, and protects nothing. */
 export const MIN_REDACTED_LENGTH = 3
 
+/** Longer secrets (a megabyte of junk in SMSKANNEL_PASSWORD) are hidden as written and URL-encoded only. */
+const MAX_ESCAPED_LENGTH = 1024
+
+/** How a secret travels in a URL: %20 (encodeURIComponent) and + (forms) for a space, any hex case. */
+function urlForms(secret: string): string[] {
+  const percent = encodeURIComponent(secret)
+  const form = new URLSearchParams({ s: secret }).toString().slice(2)
+  const everything = [...new TextEncoder().encode(secret)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')
+  const forms = [percent, form, form.replaceAll('+', '%20'), percent.replaceAll('%20', '+'), everything]
+  return forms.flatMap((encoded) => [encoded, encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), encoded.replace(/%[0-9a-f]{2}/g, (hex) => hex.toUpperCase())])
+}
+
+/** As a JSON string's inside: JavaScript's escaping, and the \/ and \uXXXX of other encoders (PHP, Python). */
+function jsonForms(text: string): string[] {
+  const plain = JSON.stringify(text).slice(1, -1)
+  const ascii = plain.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return [plain, ascii, plain.replaceAll('/', '\\/'), ascii.replaceAll('/', '\\/')]
+}
+
+/** As HTML text or attribute: named and numeric entities for the characters that need one. */
+function htmlForms(text: string): string[] {
+  const named = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+  return [
+    named.replaceAll('"', '&quot;').replaceAll("'", '&#39;'),
+    named.replaceAll('"', '&#34;').replaceAll("'", '&#x27;'),
+    named.replaceAll('"', '&quot;').replaceAll("'", '&apos;'),
+    named,
+  ]
+}
+
 /**
- * Every way a secret can be written in our output: as is, URL-encoded (a sendsms query) and
- * form-encoded. Longest first, so a secret that contains another is replaced whole.
+ * Every way a secret can be written in our output or echoed back by a server: as is,
+ * URL-encoded, JSON-escaped and HTML-escaped, and the escaped forms of the encoded ones.
+ * Longest first, so a secret that contains another is replaced whole.
  */
 export function secretForms(secrets: readonly string[]): string[] {
   const forms = new Set<string>()
   for (const secret of secrets) {
     if (secret.length < MIN_REDACTED_LENGTH) continue
-    forms.add(secret)
-    forms.add(encodeURIComponent(secret))
-    forms.add(new URLSearchParams({ s: secret }).toString().slice(2))
+    if (secret.length > MAX_ESCAPED_LENGTH) {
+      // No password is this long; its every escaped form would cost megabytes per line.
+      for (const form of [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]) forms.add(form)
+      continue
+    }
+    for (const base of [secret, ...urlForms(secret)]) {
+      for (const form of [base, ...jsonForms(base), ...htmlForms(base)]) forms.add(form)
+      // Escaped twice: a JSON reply quoted inside our own JSON, or shown in an HTML page.
+      for (const json of jsonForms(base)) for (const form of [...jsonForms(json), ...htmlForms(json)]) forms.add(form)
+    }
   }
   return [...forms].sort((a, b) => b.length - a.length)
 }

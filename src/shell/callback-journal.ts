@@ -1,6 +1,7 @@
 import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 import { acquirePidLock } from './pid-lock.js'
 
@@ -127,8 +128,7 @@ function asStoreError<T>(storePath: string, work: () => T): T {
     return work()
   } catch (error) {
     if (error instanceof SmsKannelError) throw error
-    const code = (error as { code?: string }).code ?? 'unknown error'
-    const why = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'it is not writable (permissions or a read-only file system)' : code === 'ENOSPC' ? 'the disk is full' : `the file system failed (${code})`
+    const why = describeFileError(errorCodeOf(error))
     throw new StoreError(`The journal next to the event store ${storePath} cannot be used: ${why}.`, "serve keeps <store>.journal.* next to the store: check that directory's permissions and free space.")
   }
 }

@@ -6,6 +6,13 @@ import { truncateForMessage } from '../core/redact.js'
 import type { CallbackJournal, JournalRecord } from './callback-journal.js'
 import type { EventStore } from './store.js'
 
+/**
+ * The longest a callback waits for another process's write lock (a replay, a send) before it
+ * is answered 503 and Kannel retries. better-sqlite3 waits synchronously, holding every other
+ * callback and /healthz meanwhile, so this is kept well under a second.
+ */
+export const STORE_WAIT_MS = 500
+
 /** A Kannel callback URL is a few hundred bytes; 8 KiB leaves room and refuses junk. */
 export const MAX_URL_BYTES = 8 * 1024
 /** Node's limit for the request line and headers together; Kannel sends four short headers. */
@@ -68,6 +75,8 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
   let queue: Pending[] = []
   let scheduled = false
   let syncing = false
+  // A failed journal write or fsync never recovers (see the journal): every later callback gets 503.
+  let journalBroken = false
   const schedule = () => {
     if (scheduled || syncing || queue.length === 0) return
     scheduled = true
@@ -88,6 +97,7 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
         if (metrics) synced = synced.then(() => metrics.journalWritten((performance.now() - journalStart) / 1000))
       }
     } catch {
+      journalBroken = true
       return fail(batch)
     }
     let fresh: boolean[] | undefined
@@ -106,7 +116,10 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
           batch.forEach((pending, index) => pending.settle(fresh[index] ? 'new' : 'duplicate'))
           onStored?.()
         },
-        () => fail(batch),
+        () => {
+          if (journal) journalBroken = true
+          fail(batch)
+        },
       )
       .finally(() => {
         syncing = false
@@ -121,6 +134,8 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
         schedule()
       })
     },
+    /** Whether a callback now would be stored: the journal works and the store takes a write. */
+    healthy: () => !journalBroken && store.canWrite(),
     /** What is queued now is committed before shutdown closes the store. */
     drain(): void {
       if (queue.length > 0) flush()
@@ -174,7 +189,12 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       metrics?.refused('too_large')
       return answer(response, 414, 'URL too long\n')
     }
-    if (path === '/healthz') return answer(response, 200, '{"status":"ok"}\n', { 'content-type': 'application/json' })
+    if (path === '/healthz') {
+      // What a callback would get now: 503 while the store or the journal cannot take one.
+      return committer.healthy()
+        ? answer(response, 200, '{"status":"ok"}\n', { 'content-type': 'application/json' })
+        : answer(response, 503, '{"status":"store unavailable"}\n', { 'content-type': 'application/json', 'retry-after': '5' })
+    }
     if (path === '/metrics' && metrics) {
       const { contentType, body } = await metrics.exposition()
       return answer(response, 200, body, { 'content-type': contentType })

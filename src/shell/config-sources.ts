@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { ConfigSources, SourceValues } from '../core/config.js'
+import { CONFIG_KEY_NAMES, CONFIG_KEYS, proxyPassword, type ConfigSources, type SourceValues } from '../core/config.js'
 import { configFromEnvironment, parseConfigText } from '../core/config-file.js'
 import { ConfigError } from '../core/errors.js'
 
@@ -37,14 +37,14 @@ export async function gatherConfigSources(options: GatherOptions): Promise<Gathe
   const sources: ConfigSources = {}
   if (configPath) {
     const parsed = parseConfigText(readConfigFile(configPath, 'config file'), configPath)
-    warnings.push(...parsed.warnings)
+    warnings.push(...parsed.warnings, ...exposedSecretWarnings(configPath, 'config file', parsed.values))
     sources.file = parsed.values
   }
   if (envFilePath) {
     // dotenv.parse reads without printing and without touching process.env.
     const { parse } = await import('dotenv')
     const parsed = configFromEnvironment(parse(readConfigFile(envFilePath, '.env file')), envFilePath)
-    warnings.push(...parsed.warnings)
+    warnings.push(...parsed.warnings, ...exposedSecretWarnings(envFilePath, '.env file', parsed.values))
     sources.dotenv = parsed.values
   }
   const fromEnv = configFromEnvironment(options.env, 'environment')
@@ -57,6 +57,19 @@ export async function gatherConfigSources(options: GatherOptions): Promise<Gathe
     if (values) warnings.push(...readPasswordFile(values, options.cwd))
   }
   return { sources, warnings, files: { config: configPath, dotenv: envFilePath } }
+}
+
+/** A file that holds a secret (password, callback key, proxy password) must not be readable by everyone. */
+function exposedSecretWarnings(path: string, what: string, values: SourceValues): string[] {
+  const held = CONFIG_KEY_NAMES.filter((key) => values[key] && (CONFIG_KEYS[key].secret || (key === 'smskannel.proxy' && proxyPassword(values[key]!.value))))
+  if (held.length === 0) return []
+  try {
+    const mode = statSync(path).mode & 0o777
+    if (mode & 0o004) return [`The ${what} ${path} holds ${held.join(', ')} and is readable by everyone (mode ${mode.toString(8).padStart(4, '0')}); chmod 600 it.`]
+  } catch {
+    // Already read; a vanished file changes nothing now.
+  }
+  return []
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

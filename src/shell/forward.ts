@@ -13,13 +13,14 @@ const PAGE = 500
  * Re-delivers each pending report's original query string by GET to `targetUrl`. A report
  * counts as forwarded only after a 2xx; the rest stay pending for the next run.
  */
-export async function forwardPending(store: EventStore, targetUrl: URL, timeoutMs: number): Promise<ForwardSummary> {
+export async function forwardPending(store: EventStore, targetUrl: URL, timeoutMs: number, stop?: AbortSignal): Promise<ForwardSummary> {
   const { Agent, request } = await import('undici')
   const agent = new Agent({ connections: CONCURRENCY, headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000 })
   const summary: ForwardSummary = { forwarded: 0, failed: 0 }
   const separator = targetUrl.search === '' ? '?' : '&'
   try {
-    for (let after = ''; ; ) {
+    // Stopping (serve's SIGTERM) aborts the requests in flight: those reports stay pending.
+    for (let after = ''; !stop?.aborted; ) {
       const page = store.pendingForwards(after, PAGE)
       if (page.length === 0) break
       after = page.at(-1)!.eventId
@@ -28,7 +29,7 @@ export async function forwardPending(store: EventStore, targetUrl: URL, timeoutM
         await Promise.all(
           page.slice(index, index + CONCURRENCY).map(async ({ eventId, raw }) => {
             try {
-              const response = await request(`${targetUrl.href}${separator}${raw}`, { method: 'GET', dispatcher: agent, signal: AbortSignal.timeout(timeoutMs) })
+              const response = await request(`${targetUrl.href}${separator}${raw}`, { method: 'GET', dispatcher: agent, signal: stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs) })
               await response.body.dump()
               if (response.statusCode >= 200 && response.statusCode < 300) delivered.push(eventId)
               else summary.failed += 1

@@ -108,7 +108,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           outgoing.on('socket', (socket) => {
             if (!connection.createConnection) track(socket, !proxy)
           })
-          outgoing.on('error', (error) => fail(error))
+          outgoing.on('error', (error) => fail(reachedKannel === true && isNotHttp(error) ? notHttpError(gateway) : error))
           outgoing.end(body)
         }
 
@@ -143,6 +143,36 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       })
     },
   }
+}
+
+/**
+ * A client whose replies have every secret hidden before anyone looks at them: a server that
+ * echoes the request must not have the password cut in half, or escaped, past redaction.
+ */
+export function redactingReplies(client: HttpClient, redact: (text: string) => string): HttpClient {
+  return {
+    async send(request, timeoutMs, options) {
+      const reply = await client.send(request, timeoutMs, options)
+      return { ...reply, body: redact(reply.body), ...(reply.server === undefined ? {} : { server: redact(reply.server) }) }
+    },
+  }
+}
+
+/**
+ * The peer's very first bytes were not "HTTP/": it is no HTTP server, so not Kannel's smsbox
+ * (which answers every request with an HTTP status line), and nothing can have been sent.
+ * Only on a direct connection: a plain proxy might have passed the request on first.
+ */
+function isNotHttp(error: unknown): boolean {
+  const parse = error as { code?: unknown; bytesParsed?: unknown; rawPacket?: unknown }
+  return parse.code === 'HPE_INVALID_CONSTANT' && parse.bytesParsed === 0 && !(Buffer.isBuffer(parse.rawPacket) && parse.rawPacket.subarray(0, 5).toString('latin1') === 'HTTP/')
+}
+
+function notHttpError(gateway: string): ProtocolError {
+  return new ProtocolError(
+    `${gateway} does not speak HTTP (its reply does not start with an HTTP status line): it is not a Kannel smsbox, and nothing was sent.`,
+    'Check the port in smskannel.gwurl: it should be the smsbox sendsms port (sendsms-port in kannel.conf).',
+  )
 }
 
 function isIp(hostname: string): boolean {

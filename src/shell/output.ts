@@ -4,6 +4,7 @@ import { redactForms, secretForms } from '../core/redact.js'
 interface Writable {
   write(text: string): unknown
   isTTY?: boolean
+  on?(event: 'error', listener: (error: Error) => void): unknown
 }
 
 /**
@@ -13,6 +14,8 @@ interface Writable {
  */
 export interface Reporter {
   addSecrets(...secrets: Array<string | undefined>): void
+  /** The text with every form of every secret hidden: for whole texts before they are cut or escaped. */
+  redact(text: string): string
   data(value: unknown): void
   /** Plain text on stdout (tables people asked for); also filtered. */
   text(line: string): void
@@ -26,6 +29,8 @@ export interface Reporter {
   readonly isTerminal: boolean
   /** Whether a JSON document went to stdout: a --json run prints exactly one (optional for fakes). */
   readonly wroteData?: boolean
+  /** stdout's reader went away (EPIPE): nothing more can be delivered there. */
+  readonly outputClosed: boolean
 }
 
 export interface ReporterOptions {
@@ -43,19 +48,31 @@ export function createReporter(options: ReporterOptions): Reporter {
   const colourOn = Boolean(options.stderr.isTTY) && !options.env['NO_COLOR'] && options.env['TERM'] !== 'dumb'
   const colour = new Chalk({ level: colourOn ? 1 : 0 })
   const clean = (text: string) => (forms.length === 0 ? text : redactForms(text, forms))
-  const toStderr = (text: string) => options.stderr.write(`${clean(text)}\n`)
+  // A closed pipe (EPIPE) or any other write error ends that stream, never the process:
+  // logging is best effort, and stdout's loss is reported through outputClosed.
+  let stdoutClosed = false
+  let stderrClosed = false
+  options.stdout.on?.('error', () => (stdoutClosed = true))
+  options.stderr.on?.('error', () => (stderrClosed = true))
+  const toStdout = (text: string) => {
+    if (!stdoutClosed) options.stdout.write(text)
+  }
+  const toStderr = (text: string) => {
+    if (!stderrClosed) options.stderr.write(`${clean(text)}\n`)
+  }
 
   return {
     addSecrets(...values) {
       for (const value of values) if (value && !secrets.includes(value)) secrets.push(value)
       forms = secretForms(secrets)
     },
+    redact: clean,
     data(value) {
       wroteData = true
-      options.stdout.write(`${clean(JSON.stringify(value))}\n`)
+      toStdout(`${clean(JSON.stringify(value))}\n`)
     },
     text(line) {
-      options.stdout.write(`${clean(line)}\n`)
+      toStdout(`${clean(line)}\n`)
     },
     success(line) {
       toStderr(`${colour.green('✔')} ${line}`)
@@ -77,6 +94,9 @@ export function createReporter(options: ReporterOptions): Reporter {
     isTerminal: Boolean(options.stderr.isTTY),
     get wroteData() {
       return wroteData
+    },
+    get outputClosed() {
+      return stdoutClosed
     },
   }
 }

@@ -1,13 +1,15 @@
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { eventIdRanges, legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
 import type { ReportEvent, ReportSend } from '../core/report.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
+import { drainSpools, readSpooledSends, spoolPath } from './send-spool.js'
 
 /** Numbered migrations; PRAGMA user_version says how many have run. Never edit one, add one. */
 const MIGRATIONS: readonly string[] = [
@@ -62,14 +64,27 @@ const MIGRATIONS: readonly string[] = [
   // holds events keeps their old ids; this notes up to which row, so that the same reports,
   // replayed again, are known by their old ids too and not stored twice.
   `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events;`,
+  // Replay recognises a file by its first 8 KiB (head), not by its first line alone: files
+  // that share a first line are told apart. Old rows keep their identity (the first line's
+  // hash) and an empty head, which matches as before, until their next commit records one.
+  `ALTER TABLE replay_files ADD COLUMN first_line TEXT;
+   ALTER TABLE replay_files ADD COLUMN head_bytes INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE replay_files ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
+   UPDATE replay_files SET first_line = identity;
+   CREATE INDEX replay_files_by_first_line ON replay_files(first_line);`,
 ]
 
-/** How far replay got in one file, found again by the file's identity (its first line). */
+/** How far replay got in one file, found again by the hash of its first line and of its head. */
 export interface ReplayProgress {
   identity: string
   path: string
   byteOffset: number
   line: number
+  /** Hash of the file's first line: where the search for a file seen before starts. */
+  firstLine: string
+  /** The file's first headBytes bytes (at most 8 KiB, all already replayed) hash to headHash. */
+  headBytes: number
+  headHash: string
 }
 
 export interface Reject {
@@ -106,6 +121,8 @@ export interface EventStore {
    */
   onDisk(): Promise<void>
   progressFor(identity: string): ReplayProgress | undefined
+  /** Every file seen before whose first line hashes to `firstLine`. */
+  progressCandidates(firstLine: string): ReplayProgress[]
   /** Rejects of these files, file by file, then by line, one at a time: a replay can have millions. */
   rejectsFor(identities: readonly string[]): IterableIterator<Reject>
   /** Reports still to forward, in pages: pass the last event id seen. */
@@ -122,23 +139,67 @@ export interface EventStore {
   reportInput(sinceMs: number, untilMs: number): { sends: Iterable<ReportSend>; events: Iterable<ReportEvent> }
   /** When the report with the latest Kannel time was received (serve's /metrics at start). */
   lastReportReceivedAt(): string | undefined
+  /** How long later writes wait for another process's lock; see OpenStoreOptions. */
+  setBusyTimeout(ms: number): void
+  /** Whether a write could start now (within the busy timeout); writes nothing. */
+  canWrite(): boolean
   close(): void
 }
 
 const REPORT_MARGIN_MS = 2 * 24 * 3_600_000
 
+/** What each SQLite result code means for the admin; the longest matching prefix wins. */
+const SQLITE_REASONS: ReadonlyArray<[prefix: string, reason: string]> = [
+  ['SQLITE_FULL', 'the disk is full'],
+  ['SQLITE_READONLY_DIRECTORY', 'its directory is not writable, and SQLite must create <store>-wal and <store>-shm there'],
+  ['SQLITE_READONLY_DBMOVED', 'the file was moved or deleted while in use'],
+  ['SQLITE_READONLY_RECOVERY', 'it needs recovery after a crash, which needs write access'],
+  ['SQLITE_READONLY_CANTINIT', 'it needs write access to <store>-shm, which is missing or read-only'],
+  ['SQLITE_READONLY', 'it is not writable (permissions or a read-only file system)'],
+  ['SQLITE_CANTOPEN_ISDIR', 'it is a directory'],
+  ['SQLITE_CANTOPEN', 'it cannot be opened (a missing or inaccessible directory, or permissions)'],
+  ['SQLITE_PERM', 'permission denied'],
+  ['SQLITE_AUTH', 'permission denied'],
+  ['SQLITE_BUSY', 'it stayed locked by another process'],
+  ['SQLITE_LOCKED', 'it stayed locked by another process'],
+  ['SQLITE_NOTADB', 'it is not an SQLite database (another program\'s file?)'],
+  ['SQLITE_CORRUPT', 'it is damaged (SQLite reports a malformed database)'],
+  ['SQLITE_PROTOCOL', 'file locking failed (a network file system?)'],
+  ['SQLITE_NOLFS', 'it is too large for this file system'],
+  ['SQLITE_TOOBIG', 'a value is too large'],
+  ['SQLITE_NOMEM', 'out of memory'],
+  ['SQLITE_IOERR', 'writing to it failed: is the disk full or failing?'],
+]
 
 /** better-sqlite3 throws SqliteError with codes like SQLITE_FULL; we name what the admin can fix. */
 export function toStoreError(error: unknown, path: string): StoreError {
-  const code = (error as { code?: string }).code ?? ''
+  if (error instanceof StoreError) return error
+  const code = errorCodeOf(error) ?? ''
+  const sqlite = SQLITE_REASONS.find(([prefix]) => code.startsWith(prefix))
   const what =
-    code === 'SQLITE_FULL' ? 'the disk is full'
-    : code === 'SQLITE_READONLY' || code === 'EACCES' || code === 'SQLITE_CANTOPEN' ? 'it is not writable (permissions or a read-only file system)'
-    : code === 'SQLITE_BUSY' ? 'it stayed locked by another process'
-    : code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' ? 'it is not an sms-kannel store or is damaged'
-    : code.startsWith('SQLITE_IOERR') || code === 'ENOSPC' || code === 'EIO' ? `writing to it failed (${code}): is the disk full or failing?`
+    sqlite ? (code.startsWith('SQLITE_IOERR') ? `writing to it failed (${code}): is the disk full or failing?` : sqlite[1])
+    : /^E[A-Z]+$/.test(code) ? describeFileError(code)
     : `SQLite failed (${code || 'unknown error'})`
   return new StoreError(`The event store ${path} cannot be used: ${what}.`, 'Check smskannel.store (or --store) and the disk it is on.')
+}
+
+/**
+ * SQLite says only CANTOPEN or READONLY; the file system knows why (read-only, permissions,
+ * a directory). Asked here, so the message can say it in words.
+ */
+function fileSystemCause(error: unknown, path: string, readOnly: boolean): unknown {
+  const code = errorCodeOf(error) ?? ''
+  if (!code.startsWith('SQLITE_CANTOPEN') && !code.startsWith('SQLITE_READONLY')) return error
+  const checks: Array<[string, number]> = readOnly ? [[path, constants.R_OK]] : [[path, constants.R_OK | constants.W_OK], [dirname(path), constants.W_OK]]
+  for (const [target, mode] of checks) {
+    try {
+      if (target === path && statSync(path).isDirectory()) return { code: 'EISDIR' }
+      accessSync(target, mode)
+    } catch (cause) {
+      if (errorCodeOf(cause) !== undefined) return { code: errorCodeOf(cause) }
+    }
+  }
+  return error
 }
 
 /** SQLite's own failures and the file system's; anything else (a misused API) is a bug. */
@@ -147,29 +208,139 @@ function isStorageFailure(error: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_') || /^E[A-Z]+$/.test(code))
 }
 
+export interface OpenStoreOptions {
+  /** status: never creates, migrates or writes anything; works on a read-only store. */
+  readOnly?: boolean
+  /**
+   * How long a write waits for another process's (milliseconds). better-sqlite3 waits
+   * synchronously: serve passes its callback budget, so a stalled writer costs a quick 503.
+   */
+  busyTimeoutMs?: number
+}
+
+/** The default wait for another writer: long enough for a replay's commit, short for a person. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000
+/** Tables every sms-kannel store has had since the first migration. */
+const OWN_TABLES = ['sends', 'events', 'replay_files', 'rejects']
+
 /** Opens (creating if needed) the store; loads better-sqlite3 only here, for commands that use it. */
-export async function openStore(path: string): Promise<EventStore> {
+export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<EventStore> {
   const { default: Database } = await import('better-sqlite3')
-  let db: BetterSqlite3.Database
+  const readOnly = options.readOnly ?? false
+  let db: BetterSqlite3.Database | undefined
   try {
-    mkdirSync(dirname(path), { recursive: true })
-    db = new Database(path)
-    // WAL: readers never block the writer. NORMAL is durable across a killed process, and
-    // syncs the WAL before and the database after each checkpoint; onDisk() does the rest
-    // for those (serve) who need a power cut survived.
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    // Many sends at once and a replay share one file; wait rather than fail on a lock.
-    db.pragma('busy_timeout = 10000')
-    // Measured on replay: checkpointing every 1,000 pages cost ~40% of insert time; a
-    // 64 MB page cache cost 55 MB of peak memory and saved nothing.
-    db.pragma('wal_autocheckpoint = 10000')
+    if (readOnly) {
+      if (!existsSync(path)) throw new StoreError(`The event store ${path} does not exist yet: nothing has been sent or stored with it.`, 'Check smskannel.store (or --store): it must be the file send and feedback write.')
+    } else if (!existsSync(path)) {
+      createStoreFile(path, Database)
+    }
+    db = readOnly ? openReadOnly(Database, path) : new Database(path, { fileMustExist: true })
+    // First of all: every later step may meet another process's lock.
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`)
+    checkIsOurs(db, path)
+    if (!readOnly) {
+      // WAL: readers never block the writer. NORMAL is durable across a killed process, and
+      // syncs the WAL before and the database after each checkpoint; onDisk() does the rest
+      // for those (serve) who need a power cut survived.
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      // Measured on replay: checkpointing every 1,000 pages cost ~40% of insert time; a
+      // 64 MB page cache cost 55 MB of peak memory and saved nothing.
+      db.pragma('wal_autocheckpoint = 10000')
+      migrate(db)
+    }
     db.pragma('cache_size = -2048')
-    migrate(db)
   } catch (error) {
-    throw isStorageFailure(error) ? toStoreError(error, path) : error
+    db?.close()
+    throw isStorageFailure(error) ? toStoreError(fileSystemCause(error, path, readOnly), path) : error
   }
-  return createEventStore(db, path, createWalSyncer(`${path}-wal`, path))
+  const store = createEventStore(db, path, createWalSyncer(`${path}-wal`, path))
+  if (readOnly) return withSpooledSends(store)
+  drainSpools(store)
+  return store
+}
+
+/** A read-only store cannot take the spool in, but status still shows the sends waiting there. */
+function withSpooledSends(store: EventStore): EventStore {
+  return {
+    ...store,
+    find: (key) => {
+      const found = store.find(key)
+      const known = new Set(found.sends.map((send) => send.messageId))
+      const spooled = readSpooledSends(store.path).filter((send) => (send.messageId === key || send.sequence === key) && !known.has(send.messageId))
+      return { ...found, sends: [...found.sends, ...spooled] }
+    },
+  }
+}
+
+/**
+ * A WAL store is read through <store>-shm, which SQLite must create if missing. Where it cannot
+ * (a read-only file system, no writer running, so no -wal either), status reads a copy in
+ * memory, marked as a rollback-journal database so SQLite needs no -shm for it.
+ */
+function openReadOnly(Database: typeof BetterSqlite3, path: string): BetterSqlite3.Database {
+  let db: BetterSqlite3.Database | undefined
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true })
+    db.pragma('user_version')
+    return db
+  } catch (error) {
+    db?.close()
+    if (!errorCodeOf(error)?.startsWith('SQLITE_CANTOPEN') || existsSync(`${path}-wal`)) throw error
+  }
+  const image = readFileSync(path)
+  // Bytes 18 and 19 of the header: file format versions, 2 for WAL, 1 for a rollback journal.
+  if (image.length >= 100 && image[18] === 2 && image[19] === 2) image.fill(1, 18, 20)
+  return new Database(image, { readonly: true })
+}
+
+/**
+ * The exclusive creation step: a new store is built whole (WAL mode, schema, mode 0600) under
+ * a private name and linked into place, so the first of many processes starting at once
+ * creates it and the others open the finished store; nobody ever sees half a schema.
+ */
+function createStoreFile(path: string, Database: typeof BetterSqlite3): void {
+  mkdirSync(dirname(path), { recursive: true })
+  const building = `${path}.creating.${process.pid}`
+  try {
+    closeSync(openSync(building, 'w', 0o600))
+    const db = new Database(building)
+    try {
+      db.pragma('journal_mode = WAL')
+      migrate(db)
+      // Back to one file, so that the link below carries everything.
+      db.pragma('wal_checkpoint(TRUNCATE)')
+    } finally {
+      db.close()
+    }
+    linkSync(building, path)
+  } catch (error) {
+    // Another process linked its store first: ours is not needed.
+    if (errorCodeOf(error) !== 'EEXIST') throw error
+  } finally {
+    for (const leftover of [building, `${building}-wal`, `${building}-shm`]) rmSync(leftover, { force: true })
+  }
+}
+
+/** Refuses a database that is not an sms-kannel store before anything is changed in it. */
+function checkIsOurs(db: BetterSqlite3.Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number
+  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>).map((row) => row.name))
+  if (version > MIGRATIONS.length) {
+    throw new StoreError(
+      `The event store ${path} was made by a newer sms-kannel (schema version ${version}; this one knows up to ${MIGRATIONS.length}).`,
+      'Upgrade sms-kannel on this machine, or point smskannel.store (or --store) at another file.',
+    )
+  }
+  const missing = OWN_TABLES.filter((table) => !tables.has(table))
+  // Version 0 with no tables is an empty file (a store being created); anything else must be ours.
+  if ((version === 0 && tables.size > 0) || (version > 0 && missing.length > 0)) {
+    const foreign = [...tables].filter((table) => !OWN_TABLES.includes(table)).slice(0, 5)
+    throw new StoreError(
+      `${path} is not an sms-kannel event store${foreign.length > 0 ? ` (it holds other tables: ${foreign.join(', ')})` : ''}; nothing was changed in it.`,
+      'Point smskannel.store (or --store) at a new file or at an existing sms-kannel store.',
+    )
+  }
 }
 
 interface WalSyncer {
@@ -207,17 +378,16 @@ function createWalSyncer(walPath: string, storePath: string): WalSyncer {
   return { onDisk: syncs.sync, close: () => wal !== undefined && closeSync(wal) }
 }
 
+/** Runs the missing migrations; the version is read inside the write lock, so only one process runs each. */
 function migrate(db: BetterSqlite3.Database): void {
-  const applied = db.pragma('user_version', { simple: true }) as number
-  if (applied > MIGRATIONS.length) {
-    throw Object.assign(new Error('newer schema'), { code: 'SQLITE_NOTADB' })
-  }
-  for (let version = applied; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
+  if ((db.pragma('user_version', { simple: true }) as number) === MIGRATIONS.length) return
+  db.transaction(() => {
+    const applied = db.pragma('user_version', { simple: true }) as number
+    for (let version = applied; version < MIGRATIONS.length; version++) {
       db.exec(MIGRATIONS[version]!)
       db.pragma(`user_version = ${version + 1}`)
-    }).immediate()
-  }
+    }
+  }).immediate()
 }
 
 /**
@@ -251,11 +421,15 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   )
   const insertReject = db.prepare('INSERT OR IGNORE INTO rejects (identity, line, path, reason, raw) VALUES (@identity, @line, @path, @reason, @raw)')
   const upsertProgress = db.prepare(
-    `INSERT INTO replay_files (identity, path, byte_offset, line) VALUES (@identity, @path, @byteOffset, @line)
-     ON CONFLICT(identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line`,
+    `INSERT INTO replay_files (identity, path, byte_offset, line, first_line, head_bytes, head_hash)
+     VALUES (@identity, @path, @byteOffset, @line, @firstLine, @headBytes, @headHash)
+     ON CONFLICT(identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line,
+       first_line = excluded.first_line, head_bytes = excluded.head_bytes, head_hash = excluded.head_hash`,
   )
   const selectRejects = db.prepare('SELECT identity, line, path, reason, raw FROM rejects WHERE identity = ? ORDER BY line')
-  const selectProgress = db.prepare('SELECT identity, path, byte_offset AS byteOffset, line FROM replay_files WHERE identity = ?')
+  const progressColumns = 'identity, path, byte_offset AS byteOffset, line, first_line AS firstLine, head_bytes AS headBytes, head_hash AS headHash'
+  const selectProgress = db.prepare(`SELECT ${progressColumns} FROM replay_files WHERE identity = ?`)
+  const selectCandidates = db.prepare(`SELECT ${progressColumns} FROM replay_files WHERE first_line = ? ORDER BY head_bytes DESC`)
   const selectPending = db.prepare(
     `SELECT hex(event_id) AS eventId, raw FROM events WHERE forward_state = 'pending' AND event_id > unhex(?) ORDER BY event_id LIMIT ?`,
   )
@@ -323,7 +497,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     }
   }
 
-  return {
+  const store: EventStore = {
     path,
     recordSend: (send) => guard(() => void insertSend.run({ provider: 'kannel', providerId: null, ...send })),
     beginBatch: (forward) => {
@@ -331,11 +505,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
       return {
         add: (event, forwardThis = forward) => guard(() => insertOne(event, forwardThis)),
         reject: (reject) => guard(() => void insertReject.run(reject)),
-        commit: (progress) =>
+        commit: (progress) => {
           guard(() => {
             upsertProgress.run(progress)
             commit.run()
-          }),
+          })
+          // Sends that found the store locked by this replay wait in the spool: take them in now.
+          if (existsSync(spoolPath(path))) drainSpools(store)
+        },
         abandon: () => {
           if (db.inTransaction) rollback.run()
         },
@@ -344,6 +521,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     recordEvents: (events, forward) => guard(() => recordEvents.immediate(events, forward)),
     onDisk: syncer.onDisk,
     progressFor: (identity) => guard(() => selectProgress.get(identity) as ReplayProgress | undefined),
+    progressCandidates: (firstLine) => guard(() => selectCandidates.all(firstLine) as ReplayProgress[]),
     rejectsFor: function* (identities) {
       // File by file along the primary key (identity, line): ORDER BY path put every reject
       // through a temporary B-tree to sort them.
@@ -379,9 +557,20 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
       }
     },
     lastReportReceivedAt: () => guard(() => (selectLastReport.get() as { receivedAt: string | null } | undefined)?.receivedAt ?? undefined),
+    canWrite: () => {
+      try {
+        begin.run()
+        rollback.run()
+        return true
+      } catch {
+        return false
+      }
+    },
+    setBusyTimeout: (ms) => void db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`),
     close: () => {
       db.close()
       syncer.close()
     },
   }
+  return store
 }

@@ -65,3 +65,24 @@ describe('gatherConfigSources', () => {
     await expect(failure).rejects.toThrow(message)
   })
 })
+
+describe('a file holding a secret that everyone can read', () => {
+  it.each([
+    ['config file', 'smskannel.password = s3cret-pass\n', 'smskannel.password', 0o644, true],
+    ['config file', 'smskannel.secret = 0123456789abcdef0123\n', 'smskannel.secret', 0o604, true],
+    ['config file', 'smskannel.proxy = http://u:pw@127.0.0.1:3128\n', 'smskannel.proxy', 0o644, true],
+    ['config file', 'smskannel.password = s3cret-pass\n', 'smskannel.password', 0o640, false],
+    ['config file', 'smskannel.user = tester\n', '', 0o644, false],
+    ['.env file', 'SMSKANNEL_PASSWORD=s3cret-pass\n', 'smskannel.password', 0o644, true],
+    ['.env file', 'SMSKANNEL_PASSWORD=s3cret-pass\n', 'smskannel.password', 0o600, false],
+  ] as const)('%s with %j, mode %o: warned %s', async (what, text, key, mode, warned) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-perm-'))
+    const path = join(dir, what === '.env file' ? '.env' : 'sms.conf')
+    writeFileSync(path, text)
+    chmodSync(path, mode)
+    const gathered = await gatherConfigSources({ configPath: what === 'config file' ? path : undefined, envFilePath: what === '.env file' ? path : undefined, env: {}, flags: {}, cwd: dir })
+    const warning = `The ${what} ${path} holds ${key} and is readable by everyone (mode 0${mode.toString(8)}); chmod 600 it.`
+    if (warned) expect(gathered.warnings).toContain(warning)
+    else expect(gathered.warnings.filter((line) => line.includes('readable by everyone'))).toEqual([])
+  })
+})

@@ -97,6 +97,6 @@ it('names a journal it cannot use as a store problem (exit 74), not as a bug', a
   mkdirSync(`${store}.journal.00000001`)
   const run = await runCli(['serve', '--listen', '127.0.0.1:0', '--store', store])
   expect(run.code).toBe(74)
-  expect(run.stderr).toMatch(/The journal next to the event store .*events\.db cannot be used: the file system failed \(EISDIR\)/)
+  expect(run.stderr).toMatch(/The journal next to the event store .*events\.db cannot be used: it is a directory \(EISDIR\)/)
   expect(run.stderr).not.toMatch(/unexpected failure|at .*\.cjs:\d+/)
 }, 30_000)

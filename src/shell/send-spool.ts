@@ -1,0 +1,135 @@
+import { closeSync, fdatasyncSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
+import type { SendRecord } from '../core/timeline.js'
+import type { EventStore } from './store.js'
+
+/**
+ * Send records the store could not take at that moment (locked too long, disk full for a
+ * moment) wait in `<store>.spool`, one JSON line each, mode 0600. The next command that opens
+ * the store for writing stores them and deletes the file; status shows them meanwhile.
+ */
+export function spoolPath(storePath: string): string {
+  return `${storePath}.spool`
+}
+
+/**
+ * A send waits at most this long for another writer, then spools its record. A replay takes
+ * the lock again right after each commit, and SQLite's busy wait polls only every 100 ms, so
+ * a send can starve behind a long replay: the replay stores the spool at each commit instead.
+ */
+export const SEND_BUSY_TIMEOUT_MS = 2_000
+
+
+/** Appends one record, on disk before returning. Throws if even that fails. */
+export function appendToSpool(storePath: string, record: SendRecord): string {
+  const path = spoolPath(storePath)
+  const line = Buffer.from(`${JSON.stringify(record)}\n`)
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const fd = openSync(path, 'a', 0o600)
+    try {
+      for (let written = 0; written < line.length; ) written += writeSync(fd, line, written)
+      fdatasyncSync(fd)
+      // A drainer may have taken the file away while we wrote: then write it again to the
+      // new one (storing a send twice is harmless: one row per message id).
+      if (sameFile(fstatSync(fd), path)) return path
+    } finally {
+      closeSync(fd)
+    }
+  }
+  return path
+}
+
+function sameFile(opened: { ino: number; dev: number }, path: string): boolean {
+  try {
+    const now = statSync(path)
+    return now.ino === opened.ino && now.dev === opened.dev
+  } catch {
+    return false
+  }
+}
+
+/** Spooled records of this store, for status to show before they are stored. */
+export function readSpooledSends(storePath: string): SendRecord[] {
+  return spoolFiles(storePath).flatMap((file) => parseSpool(readQuietly(file)))
+}
+
+/** Stores what the spool holds and deletes it; on any failure it stays for the next command. */
+export function drainSpools(store: EventStore): void {
+  try {
+    const main = spoolPath(store.path)
+    try {
+      renameSync(main, `${main}.draining.${process.pid}.${Date.now()}`)
+    } catch (error) {
+      if (errorCodeOf(error) !== 'ENOENT') return
+    }
+    for (const file of spoolFiles(store.path).filter((candidate) => candidate !== main)) {
+      for (const record of parseSpool(readQuietly(file))) store.recordSend(record)
+      unlinkSync(file)
+    }
+  } catch {
+    // Kept: the next command that opens the store tries again.
+  }
+}
+
+/** The spool and any drained by a command that died before it finished. */
+function spoolFiles(storePath: string): string[] {
+  const prefix = basename(spoolPath(storePath))
+  let names: string[]
+  try {
+    names = readdirSync(dirname(storePath))
+  } catch {
+    return []
+  }
+  return names.filter((name) => name === prefix || name.startsWith(`${prefix}.draining.`)).map((name) => join(dirname(storePath), name))
+}
+
+function readQuietly(path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+/** A line cut short by a crash, or anything that is not a record, is skipped. */
+function parseSpool(text: string): SendRecord[] {
+  const records: SendRecord[] = []
+  for (const line of text.split('\n')) {
+    try {
+      const value = JSON.parse(line) as Partial<SendRecord>
+      if (typeof value.messageId === 'string' && typeof value.recipient === 'string' && typeof value.sentAt === 'string' && typeof value.outcome === 'string' && typeof value.gateway === 'string') {
+        records.push({ messageId: value.messageId, sequence: typeof value.sequence === 'string' ? value.sequence : null, recipient: value.recipient, sentAt: value.sentAt, outcome: value.outcome, gateway: value.gateway })
+      }
+    } catch {
+      // Not a record.
+    }
+  }
+  return records
+}
+
+/**
+ * Records a send in the store, or, when the store cannot take it now, in the spool. Returns
+ * a warning for the person (undefined when stored); the send itself never fails for this.
+ */
+export async function recordSendOrSpool(storePath: string, record: SendRecord): Promise<string | undefined> {
+  let reason: string
+  try {
+    const { openStore } = await import('./store.js')
+    const store = await openStore(storePath, { busyTimeoutMs: SEND_BUSY_TIMEOUT_MS })
+    try {
+      store.recordSend(record)
+      return undefined
+    } finally {
+      store.close()
+    }
+  } catch (error) {
+    reason = error instanceof Error ? error.message : String(error)
+  }
+  try {
+    const path = appendToSpool(storePath, record)
+    return `not recorded in the event store now (${reason}); kept in ${path}, stored by the next command that opens the store.`
+  } catch (error) {
+    return `not recorded in the event store (${reason}), and the spool ${spoolPath(storePath)} could not be written either: ${describeFileError(errorCodeOf(error))}.`
+  }
+}
