@@ -156,6 +156,7 @@ function makeLegacy(path: string): void {
     const rawFormat = /^\d{4}-/.test(row.raw) ? 'bearerbox-log' : 'query'
     update.run(legacyEventId({ rawFormat, raw: row.raw, gatewayTime: row.gatewayTime }), row.rowid)
   }
-  db.exec('DROP TABLE legacy_event_ids; PRAGMA user_version = 2')
+  // As the migration that introduced ids from meaning found such a store: it marks the old rows.
+  db.exec('DROP TABLE legacy_event_ids; CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events')
   db.close()
 }

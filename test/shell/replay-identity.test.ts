@@ -47,13 +47,13 @@ describe('replay knows a file by more than its first line', () => {
     expect(await replay(store, join(dir, 'copy.log'), `${log}.2.gz`)).toMatchObject({ lines: 0, new: 0 })
   })
 
-  it('a store whose progress was recorded by the first line alone (schema 1) resumes after the upgrade', async () => {
+  it('a store whose progress was recorded by the first line alone (before migration 4) resumes after the upgrade', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-identity-'))
     const store = join(dir, 'events.db')
     const log = join(dir, 'access.log')
     writeFileSync(log, dlrs(0, 20))
     expect(await replay(store, log)).toMatchObject({ new: 20 })
-    // Back to what version 1 wrote: identity = the first line's hash, no head.
+    // Back to what schema 3 and earlier wrote: identity = the first line's hash, no head.
     const firstLineHash = createHash('sha256').update(dlrs(0, 1).trimEnd()).digest('hex').slice(0, 32)
     const db = new Database(store)
     db.exec(`DROP INDEX replay_files_by_first_line;
@@ -61,12 +61,12 @@ describe('replay knows a file by more than its first line', () => {
       DROP TABLE replay_files;
       CREATE TABLE replay_files (identity TEXT PRIMARY KEY, path TEXT NOT NULL, byte_offset INTEGER NOT NULL, line INTEGER NOT NULL);
       INSERT INTO replay_files SELECT '${firstLineHash}', * FROM old; DROP TABLE old;
-      PRAGMA user_version = 1;`)
+      PRAGMA user_version = 3;`)
     db.close()
     appendFileSync(log, dlrs(20, 3))
     expect(await replay(store, log)).toMatchObject({ lines: 3, new: 3 })
     const upgraded = new Database(store, { readonly: true })
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(2)
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(4)
     expect(upgraded.prepare('SELECT head_bytes > 0 AS recorded FROM replay_files').get()).toEqual({ recorded: 1 })
     upgraded.close()
   })
