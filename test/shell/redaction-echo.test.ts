@@ -91,3 +91,42 @@ describe('secretForms', () => {
     expect(redactSecrets('{"p": "gr\\u00fcn-Gr\\u00f6\\u00dfe"}', ['grün-Größe'])).toBe('{"p": "********"}')
   })
 })
+
+/** Quotes the raw request as SMS4.de's Perl might in an error page: ISO-8859-15 bytes and all. */
+function rawEchoServer(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const raw = Buffer.from(unescape(`${request.url ?? ''}&${body.toString('latin1')}`), 'latin1')
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      response.end(Buffer.concat([Buffer.from(`Fehler: ${request.url} ${body.toString('latin1')} `), raw]))
+    })
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+describe('an SMS4.de stand-in that echoes the request never makes the non-ASCII password visible', () => {
+  const password = 'Pä%2&x"<Z€q'
+  // ISO-8859-15 on the wire, in either hex case, and its raw bytes read as UTF-8.
+  const wireForms = ['P%E4%252%26x%22%3CZ%A4q', 'P%e4%252%26x%22%3cZ%a4q', 'P\ufffd%2&x"<Z\ufffdq']
+
+  it.each([
+    { args: ['--verbose', '--json'], method: 'post' },
+    { args: ['--verbose', '--json'], method: 'get' },
+    { args: ['config', '--check', '--verbose'], method: 'post' },
+    { args: ['config', '--check', '--json'], method: 'get' },
+  ])('$args with sms4de.method $method', async ({ args, method }) => {
+    server = await rawEchoServer()
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const run = await runCli(args, {
+      SMS_PROVIDER: 'sms4de', SMS4DE_USER: 'u', SMS4DE_PASSWORD: password, SMS4DE_KDNR: '12345', SMS4DE_METHOD: method,
+      SMS4DE_URL: `${base}/sms_out.pl`, SMS4DE_CHECKURL: `${base}/sms_check.pl`,
+      VLXSMS: '+491701234567', VLXPIN: PIN, VLXPIN_TEXT: `PIN ${PIN}`,
+    })
+    const output = run.stdout + run.stderr
+    expect(output).toContain('pwd=********')
+    for (const form of [...leakedForms(password), ...wireForms, PIN]) expect(output).not.toContain(form)
+  })
+})

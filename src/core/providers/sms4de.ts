@@ -7,6 +7,18 @@ import { encodeLatin9, percentEncodeBytes, prepareSms4deText, toUcs2Hex } from '
 /** Assumed: the manual names no limit; 20 ids of ~10 digits keep the URL near 300 bytes. */
 const SMS4DE_IDS_PER_REQUEST = 20
 
+/**
+ * How the password travels to SMS4.de (ISO-8859-15, percent-encoded in either hex case) and
+ * how an echo of its raw bytes reads once decoded as UTF-8: a server that quotes the request
+ * must not show it in any of them.
+ */
+function passwordForms(password: string): string[] {
+  const latin9 = encodeLatin9(password)
+  if (!latin9) return []
+  const encoded = percentEncodeBytes(latin9)
+  return [encoded, encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), new TextDecoder().decode(latin9)]
+}
+
 /** SMS4.de's HTTP API (docs/sms4de.md) behind the provider interface. */
 export function createSms4deProvider(settings: Sms4deSettings): SmsProvider {
   return {
@@ -14,7 +26,7 @@ export function createSms4deProvider(settings: Sms4deSettings): SmsProvider {
     label: 'SMS4.de',
     // One URL: SMS4.de is one service; the safe-retry rules still apply to it.
     endpoints: [settings.sendUrl],
-    secrets: [settings.password],
+    secrets: [settings.password, ...passwordForms(settings.password)],
     encodedForms(secret) {
       const latin9 = encodeLatin9(secret)
       const hex = toUcs2Hex(secret)
