@@ -19,15 +19,15 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
 /** One row per exit code: the single source for `--help`, the README check and tests. */
 export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCode; meaning: string }> = [
-  { code: EXIT.ok, meaning: 'accepted by Kannel or SMS4.de (Kannel may only queue it, with a warning); DLRs processed' },
+  { code: EXIT.ok, meaning: 'accepted by the gateway: Kannel (which may only queue it, with a warning), SMS4.de or an HTTP gateway; DLRs processed' },
   { code: EXIT.bug, meaning: 'a bug in sms-kannel; --verbose prints the stack' },
   { code: EXIT.usage, meaning: 'bad flags or arguments' },
   { code: EXIT.input, meaning: 'invalid number, text or DLR; nothing was sent' },
-  { code: EXIT.gatewayRejected, meaning: 'Kannel or SMS4.de refused the message; do not retry as is' },
+  { code: EXIT.gatewayRejected, meaning: 'the gateway (Kannel, SMS4.de, an HTTP gateway) refused the message; do not retry as is' },
   { code: EXIT.io, meaning: 'the event store, a file next to it or stdout cannot be used (disk full, permissions, not a store, closed pipe)' },
-  { code: EXIT.gatewayUnavailable, meaning: 'gateway unreachable, busy or timed out, or another replay runs; retry later' },
-  { code: EXIT.protocol, meaning: 'the reply is not Kannel\'s or SMS4.de\'s (wrong URL or path?)' },
-  { code: EXIT.auth, meaning: 'authorization failed (Kannel: user, password, allowed IP; SMS4.de: user, password, customer number)' },
+  { code: EXIT.gatewayUnavailable, meaning: 'gateway unreachable, busy or timed out, or another replay or serve runs; retry later' },
+  { code: EXIT.protocol, meaning: 'the reply is not the gateway\'s (wrong URL or path?)' },
+  { code: EXIT.auth, meaning: 'authorization failed (Kannel: user, password, allowed IP; SMS4.de: user, password, customer number; HTTP gateway: http.user, http.password, http.token)' },
   { code: EXIT.config, meaning: 'configuration missing or invalid' },
 ]
 
