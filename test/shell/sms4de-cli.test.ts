@@ -252,6 +252,19 @@ describe('feedback --poll, then status', () => {
     expect(JSON.parse(rest.stdout)).toMatchObject({ asked: 5, requests: 1, new: 5 })
   })
 
+  it('polled reports carry no callback token and are stored all the same when smskannel.secret is set', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sms-kannel-sms4de-')), 'events.db')
+    const store = await openStore(path)
+    store.recordSend({ messageId: 'signed-1', sequence: '8123', recipient: '+4917*****567', sentAt: '2026-11-28T10:00:00.000Z', outcome: 'accepted', gateway: 'stand-in', provider: 'sms4de', providerId: '70000001' })
+    store.close()
+    standIn.report('70000001', { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK', dateTime: '2026-11-28 11:00:00' })
+    const env = { ...sms4deEnv({ SMSKANNEL_STORE: path, SMSKANNEL_SECRET: '0123456789abcdef-poll' }), SMS_KANNEL_TEST_NOW: '2026-11-28T12:00:00Z' }
+    const run = await runCli(['feedback', '--poll', '--json'], env)
+    expect(run.code, run.stderr).toBe(EXIT.ok)
+    expect(JSON.parse(run.stdout)).toMatchObject({ asked: 1, new: 1 })
+    expect((await runCli(['status', '8123'], env)).stdout).toContain(': delivered')
+  })
+
   it('a Kannel site is told that polling is for SMS4.de', async () => {
     const run = await runCli(['feedback', '--poll'], { SMSKANNEL_GWURL: 'http://kannel:13013', SMSKANNEL_USER: 'u', SMSKANNEL_PASSWORD: 'p-secret', SMSKANNEL_STORE: '/tmp/x.db' })
     expect(run.code).toBe(EXIT.config)
