@@ -99,7 +99,11 @@ function parseSpool(text: string): SendRecord[] {
     try {
       const value = JSON.parse(line) as Partial<SendRecord>
       if (typeof value.messageId === 'string' && typeof value.recipient === 'string' && typeof value.sentAt === 'string' && typeof value.outcome === 'string' && typeof value.gateway === 'string') {
-        records.push({ messageId: value.messageId, sequence: typeof value.sequence === 'string' ? value.sequence : null, recipient: value.recipient, sentAt: value.sentAt, outcome: value.outcome, gateway: value.gateway })
+        const record: SendRecord = { messageId: value.messageId, sequence: typeof value.sequence === 'string' ? value.sequence : null, recipient: value.recipient, sentAt: value.sentAt, outcome: value.outcome, gateway: value.gateway }
+        // Without them an SMS4.de send would be a Kannel one, and feedback --poll would never ask about it.
+        if (typeof value.provider === 'string') record.provider = value.provider
+        if (typeof value.providerId === 'string') record.providerId = value.providerId
+        records.push(record)
       }
     } catch {
       // Not a record.

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EXIT } from '../../src/core/errors.js'
 import { openStore } from '../../src/shell/store.js'
@@ -263,6 +264,24 @@ describe('feedback --poll, then status', () => {
     expect(run.code, run.stderr).toBe(EXIT.ok)
     expect(JSON.parse(run.stdout)).toMatchObject({ asked: 1, new: 1 })
     expect((await runCli(['status', '8123'], env)).stdout).toContain(': delivered')
+  })
+
+  it('a send spooled while the store is locked keeps its SMS4.de id, so feedback --poll still asks about it', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sms-kannel-sms4de-')), 'events.db')
+    const env = { ...sms4deEnv({ SMSKANNEL_STORE: path }), SMS_KANNEL_TEST_NOW: new Date().toISOString() }
+    expect((await runCli(['feedback', '--store', path, 'seq=0&msgid=m0&dlr=1'])).code).toBe(EXIT.ok)
+    const holder = new Database(path)
+    holder.exec('BEGIN EXCLUSIVE')
+    const sent = await runCli([], { ...env, VLXSMS: '+491701234567', VLXPIN: PIN, VLXPIN_SEQUENCE: '9301', VLXPIN_TEXT: `PIN ${PIN} seq 9301` })
+    holder.exec('ROLLBACK')
+    holder.close()
+    expect(sent.code, sent.stderr).toBe(EXIT.ok)
+    expect(sent.stderr).toContain(`kept in ${path}.spool`)
+    standIn.report(standIn.messages.at(-1)!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK', dateTime: '2026-11-28 11:00:00' })
+    const poll = await runCli(['feedback', '--poll', '--json'], env)
+    expect(poll.code, poll.stderr).toBe(EXIT.ok)
+    expect(JSON.parse(poll.stdout)).toMatchObject({ asked: 1, new: 1 })
+    expect((await runCli(['status', '9301'], env)).stdout).toMatch(/: delivered.*\n.*SMS4\.de id \d+/)
   })
 
   it('a Kannel site is told that polling is for SMS4.de', async () => {
