@@ -292,7 +292,7 @@ function buildProgram(report: Reporter): Command {
   const configCommand = addConfigOptions(
     new Command('config')
       .description('print the effective configuration and where each value comes from (password hidden)')
-      .option('--check', 'also check that the gateway is a Kannel smsbox and the credentials work (sends nothing)'),
+      .option('--check', 'also check that the gateway answers as the provider should (Kannel\'s smsbox, SMS4.de\'s balance query, http.check-url) and the credentials work (sends nothing)'),
     SEND_KEYS,
     {
       'smskannel.timeout': 'how long each gateway check may take: 500ms, 10s, 10',
@@ -334,10 +334,10 @@ function buildProgram(report: Reporter): Command {
       .option('--param <name=queryname>', 'parameter name of another dlr-url template, e.g. dlr=d,reply=A (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     STORE_KEYS,
     {
-      'smskannel.store': 'SQLite event store the reports go into (needed by --replay and --forward)',
+      'smskannel.store': 'SQLite event store the reports go into (needed by --replay, --poll and --forward)',
       'smskannel.feedbackurl': 'its path picks the access-log requests that are reports (default /smsKannelfeedback)',
-      'smskannel.timeout': FORWARD_TIMEOUT_HELP,
-      json: 'with --replay: print the run\'s summary as one JSON object on stdout (events are JSON lines anyway)',
+      'smskannel.timeout': 'with --forward or --poll: how long each forwarded report or SMS4.de request may take: 500ms, 10s, 10',
+      json: 'with --replay or --poll: print the run\'s summary as one JSON object on stdout (events are JSON lines anyway)',
       verbose: 'print the summary line on stderr even when it is not a terminal',
     },
   )
