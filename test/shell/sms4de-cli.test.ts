@@ -284,6 +284,13 @@ describe('feedback --poll, then status', () => {
     expect((await runCli(['status', '9301'], env)).stdout).toMatch(/: delivered.*\n.*SMS4\.de id \d+/)
   })
 
+  it('a Kannel-only flag on an SMS4.de send is named as ignored, and the PIN still goes out', async () => {
+    const run = await runCli(['--dry-run', '--json', '--sender', 'FOOBAR1'], { ...sms4deEnv(), VLXSMS: '+491701234567', VLXPIN: PIN, VLXPIN_TEXT: `PIN ${PIN}` })
+    expect(run.code, run.stderr).toBe(EXIT.ok)
+    expect(run.stderr).toContain('warning: --sender sets smskannel.sender, which only Kannel reads; sms.provider is sms4de, so it is ignored.')
+    expect(JSON.parse(run.stdout).request.body).not.toContain('FOOBAR1')
+  })
+
   it('a Kannel site is told that polling is for SMS4.de', async () => {
     const run = await runCli(['feedback', '--poll'], { SMSKANNEL_GWURL: 'http://kannel:13013', SMSKANNEL_USER: 'u', SMSKANNEL_PASSWORD: 'p-secret', SMSKANNEL_STORE: '/tmp/x.db' })
     expect(run.code).toBe(EXIT.config)
