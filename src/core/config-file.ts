@@ -34,7 +34,7 @@ type LineReading = { key: string; value: string } | { skip: true } | { unreadabl
  * the box (`| changed | key | value |` between dashed lines, `*` marking changed rows), or
  * the two-column table (`key   value`, optionally between `|` borders), any widths, CRLF.
  * Headers, rulers, the command line, comments and keys of other VISULOX modules are
- * skipped; a misspelt `smskannel.*` key or a table row that cannot be read gets a warning.
+ * skipped; a misspelt key of ours (smskannel.*, sms4de.*, http.*) or a table row that cannot be read gets a warning.
  * Throws ConfigError when the file yields no key at all: it is not a config file we read.
  * @example parseConfigText('smskannel.gwurl = http://kannel:13013', '/etc/sms.conf')
  */
@@ -53,7 +53,7 @@ export function parseConfigText(text: string, fileName: string): ParsedConfigTex
     keysSeen += 1
     const name = reading.key.toLowerCase()
     if (!isConfigKey(name)) {
-      if (name.startsWith('smskannel.')) warnings.push(`${where}: unknown key ${name} ignored`)
+      if (OWN_KEY_PREFIXES.some((prefix) => name.startsWith(prefix))) warnings.push(`${where}: unknown key ${name} ignored`)
       return
     }
     values[name] = { value: reading.value, where }
@@ -115,6 +115,10 @@ function readAssignment(key: string, rest: string): LineReading {
   return { key, value: (comment ? value.slice(0, comment.index) : value).trim() }
 }
 
+/** Only sms-kannel reads these, so a name under them that is no key is a misspelling (sms4de.sendr). */
+const OWN_KEY_PREFIXES = ['smskannel.', 'sms4de.', 'http.']
+const OWN_ENV_PREFIXES = ['SMSKANNEL_', 'SMS4DE_', 'SMSHTTP_']
+
 /**
  * Picks our keys out of an environment-like object (`process.env`, or a parsed `.env`):
  * `SMSKANNEL_GWURL` sets `smskannel.gwurl`.
@@ -130,7 +134,7 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     if (value !== undefined) values[key] = { value, where: `${label} ${name}` }
   }
   for (const name of Object.keys(env)) {
-    if (name.startsWith('SMSKANNEL_') && !known.has(name) && name !== 'SMSKANNEL_CONFIG') {
+    if (OWN_ENV_PREFIXES.some((prefix) => name.startsWith(prefix)) && !known.has(name) && name !== 'SMSKANNEL_CONFIG') {
       warnings.push(`${label}: unknown variable ${name} ignored`)
     }
   }

@@ -162,6 +162,11 @@ describe('parseConfigText', () => {
     expect(warnings).toEqual(['f.conf:5: unknown key smskannel.gwrul ignored'])
   })
 
+  it('warns about misspelt SMS4.de and HTTP-gateway keys too, not about other modules\' keys', () => {
+    const { warnings } = parseConfigText('sms4de.sendr = VISULOX\nhttp.dlr-statu = x\nsms4de.user = u\nradius.server = r\n', 'f.conf')
+    expect(warnings).toEqual(['f.conf:1: unknown key sms4de.sendr ignored', 'f.conf:2: unknown key http.dlr-statu ignored'])
+  })
+
   it('ignores __proto__ and other odd keys without polluting objects', () => {
     const { values } = parseConfigText('__proto__.polluted = 1\nconstructor.prototype = 2\nsmskannel.user = u', 'f')
     expect(Object.keys(values)).toEqual(['smskannel.user'])
@@ -180,5 +185,9 @@ describe('configFromEnvironment', () => {
 
   it('warns about an unknown SMSKANNEL_ variable', () => {
     expect(configFromEnvironment({ SMSKANNEL_PASWORD: 'x' }, 'environment').warnings).toEqual(['environment: unknown variable SMSKANNEL_PASWORD ignored'])
+  })
+
+  it.each(['SMS4DE_SENDR', 'SMSHTTP_DLR_STATU'])('warns about the misspelt provider variable %s', (name) => {
+    expect(configFromEnvironment({ [name]: 'x', SMS4DE_USER: 'u', SMSHTTP_URL: 'http://x' }, 'environment').warnings).toEqual([`environment: unknown variable ${name} ignored`])
   })
 })
