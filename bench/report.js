@@ -13,6 +13,7 @@ const BIN = new URL('../bin/sms-kannel.cjs', import.meta.url).pathname
 const root = new URL('..', import.meta.url).pathname
 const NOW = '2026-11-28T12:00:00.000Z'
 const DAYS = 30
+const PROGRESS = { identity: 'bench', path: 'bench', byteOffset: 0, firstLine: 'bench', headBytes: 0, headHash: '' }
 
 /** PIN i's outcome: mostly delivered, some undelivered or rejected, a few still pending. */
 function reportsFor(index, sentMs) {
@@ -38,7 +39,8 @@ export async function makeReportStore(path, events) {
   let writer = store.beginBatch(false)
   for (let index = 0; index < pins; index++) {
     const sentMs = Math.floor(endMs - DAYS * 86_400_000 + index * stepMs)
-    const messageId = `0${sentMs.toString(16).padStart(11, '0')}-7000-8000-${String(index).padStart(12, '0')}`
+    const hex = sentMs.toString(16).padStart(12, '0')
+    const messageId = `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-${String(index).padStart(12, '0')}`
     store.recordSend({ messageId, sequence: String(index), recipient: '+4917*****567', sentAt: new Date(sentMs).toISOString(), outcome: 'accepted', gateway: 'http://kannel:13013' })
     for (const report of reportsFor(index, sentMs)) {
       const query = `seq=${index}&msgid=${messageId}&dlr=${report.dlr}&reply=${encodeURIComponent(report.reply)}&smscmsgid=&recipient=%2B491701234567&time=${Math.floor(report.atMs / 1000)}&smsc=${index % 3 === 0 ? 'smpp2' : 'smpp1'}`
@@ -46,11 +48,11 @@ export async function makeReportStore(path, events) {
       writer.add(parseDlrLine(query, context).event)
     }
     if (index % 5000 === 4999) {
-      writer.commit({ identity: 'bench', path: 'bench', byteOffset: 0, line: index })
+      writer.commit({ ...PROGRESS, line: index })
       writer = store.beginBatch(false)
     }
   }
-  writer.commit({ identity: 'bench', path: 'bench', byteOffset: 0, line: pins })
+  writer.commit({ ...PROGRESS, line: pins })
   store.close()
   return pins * 2
 }

@@ -23,7 +23,7 @@ const storeBatch = (lineNumber) => {
   const started = performance.now()
   const writer = store.beginBatch(false)
   for (const event of batch) writer.add(event)
-  writer.commit({ identity: 'bench', path: file, byteOffset: 0, line: lineNumber })
+  writer.commit({ identity: 'bench', path: file, byteOffset: 0, line: lineNumber, firstLine: 'bench', headBytes: 0, headHash: '' })
   seconds += (performance.now() - started) / 1000
   events += batch.length
   batch = []

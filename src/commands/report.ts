@@ -1,6 +1,6 @@
 import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, StoreError, UsageError } from '../core/errors.js'
-import { buildDeliveryReport, type DeliveryReport } from '../core/report.js'
+import { deliveryReportFromGroups, type DeliveryReport } from '../core/report.js'
 import { reportDocument, type ReportDocument } from '../core/report-format.js'
 import { defaultUnit, intervalBoundaries, isKnownTimeZone, MAX_INTERVALS, parseReportTime, type IntervalUnit } from '../core/report-time.js'
 import type { EventStore } from '../shell/store.js'
@@ -49,8 +49,7 @@ export async function readDeliveryReport(sources: ConfigSources, boundaries: rea
   if (!io.storeExists(storePath)) throw new StoreError(`The event store ${storePath} does not exist.`, 'Check smskannel.store (or --store): it is the file send, feedback and serve write.')
   const store = await io.openStore(storePath)
   try {
-    const { sends, events } = store.reportInput(boundaries[0]!, boundaries[boundaries.length - 1]!)
-    return buildDeliveryReport({ sends, events, boundaries })
+    return deliveryReportFromGroups(store.reportGroups(boundaries), boundaries)
   } finally {
     store.close()
   }

@@ -1,4 +1,4 @@
-import { dlrStatusOf, type DlrStatus } from './dlr.js'
+import { dlrStatusOf } from './dlr.js'
 import { failureReason } from './report-reason.js'
 
 /**
@@ -80,7 +80,7 @@ interface MessageState {
   outcome: typeof NO_FINAL | typeof DELIVERED | typeof FAILED
   finalMs: number
   finalWholeSeconds: boolean
-  finalStatus: DlrStatus | null
+  finalDlr: number | null
   finalReply: string | null
   smsc: string | null
 }
@@ -93,7 +93,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 function newMessage(startMs: number, fromSend: boolean): MessageState {
-  return { startMs, fromSend, accepted: false, outcome: NO_FINAL, finalMs: 0, finalWholeSeconds: false, finalStatus: null, finalReply: null, smsc: null }
+  return { startMs, fromSend, accepted: false, outcome: NO_FINAL, finalMs: 0, finalWholeSeconds: false, finalDlr: null, finalReply: null, smsc: null }
 }
 
 /**
@@ -129,7 +129,7 @@ export function collectMessages(sends: Iterable<ReportSend>, events: Iterable<Re
     message.outcome = status === 'delivered' ? DELIVERED : FAILED
     message.finalMs = atMs
     message.finalWholeSeconds = atMs % 1000 === 0
-    message.finalStatus = status
+    message.finalDlr = event.dlr
     message.finalReply = event.smscReply
   }
   return messages
@@ -147,26 +147,42 @@ function latencyOf(message: MessageState): number | null {
   return latency >= 0 ? latency : null
 }
 
-/** Counts for one group of PINs, latencies gathered to be sorted once. */
+/**
+ * PINs alike in everything the figures count, with how many there are: one PIN each when
+ * folded here, or whole groups when the store adds them up itself (a million reports a run).
+ */
+export interface MessageGroup {
+  /** Index of the interval the PIN's start falls in. */
+  interval: number
+  smsc: string | null
+  accepted: boolean
+  outcome: 'pending' | 'delivered' | 'failed'
+  /** The DLR value and SMSC reply of the final report, for failures only. */
+  failureDlr: number | null
+  failureReply: string | null
+  latencyMs: number | null
+  count: number
+}
+
+/** Counts for one group of PINs, latencies gathered with their counts to be sorted once. */
 class Tally {
   sent = 0
   accepted = 0
   delivered = 0
   failed = 0
-  latencies: number[] = []
+  latencies: Array<[latencyMs: number, count: number]> = []
 
-  add(message: MessageState): void {
-    this.sent += 1
-    if (message.accepted) this.accepted += 1
-    if (message.outcome === DELIVERED) this.delivered += 1
-    else if (message.outcome === FAILED) this.failed += 1
-    const latency = latencyOf(message)
-    if (latency !== null) this.latencies.push(latency)
+  add(group: MessageGroup): void {
+    this.sent += group.count
+    if (group.accepted) this.accepted += group.count
+    if (group.outcome === 'delivered') this.delivered += group.count
+    else if (group.outcome === 'failed') this.failed += group.count
+    if (group.latencyMs !== null) this.latencies.push([group.latencyMs, group.count])
   }
 
   figures(): DeliveryFigures {
     const finals = this.delivered + this.failed
-    const sorted = Float64Array.from(this.latencies).sort()
+    const latencies = this.latencies.sort((a, b) => a[0] - b[0])
     return {
       sent: this.sent,
       accepted: this.accepted,
@@ -174,13 +190,26 @@ class Tally {
       failed: this.failed,
       pending: this.sent - finals,
       deliveryRatePercent: finals === 0 ? null : (100 * this.delivered) / finals,
-      latency: sorted.length === 0 ? null : { p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99) },
+      latency: latencies.length === 0 ? null : { p50Ms: weightedPercentile(latencies, 50), p90Ms: weightedPercentile(latencies, 90), p99Ms: weightedPercentile(latencies, 99) },
     }
   }
 }
 
+/** percentile() over values given as [value, how often], sorted by value. */
+export function weightedPercentile(sorted: ReadonlyArray<readonly [value: number, count: number]>, p: number): number {
+  const total = sorted.reduce((sum, [, count]) => sum + count, 0)
+  if (total === 0) return Number.NaN
+  const rank = Math.max(1, Math.ceil((p / 100) * total))
+  let seen = 0
+  for (const [value, count] of sorted) {
+    seen += count
+    if (seen >= rank) return value
+  }
+  return sorted[sorted.length - 1]![0]
+}
+
 /** Index of the interval holding `ms` (boundaries ascending), or -1 outside the span. */
-function intervalIndex(boundaries: readonly number[], ms: number): number {
+export function intervalIndex(boundaries: readonly number[], ms: number): number {
   if (ms < boundaries[0]! || ms >= boundaries[boundaries.length - 1]!) return -1
   let low = 0
   let high = boundaries.length - 2
@@ -192,30 +221,53 @@ function intervalIndex(boundaries: readonly number[], ms: number): number {
   return low
 }
 
+/** Each PIN of the span as a group of one, the form the store adds up in SQL. */
+export function groupMessages(messages: Iterable<MessageState>, boundaries: readonly number[]): MessageGroup[] {
+  const groups: MessageGroup[] = []
+  for (const message of messages) {
+    const interval = intervalIndex(boundaries, message.startMs)
+    if (interval === -1) continue
+    const failed = message.outcome === FAILED
+    groups.push({
+      interval,
+      smsc: message.smsc,
+      accepted: message.accepted,
+      outcome: message.outcome === DELIVERED ? 'delivered' : failed ? 'failed' : 'pending',
+      failureDlr: failed ? message.finalDlr : null,
+      failureReply: failed ? message.finalReply : null,
+      latencyMs: latencyOf(message),
+      count: 1,
+    })
+  }
+  return groups
+}
+
 /**
  * Every figure of the report: each PIN counts in the interval its send (or first report)
  * falls in, with whatever its reports say by now. `boundaries` are the interval edges,
  * ascending, from the span's start to its end (exclusive).
  */
 export function buildDeliveryReport(input: { sends: Iterable<ReportSend>; events: Iterable<ReportEvent>; boundaries: readonly number[] }): DeliveryReport {
-  const { boundaries } = input
+  return deliveryReportFromGroups(groupMessages(collectMessages(input.sends, input.events).values(), input.boundaries), input.boundaries)
+}
+
+/** The report from groups of PINs (groupMessages, or the store's own sums of the same). */
+export function deliveryReportFromGroups(groups: Iterable<MessageGroup>, boundaries: readonly number[]): DeliveryReport {
   if (boundaries.length < 2) throw new RangeError('a report needs at least one interval')
   const tallies = Array.from({ length: boundaries.length - 1 }, () => new Tally())
   const total = new Tally()
   const bySmsc = new Map<string | null, Tally>()
   const reasons = new Map<string, number>()
 
-  for (const message of collectMessages(input.sends, input.events).values()) {
-    const index = intervalIndex(boundaries, message.startMs)
-    if (index === -1) continue
-    tallies[index]!.add(message)
-    total.add(message)
-    let smscTally = bySmsc.get(message.smsc)
-    if (!smscTally) bySmsc.set(message.smsc, (smscTally = new Tally()))
-    smscTally.add(message)
-    if (message.outcome === FAILED) {
-      const reason = failureReason(message.finalStatus!, message.finalReply)
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
+  for (const group of groups) {
+    tallies[group.interval]!.add(group)
+    total.add(group)
+    let smscTally = bySmsc.get(group.smsc)
+    if (!smscTally) bySmsc.set(group.smsc, (smscTally = new Tally()))
+    smscTally.add(group)
+    if (group.outcome === 'failed') {
+      const reason = failureReason(dlrStatusOf(group.failureDlr!)!, group.failureReply)
+      reasons.set(reason, (reasons.get(reason) ?? 0) + group.count)
     }
   }
 

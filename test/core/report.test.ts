@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildDeliveryReport, percentile, type DeliveryFigures, type ReportEvent, type ReportSend } from '../../src/core/report.js'
+import { buildDeliveryReport, percentile, weightedPercentile, type DeliveryFigures, type ReportEvent, type ReportSend } from '../../src/core/report.js'
 import { failureReason } from '../../src/core/report-reason.js'
 
 const T0 = Date.parse('2026-11-28T10:00:00Z')
@@ -161,6 +161,21 @@ describe('percentile', () => {
     { values: [], p: 50, expected: Number.NaN },
   ])('p$p of $values is $expected', ({ values, p, expected }) => {
     expect(percentile(values, p)).toBe(expected)
+  })
+})
+
+describe('weightedPercentile: the same as percentile over the values repeated', () => {
+  it.each([
+    { counts: [[7, 1]] as Array<[number, number]>, p: 50 },
+    { counts: [[1, 1], [2, 1], [3, 1], [4, 1]] as Array<[number, number]>, p: 50 },
+    { counts: [[1, 49], [2, 1], [3, 50]] as Array<[number, number]>, p: 50 },
+    { counts: [[1, 49], [2, 1], [3, 50]] as Array<[number, number]>, p: 51 },
+    { counts: [[1000, 98], [5000, 1], [9000, 1]] as Array<[number, number]>, p: 99 },
+    { counts: [[1000, 3], [2000, 7]] as Array<[number, number]>, p: 90 },
+    { counts: [] as Array<[number, number]>, p: 50 },
+  ])('p$p of $counts', ({ counts, p }) => {
+    const expanded = counts.flatMap(([value, count]) => Array<number>(count).fill(value))
+    expect(weightedPercentile(counts, p)).toBe(percentile(expanded, p))
   })
 })
 
