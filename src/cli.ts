@@ -1,8 +1,9 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { CONFIG_KEYS, type ConfigKey, type SourceValues } from './core/config.js'
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { CONFIG_KEYS, mergeConfigSources, type ConfigKey, type SourceValues } from './core/config.js'
 import { parseDurationMs } from './core/duration.js'
 import { EXIT, EXIT_CODE_TABLE, SmsKannelError, type ExitCode } from './core/errors.js'
 import type { EventSource } from './core/dlr.js'
+import { storeUrlPasswords } from './core/store-location.js'
 import { createReporter, type Reporter } from './shell/output.js'
 
 declare const SMS_KANNEL_VERSION: string | undefined
@@ -100,6 +101,7 @@ async function gatherSources(options: CommonOptions, report: Reporter) {
   const { gatherConfigSources } = await import('./shell/config-sources.js')
   const gathered = await gatherConfigSources({ configPath: options.config, envFilePath: options.envFile, env: process.env, flags: flagValues(options), cwd: process.cwd() })
   for (const warning of gathered.warnings) report.warn(warning)
+  report.addSecrets(...storeUrlPasswords(mergeConfigSources(gathered.sources)['smskannel.store']?.value.trim()))
   return gathered
 }
 
@@ -187,6 +189,19 @@ Examples:
   sms-kannel serve --listen 127.0.0.1:8080 --forward http://vlx:8081/smsKannelfeedback
 ${EXIT_HELP}`
 
+const STORE_HELP = `
+migrate creates the store smskannel.store names, or upgrades its schema; every command
+sms-kannel does that on first use too, exactly once even when several nodes start at once.
+copy moves history between stores (an SQLite file and a PostgreSQL database, either way):
+every send, report, replay checkpoint and reject the target lacks, by key; run it again
+and it adds nothing. The password of a postgres:// URL comes from PGPASSWORD or ~/.pgpass
+here: never put it on the command line.
+
+Examples:
+  sms-kannel store migrate --store postgres://sms@db.example/sms
+  PGPASSWORD=... sms-kannel store copy /var/lib/sms-kannel/events.db postgres://sms@db.example/sms
+${EXIT_HELP}`
+
 function buildProgram(report: Reporter): Command {
   const program = new Command('sms-kannel')
     .description('Send MFA PIN text messages through a Kannel SMS gateway (drop-in for VISULOX SMSviaKannel.tcl), and turn its delivery reports into events.')
@@ -236,8 +251,8 @@ function buildProgram(report: Reporter): Command {
           wallClock,
           recordSend: async (storePath, record) => {
             try {
-              const { openStore } = await import('./shell/store.js')
-              const store = await openStore(storePath)
+              const [{ openStore }, { sqliteStoreOnly }] = await Promise.all([import('./shell/store.js'), import('./shell/event-store.js')])
+              const store = await sqliteStoreOnly('send', openStore)(storePath)
               try {
                 store.recordSend(record)
               } finally {
@@ -308,11 +323,13 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', FEEDBACK_HELP)
     .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[]; acceptUnsigned?: boolean }) => {
-      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openStore }, gathered] = await Promise.all([
+      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openStore: openSqlite }, { sqliteStoreOnly }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
         import('./shell/store.js'),
+        import('./shell/event-store.js'),
         gatherSources(options, report),
       ])
+      const openStore = sqliteStoreOnly('feedback', openSqlite)
       // Loaded only when used: one query on the command line needs neither (~6 ms a start).
       const replay = () => import('./shell/replay.js')
       if (options.replay && queries.length === 0) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --replay needs at least one FILE')
@@ -367,8 +384,8 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', `\nTimes are in the host's time zone (TZ), each with its UTC offset; --json keeps UTC.\n\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
-      const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
-      const result = await status({ sources: gathered.sources, key }, { openStore })
+      const [{ status, formatTimeline }, { openStore }, { sqliteStoreOnly }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), import('./shell/event-store.js'), gatherSources(options, report)])
+      const result = await status({ sources: gathered.sources, key }, { openStore: sqliteStoreOnly('status', openStore) })
       if (options.json) report.data(result)
       else for (const timeline of result.timelines) for (const line of formatTimeline(timeline, localTimeZone())) report.text(line)
       process.exitCode = EXIT.ok
@@ -390,9 +407,10 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {
-      const [{ serve }, { openStore }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
+      const [{ serve }, { openStore: openSqlite }, { sqliteStoreOnly }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
         import('./commands/serve.js'),
         import('./shell/store.js'),
+        import('./shell/event-store.js'),
         import('./shell/callback-server.js'),
         import('./shell/forward.js'),
         import('./shell/callback-journal.js'),
@@ -405,7 +423,7 @@ function buildProgram(report: Reporter): Command {
         { sources: gathered.sources, paramOverrides: options.param ?? [], forwardUrl: options.forward },
         {
           report,
-          openStore,
+          openStore: sqliteStoreOnly('serve', openSqlite),
           journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal },
           createCallbackServer,
           forward: forwardPending,
@@ -416,8 +434,42 @@ function buildProgram(report: Reporter): Command {
       process.exitCode = EXIT.ok
     })
 
+  const storeCommand = addConfigOptions(
+    new Command('store')
+      .description('create or upgrade the event store\'s schema (migrate), or copy one store into another (copy FROM TO)')
+      .addArgument(new Argument('<action>', 'migrate: the store of smskannel.store; copy: FROM and TO').choices(['migrate', 'copy']))
+      .argument('[stores...]', 'copy: FROM and TO, each an SQLite file or a postgres:// URL without password'),
+    ['smskannel.store'],
+    {
+      'smskannel.store': 'migrate: the store to create or upgrade (SQLite file or postgres:// URL)',
+      json: 'print the result as one JSON object on stdout',
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
+  )
+    .addHelpText('after', STORE_HELP)
+    .action(async (action: 'migrate' | 'copy', stores: string[], options: CommonOptions) => {
+      const [{ migrateStore, copyStore, summariseCopy }, { openEventStore }, { existsSync }, gathered] = await Promise.all([
+        import('./commands/store.js'),
+        import('./shell/event-store.js'),
+        import('node:fs'),
+        gatherSources(options, report),
+      ])
+      const io = { openStore: (location: string) => openEventStore(location), fileExists: existsSync }
+      if (action === 'migrate') {
+        if (stores.length > 0) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: store migrate takes no arguments; it migrates smskannel.store (--store)')
+        const result = await migrateStore({ sources: gathered.sources }, io)
+        if (options.json) report.data(result)
+        report.success(`the schema of ${result.store} is up to date`)
+      } else {
+        const summary = await copyStore({ locations: stores }, io)
+        if (options.json) report.data(summary)
+        report.success(summariseCopy(summary))
+      }
+      process.exitCode = EXIT.ok
+    })
+
   program.addCommand(sendCommand, { isDefault: true })
-  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand]) program.addCommand(command)
+  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand, storeCommand]) program.addCommand(command)
   return program
 }
 

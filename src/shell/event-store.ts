@@ -3,6 +3,7 @@
  * SQLite (synchronous, embedded) is adapted; PostgreSQL (src/shell/pg-store.ts) implements it.
  */
 import type { DeliveryEvent } from '../core/dlr.js'
+import { ConfigError } from '../core/errors.js'
 import { isPostgresUrl, shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { SqliteRowCopier } from './sqlite-rows.js'
@@ -112,4 +113,17 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
 
 async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {
   yield* items
+}
+
+/**
+ * For the commands that do not run on PostgreSQL yet: a clear refusal instead of an SQLite
+ * file named after the URL.
+ */
+export function sqliteStoreOnly<T>(command: string, openSqlite: (path: string) => Promise<T>): (location: string) => Promise<T> {
+  return async (location) => {
+    if (isPostgresUrl(location)) {
+      throw new ConfigError(`${command} cannot use a PostgreSQL store (${shownStoreLocation(location)}) yet.`, 'Point smskannel.store at an SQLite file for this command; see "PostgreSQL for clusters" in the README for what works.')
+    }
+    return openSqlite(location)
+  }
 }

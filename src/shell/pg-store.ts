@@ -83,13 +83,26 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   } catch {
     throw new ConfigError(`The event store ${location} is not a valid PostgreSQL URL.`, 'Write it as postgres://USER@HOST:PORT/DATABASE (percent-encode special characters).')
   }
-  const { default: pg } = await import('pg')
+  const [{ default: pg }, { Socket }] = await Promise.all([import('pg'), import('node:net')])
+  // pg leaves the socket of a connection that failed authentication open, which would keep
+  // the process alive: every socket is tracked and destroyed when the store closes or fails.
+  const sockets = new Set<InstanceType<typeof Socket>>()
   const pool = new pg.Pool({
     connectionString: url,
     max: options.connections ?? 1,
     application_name: 'sms-kannel',
     connectionTimeoutMillis: 10_000,
+    stream: () => {
+      const socket = new Socket()
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+      return socket
+    },
   })
+  const shutDown = async () => {
+    await pool.end().catch(() => undefined)
+    for (const socket of sockets) socket.destroy()
+  }
   // An idle connection that breaks (server restart) is replaced on the next query.
   pool.on('error', () => undefined)
   const fail = (error: unknown): never => {
@@ -99,7 +112,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   try {
     await migrate(pool)
   } catch (error) {
-    await pool.end().catch(() => undefined)
+    await shutDown()
     fail(error)
   }
 
@@ -264,7 +277,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
       }),
     exportRows: (table, after, limit) => guard(() => exportRows(pool, table, after, limit)),
     importRows: (table, rows) => guard(() => inTransaction((client) => importRows(client, table, rows))),
-    close: () => pool.end(),
+    close: shutDown,
   }
 }
 

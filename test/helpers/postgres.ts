@@ -50,6 +50,8 @@ export interface PostgresServer {
   password: string
   /** A fresh, empty database owned by the test role; its postgres:// URL. */
   createDatabase(): Promise<string>
+  /** Runs statements as the superuser in one database (roles, grants): what a DBA would do. */
+  asSuperuser(database: string, statements: readonly string[]): Promise<void>
   /** What the server logged (connection failures, errors), for a failing test's message. */
   log(): string
   /** Stops the server immediately and starts it again on the same port and data. */
@@ -130,6 +132,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       await asSuperuser(superUrl(name), [`ALTER SCHEMA public OWNER TO ${role}`])
       return `postgres://${role}:${encodeURIComponent(password)}@127.0.0.1:${port}/${name}`
     },
+    asSuperuser: (database, statements) => asSuperuser(superUrl(database), statements),
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     restart: async () => {
       await pgCtl('stop', '-m', 'immediate')
