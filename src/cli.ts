@@ -384,8 +384,8 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', `\nTimes are in the host's time zone (TZ), each with its UTC offset; --json keeps UTC.\n\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
-      const [{ status, formatTimeline }, { openStore }, { sqliteStoreOnly }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), import('./shell/event-store.js'), gatherSources(options, report)])
-      const result = await status({ sources: gathered.sources, key }, { openStore: sqliteStoreOnly('status', openStore) })
+      const [{ status, formatTimeline }, { openEventStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/event-store.js'), gatherSources(options, report)])
+      const result = await status({ sources: gathered.sources, key }, { openStore: (location) => openEventStore(location) })
       if (options.json) report.data(result)
       else for (const timeline of result.timelines) for (const line of formatTimeline(timeline, localTimeZone())) report.text(line)
       process.exitCode = EXIT.ok

@@ -1,5 +1,5 @@
 /** `sms-kannel store migrate` and `store copy`, through the built CLI, against a real PostgreSQL. */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -120,6 +120,13 @@ describeWithPostgres('sms-kannel store, on PostgreSQL', () => {
     expect(JSON.parse(again.stdout).tables.events).toEqual({ read: 3, new: 0 })
     expect(await query(withoutPassword(url).replace('sms_test@', `sms_test:${server.password}@`), 'SELECT count(*)::int AS n FROM events')).toEqual([{ n: 3 }])
 
+    // status reads the PostgreSQL store as it read the SQLite one.
+    const fromPostgres = await runCli(['status', '4711', '--json', '--store', url], env)
+    expect(fromPostgres.code, fromPostgres.stderr).toBe(0)
+    expect(JSON.parse(fromPostgres.stdout)).toEqual(JSON.parse(before.stdout))
+    const unknown = await runCli(['status', '9999', '--store', url], env)
+    expect({ code: unknown.code, stderr: unknown.stderr }).toEqual({ code: 65, stderr: expect.stringMatching(/The store postgres:\/\/sms_test@127\.0\.0\.1:\d+\/store_\d+ knows no send or delivery report for 9999/) })
+
     const back = join(dir, 'back.db')
     const returned = await runCli(['store', 'copy', url, back], env)
     expect(returned.code, returned.stderr).toBe(0)
@@ -157,7 +164,8 @@ describeWithPostgres('sms-kannel store, on PostgreSQL', () => {
   it('commands not yet on PostgreSQL refuse it clearly instead of making a file of the URL', async () => {
     const url = withoutPassword(await server.createDatabase())
     const dir = tempDir()
-    const result = await runCli(['status', '4711', '--store', url], { PGPASSWORD: server.password }, { cwd: dir })
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 78, stderr: expect.stringMatching(/status cannot use a PostgreSQL store .* yet/) })
+    const result = await runCli(['serve', '--listen', '127.0.0.1:0', '--store', url], { PGPASSWORD: server.password }, { cwd: dir })
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 78, stderr: expect.stringMatching(/serve cannot use a PostgreSQL store .* yet/) })
+    expect(readdirSync(dir)).toEqual([])
   })
 })
