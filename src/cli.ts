@@ -309,12 +309,12 @@ function buildProgram(report: Reporter): Command {
       .argument('[query...]', 'DLR query strings, URLs or log lines; with --replay, files (default: stdin lines)')
       .option('--replay', 'the arguments are files to replay into the store, resuming where the last run stopped')
       .option('--forward <url>', 're-deliver each new report\'s query string by GET to this URL (retried next run until a 2xx)', parseUrlFlag)
-      .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects)')
+      .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects; ./sms-kannel.rejects for PostgreSQL)')
       .option('--accept-unsigned', 'with smskannel.secret: also store reports without a valid token (history from before the secret); logged and counted')
       .option('--param <name=queryname>', 'parameter name of another dlr-url template, e.g. dlr=d,reply=A (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     STORE_KEYS,
     {
-      'smskannel.store': 'SQLite event store the reports go into (needed by --replay and --forward)',
+      'smskannel.store': 'event store the reports go into, an SQLite file or a postgres:// URL (needed by --replay and --forward)',
       'smskannel.feedbackurl': 'its path picks the access-log requests that are reports (default /smsKannelfeedback)',
       'smskannel.timeout': FORWARD_TIMEOUT_HELP,
       json: 'with --replay: print the run\'s summary as one JSON object on stdout (events are JSON lines anyway)',
@@ -323,13 +323,11 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', FEEDBACK_HELP)
     .action(async (queries: string[], options: CommonOptions & { replay?: boolean; forward?: URL; rejects?: string; param?: string[]; acceptUnsigned?: boolean }) => {
-      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openStore: openSqlite }, { sqliteStoreOnly }, gathered] = await Promise.all([
+      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openEventStore }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
-        import('./shell/store.js'),
         import('./shell/event-store.js'),
         gatherSources(options, report),
       ])
-      const openStore = sqliteStoreOnly('feedback', openSqlite)
       // Loaded only when used: one query on the command line needs neither (~6 ms a start).
       const replay = () => import('./shell/replay.js')
       if (options.replay && queries.length === 0) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --replay needs at least one FILE')
@@ -348,9 +346,8 @@ function buildProgram(report: Reporter): Command {
         },
         {
           report,
-          openStore,
+          openStore: (location) => openEventStore(location),
           replay: async (replayOptions) => (await replay()).replayFiles(replayOptions),
-          withLock: async (storePath, work) => (await replay()).withReplayLock(storePath, work),
           forward: async (store, target, timeoutMs) => (await import('./shell/forward.js')).forwardPending(store, target, timeoutMs),
           onProgress: progress?.update,
         },
@@ -377,7 +374,7 @@ function buildProgram(report: Reporter): Command {
       .argument('<sequence-or-message-id>', 'VLXPIN_SEQUENCE, or the message id send printed'),
     ['smskannel.store'],
     {
-      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      'smskannel.store': 'the event store send, feedback and serve write: an SQLite file or a postgres:// URL',
       json: 'print the timelines as one JSON object on stdout, times in UTC (ISO 8601)',
       verbose: 'print the stack of an unexpected failure on stderr',
     },
@@ -407,7 +404,7 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {
-      const [{ serve }, { openStore: openSqlite }, { sqliteStoreOnly }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
+      const [{ serve }, { openStore: openSqlite }, { sqliteStoreOnly, adaptSqliteStore }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
         import('./commands/serve.js'),
         import('./shell/store.js'),
         import('./shell/event-store.js'),
@@ -426,7 +423,7 @@ function buildProgram(report: Reporter): Command {
           openStore: sqliteStoreOnly('serve', openSqlite),
           journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal },
           createCallbackServer,
-          forward: forwardPending,
+          forward: (store, target, timeoutMs) => forwardPending(adaptSqliteStore(store), target, timeoutMs),
           now: wallClock,
           stopRequested,
         },

@@ -9,10 +9,14 @@ import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { SqliteRowCopier } from './sqlite-rows.js'
 import type { EventStore, ReplayProgress, Reject } from './store.js'
 
+/**
+ * Replay's transaction. add() and reject() return at once, so replay's line loop stays
+ * synchronous: SQLite writes each row into its open transaction, PostgreSQL holds the
+ * batch and writes it at commit() in multi-row statements.
+ */
 export interface AsyncBatchWriter {
-  /** Taken into the open transaction (in groups: never a round trip per event). */
-  add(event: DeliveryEvent, forward?: boolean): Promise<void>
-  reject(reject: Reject): Promise<void>
+  add(event: DeliveryEvent, forward?: boolean): void
+  reject(reject: Reject): void
   /** Commits everything added, with the file's progress; how many events were new. */
   commit(progress: ReplayProgress): Promise<number>
   /** Drops everything added; safe to call after a failed add or commit. */
@@ -22,10 +26,17 @@ export interface AsyncBatchWriter {
 export interface SharedEventStore {
   /** Where the store is, as it may be shown: a URL's password is hidden. */
   readonly location: string
+  /** The SQLite file, next to which replay's rejects file goes by default; none for a database server. */
+  readonly localPath: string | undefined
+  /**
+   * Runs a replay so that no other replay of this store, on this node or another, overlaps
+   * it; one that would is refused (BusyError) rather than kept waiting behind cron.
+   */
+  exclusiveReplay<T>(work: () => Promise<T>): Promise<T>
   recordSend(send: SendRecord): Promise<void>
   /** One transaction; for each event, whether it was new (false: stored before). */
   recordEvents(events: readonly DeliveryEvent[], forward: boolean): Promise<boolean[]>
-  beginBatch(forward: boolean): Promise<AsyncBatchWriter>
+  beginBatch(forward: boolean): AsyncBatchWriter
   progressFor(identity: string): Promise<ReplayProgress | undefined>
   /** Rejects of these files, file by file, then by line. */
   rejectsFor(identities: readonly string[]): AsyncIterable<Reject>
@@ -73,29 +84,30 @@ export async function openEventStore(location: string, options: OpenOptions = {}
 }
 
 /** The SQLite store behind the async interface; each call runs (synchronously) at once. */
-export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowCopier): SharedEventStore {
+export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowCopier = unavailableCopier): SharedEventStore {
   const run = async <T>(work: () => T): Promise<T> => work()
   let copier: SqliteRowCopier | undefined
   const rows = () => (copier ??= openCopier())
   return {
     location: shownStoreLocation(store.path),
+    localPath: store.path,
+    exclusiveReplay: async (work) => (await import('./replay.js')).withReplayLock(store.path, work),
     recordSend: (send) => run(() => store.recordSend(send)),
     recordEvents: (events, forward) => run(() => store.recordEvents(events, forward)),
-    beginBatch: (forward) =>
-      run(() => {
-        const writer = store.beginBatch(forward)
-        let added = 0
-        return {
-          add: (event, forwardThis) => run(() => void (writer.add(event, forwardThis) && added++)),
-          reject: (reject) => run(() => writer.reject(reject)),
-          commit: (progress) =>
-            run(() => {
-              writer.commit(progress)
-              return added
-            }),
-          abandon: () => run(() => writer.abandon()),
-        }
-      }),
+    beginBatch: (forward) => {
+      const writer = store.beginBatch(forward)
+      let added = 0
+      return {
+        add: (event, forwardThis) => void (writer.add(event, forwardThis) && added++),
+        reject: (reject) => writer.reject(reject),
+        commit: (progress) =>
+          run(() => {
+            writer.commit(progress)
+            return added
+          }),
+        abandon: () => run(() => writer.abandon()),
+      }
+    },
     progressFor: (identity) => run(() => store.progressFor(identity)),
     rejectsFor: (identities) => toAsync(store.rejectsFor(identities)),
     pendingForwards: (afterEventId, limit) => run(() => store.pendingForwards(afterEventId, limit)),
@@ -109,6 +121,10 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
         store.close()
       }),
   }
+}
+
+function unavailableCopier(): never {
+  throw new Error('this store was opened without row copying')
 }
 
 async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {

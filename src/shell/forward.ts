@@ -1,4 +1,4 @@
-import type { EventStore } from './store.js'
+import type { SharedEventStore } from './event-store.js'
 
 export interface ForwardSummary {
   forwarded: number
@@ -13,14 +13,14 @@ const PAGE = 500
  * Re-delivers each pending report's original query string by GET to `targetUrl`. A report
  * counts as forwarded only after a 2xx; the rest stay pending for the next run.
  */
-export async function forwardPending(store: EventStore, targetUrl: URL, timeoutMs: number): Promise<ForwardSummary> {
+export async function forwardPending(store: SharedEventStore, targetUrl: URL, timeoutMs: number): Promise<ForwardSummary> {
   const { Agent, request } = await import('undici')
   const agent = new Agent({ connections: CONCURRENCY, headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000 })
   const summary: ForwardSummary = { forwarded: 0, failed: 0 }
   const separator = targetUrl.search === '' ? '?' : '&'
   try {
     for (let after = ''; ; ) {
-      const page = store.pendingForwards(after, PAGE)
+      const page = await store.pendingForwards(after, PAGE)
       if (page.length === 0) break
       after = page.at(-1)!.eventId
       const delivered: string[] = []
@@ -38,7 +38,7 @@ export async function forwardPending(store: EventStore, targetUrl: URL, timeoutM
           }),
         )
       }
-      store.markForwarded(delivered)
+      await store.markForwarded(delivered)
       summary.forwarded += delivered.length
     }
   } finally {

@@ -5,7 +5,7 @@
  */
 import type { Pool, PoolClient } from 'pg'
 import type { DeliveryEvent } from '../core/dlr.js'
-import { ConfigError, StoreError } from '../core/errors.js'
+import { BusyError, ConfigError, StoreError } from '../core/errors.js'
 import { shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AsyncBatchWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
@@ -87,17 +87,18 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   // pg leaves the socket of a connection that failed authentication open, which would keep
   // the process alive: every socket is tracked and destroyed when the store closes or fails.
   const sockets = new Set<InstanceType<typeof Socket>>()
+  const trackedSocket = () => {
+    const socket = new Socket()
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+    return socket
+  }
   const pool = new pg.Pool({
     connectionString: url,
     max: options.connections ?? 1,
     application_name: 'sms-kannel',
     connectionTimeoutMillis: 10_000,
-    stream: () => {
-      const socket = new Socket()
-      sockets.add(socket)
-      socket.once('close', () => sockets.delete(socket))
-      return socket
-    },
+    stream: trackedSocket,
   })
   const shutDown = async () => {
     await pool.end().catch(() => undefined)
@@ -149,6 +150,24 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
 
   return {
     location,
+    localPath: undefined,
+    exclusiveReplay: async (work) => {
+      // A session lock on a connection of its own: the server drops it if this node dies.
+      const holder = new pg.Client({ connectionString: url, application_name: 'sms-kannel replay lock', stream: trackedSocket })
+      await guard(async () => {
+        await holder.connect()
+        const { rows } = await holder.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('sms-kannel replay')) AS locked`)
+        if (!rows[0]?.locked) throw new BusyError(`Another replay (on this node or another) is using ${location}.`, 'Try again when it has finished.')
+      }).catch(async (error: unknown) => {
+        await holder.end().catch(() => undefined)
+        throw error
+      })
+      try {
+        return await work()
+      } finally {
+        await holder.end().catch(() => undefined)
+      }
+    },
     recordSend: (send) =>
       guard(async () => {
         await pool.query(
@@ -159,66 +178,40 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
         )
       }),
     recordEvents: (events, forward) => guard(() => insertEvents(pool, events, events.map(() => forward))),
-    beginBatch: (forward) =>
-      guard(async () => {
-        const client = await pool.connect()
-        let open = true
-        const finish = async (statement: 'COMMIT' | 'ROLLBACK') => {
-          if (!open) return
-          open = false
-          try {
-            await client.query(statement)
-          } finally {
-            client.release()
-          }
-        }
-        try {
-          await client.query('BEGIN')
-        } catch (error) {
-          client.release()
-          throw error
-        }
-        let events: DeliveryEvent[] = []
-        let forwards: boolean[] = []
-        let rejects: Reject[] = []
-        let added = 0
-        const flush = async () => {
-          const [groupEvents, groupForwards, groupRejects] = [events, forwards, rejects]
-          ;[events, forwards, rejects] = [[], [], []]
-          added += (await insertEvents(client, groupEvents, groupForwards)).filter(Boolean).length
-          await insertRejects(client, groupRejects)
-        }
-        const writer: AsyncBatchWriter = {
-          add: (event, forwardThis = forward) =>
-            guard(async () => {
-              events.push(event)
-              forwards.push(forwardThis)
-              if (events.length >= GROUP) await flush()
-            }),
-          reject: (reject) =>
-            guard(async () => {
-              rejects.push(reject)
-              if (rejects.length >= GROUP) await flush()
-            }),
-          commit: (progress) =>
-            guard(async () => {
-              await flush()
+    beginBatch: (forward) => {
+      let events: DeliveryEvent[] = []
+      let forwards: boolean[] = []
+      let rejects: Reject[] = []
+      const writer: AsyncBatchWriter = {
+        add: (event, forwardThis = forward) => {
+          events.push(event)
+          forwards.push(forwardThis)
+        },
+        reject: (reject) => void rejects.push(reject),
+        commit: (progress) =>
+          guard(() =>
+            inTransaction(async (client) => {
+              let added = 0
+              for (let start = 0; start < Math.max(events.length, rejects.length); start += GROUP) {
+                added += (await insertEvents(client, events.slice(start, start + GROUP), forwards.slice(start, start + GROUP))).filter(Boolean).length
+                await insertRejects(client, rejects.slice(start, start + GROUP))
+              }
               await client.query(
                 `INSERT INTO replay_files (identity, path, byte_offset, line) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line`,
                 [progress.identity, progress.path, progress.byteOffset, progress.line],
               )
-              await finish('COMMIT')
-              const count = added
-              added = 0
-              return count
+              return added
             }),
-          abandon: async () => {
-            await finish('ROLLBACK').catch(() => undefined)
-          },
-        }
-        return writer
-      }),
+          ).finally(() => {
+            ;[events, forwards, rejects] = [[], [], []]
+          }),
+        abandon: async () => {
+          ;[events, forwards, rejects] = [[], [], []]
+        },
+      }
+      return writer
+    },
     progressFor: (identity) =>
       guard(async () => {
         const { rows } = await pool.query<{ identity: string; path: string; byteOffset: string; line: string }>(

@@ -6,7 +6,8 @@ import { MAX_LINE_LENGTH, parseDlrLine, type ParseContext } from '../core/dlr.js
 import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import { BusyError, InputError } from '../core/errors.js'
 import { acquirePidLock } from './pid-lock.js'
-import type { BatchWriter, EventStore, Reject } from './store.js'
+import type { AsyncBatchWriter, SharedEventStore } from './event-store.js'
+import type { Reject } from './store.js'
 
 /** Lines per transaction: large enough to be fast, small enough that a kill loses little work. */
 const BATCH_LINES = 2000
@@ -57,7 +58,7 @@ export interface ReplayProgressReport {
 
 export interface ReplayOptions {
   paths: readonly string[]
-  store: EventStore
+  store: SharedEventStore
   parse: Omit<ParseContext, 'source' | 'receivedAt'>
   /** Receive time for lines that carry none (bare queries): the run's start. */
   now: Date
@@ -84,7 +85,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
     summary.files.push(file.summary)
     for (const key of ['lines', 'new', 'duplicates', 'bad', 'skipped', 'refused', 'acceptedUnsigned', 'answeredNon2xx'] as const) summary[key] += file.summary[key]
   }
-  if (writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities)) > 0) summary.rejectsFile = options.rejectsPath
+  if ((await writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities))) > 0) summary.rejectsFile = options.rejectsPath
   return summary
 }
 
@@ -151,7 +152,7 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
   const file = await identifyFile(path)
   if (file.missing) return { identity: undefined, summary: { ...summary, missing: true } }
   if (!file.identity) return { identity: undefined, summary }
-  const saved = options.store.progressFor(file.identity)
+  const saved = await options.store.progressFor(file.identity)
   // A plain file shorter than where we stopped was truncated and rewritten: start over.
   const resumeAt = saved && (file.gzip || saved.byteOffset <= file.size) ? saved : undefined
   summary.resumedAt = resumeAt?.byteOffset ?? 0
@@ -159,13 +160,18 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
   let lineNumber = resumeAt?.line ?? 0
   // Each event goes into the open transaction as it is parsed: holding a batch of them until
   // the commit made them outlive V8's young generation, which cost memory and GC time.
-  let writer: BatchWriter | undefined
+  let writer: AsyncBatchWriter | undefined
   let pendingLines = 0
+  // Whether an event was new is known at the commit (PostgreSQL inserts the batch then).
+  let eventsAdded = 0
   const batchLines = options.batchLines ?? BATCH_LINES
-  const commit = (byteOffset: number) => {
+  const commit = async (byteOffset: number) => {
     const open = writer ?? options.store.beginBatch(options.forward)
     writer = undefined
-    open.commit({ identity: file.identity!, path, byteOffset, line: lineNumber })
+    const fresh = await open.commit({ identity: file.identity!, path, byteOffset, line: lineNumber })
+    summary.new += fresh
+    summary.duplicates += eventsAdded - fresh
+    eventsAdded = 0
     pendingLines = 0
   }
 
@@ -188,8 +194,8 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
           writer.reject({ identity: file.identity!, line: lineNumber, path, reason: REFUSED_REASON, raw: text!.slice(0, 4096) })
         } else {
           if (admission === 'store-unsigned') summary.acceptedUnsigned += 1
-          if (writer.add(parsed.event, options.forward && admission === 'store')) summary.new += 1
-          else summary.duplicates += 1
+          writer.add(parsed.event, options.forward && admission === 'store')
+          eventsAdded += 1
         }
       } else if (parsed.kind === 'skip') {
         if (parsed.httpStatus === undefined) summary.skipped += 1
@@ -199,13 +205,13 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
         writer.reject({ identity: file.identity!, line: lineNumber, path, reason: parsed.reason, raw: (text ?? '').slice(0, 4096) })
       }
       if (pendingLines >= batchLines) {
-        commit(endOffset)
-        options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: summary.lines })
+        return commit(endOffset).then(() => options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: summary.lines }))
       }
+      return undefined
     })
-    if (pendingLines > 0 || !saved) commit(lastOffset)
+    if (pendingLines > 0 || !saved) await commit(lastOffset)
   } catch (error) {
-    writer?.abandon()
+    await writer?.abandon()
     throw error
   }
   options.onProgress?.({ path, bytesDone: file.size, bytesTotal: file.size, lines: summary.lines })
@@ -220,7 +226,7 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
  * file is complete. The lines of a chunk are handled in one synchronous loop: an async
  * generator's promise per line cost more than the parsing.
  */
-async function forEachLine(path: string, gzip: boolean, startOffset: number, onLine: (text: string | undefined, endOffset: number) => void): Promise<void> {
+async function forEachLine(path: string, gzip: boolean, startOffset: number, onLine: (text: string | undefined, endOffset: number) => Promise<void> | undefined): Promise<void> {
   let toSkip = gzip ? startOffset : 0
   // lineStart: where the current line begins; partialBytes: its bytes seen so far in earlier
   // chunks (held in carry, unless the line is already over the limit and being dropped).
@@ -248,7 +254,9 @@ async function forEachLine(path: string, gzip: boolean, startOffset: number, onL
       partialBytes = 0
       overlong = false
       start = newline + 1
-      onLine(text, lineStart)
+      // A promise only when a batch commits: one await per batch, not per line.
+      const committing = onLine(text, lineStart)
+      if (committing) await committing
     }
     const rest = chunk.subarray(start)
     partialBytes += rest.length
@@ -260,7 +268,7 @@ async function forEachLine(path: string, gzip: boolean, startOffset: number, onL
       carry.push(Buffer.from(rest))
     }
   }
-  if (gzip && partialBytes > 0) onLine(overlong ? undefined : Buffer.concat(carry).toString('utf8'), lineStart + partialBytes)
+  if (gzip && partialBytes > 0) await onLine(overlong ? undefined : Buffer.concat(carry).toString('utf8'), lineStart + partialBytes)
 }
 
 /**
@@ -305,7 +313,7 @@ async function* gunzippedChunks(path: string): AsyncGenerator<Buffer> {
 }
 
 /** Written whole to a temporary file, then renamed: readers never see half of it. Returns the count. */
-function writeRejectsFile(path: string, rejects: Iterable<Reject>): number {
+async function writeRejectsFile(path: string, rejects: AsyncIterable<Reject>): Promise<number> {
   const temporary = `${path}.${process.pid}.tmp`
   let count = 0
   let fd: number | undefined
@@ -319,7 +327,7 @@ function writeRejectsFile(path: string, rejects: Iterable<Reject>): number {
     used = 0
   }
   try {
-    for (const reject of rejects) {
+    for await (const reject of rejects) {
       const line = `${reject.path}:${reject.line}\t${reject.reason}\t${reject.raw.replace(/[\r\n\t]/g, ' ')}\n`
       const bytes = Buffer.byteLength(line)
       if (bytes > buffer.length - used) flush()

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DLR_PARAMS } from '../../src/core/kannel-request.js'
 import { BusyError, InputError } from '../../src/core/errors.js'
 import { replayFiles, withReplayLock } from '../../src/shell/replay.js'
+import { adaptSqliteStore } from '../../src/shell/event-store.js'
 import { openStore, type EventStore } from '../../src/shell/store.js'
 
 const opened: EventStore[] = []
@@ -20,7 +21,7 @@ async function setup() {
   const replay = (paths: string[], extra: { batchLines?: number } = {}) =>
     replayFiles({
       paths,
-      store,
+      store: adaptSqliteStore(store),
       parse: { names: { ...DLR_PARAMS }, feedbackPath: '/smsKannelfeedback' },
       now: new Date('2026-11-28T12:00:00Z'),
       forward: false,
