@@ -217,7 +217,7 @@ function buildProgram(report: Reporter): Command {
       .option('--dry-run', 'check everything and print the request instead of sending it'),
     SEND_KEYS,
     {
-      'smskannel.store': 'record this send in the SQLite event store, for status',
+      'smskannel.store': 'record this send in the event store (SQLite file or postgres:// URL), for status',
       json: 'print the result as one JSON object on stdout: outcome, message id, gateway, tries, warnings',
       verbose: 'explain each step on stderr: number, text, request, reply (secrets stay hidden)',
     },
@@ -251,12 +251,13 @@ function buildProgram(report: Reporter): Command {
           wallClock,
           recordSend: async (storePath, record) => {
             try {
-              const [{ openStore }, { sqliteStoreOnly }] = await Promise.all([import('./shell/store.js'), import('./shell/event-store.js')])
-              const store = await sqliteStoreOnly('send', openStore)(storePath)
+              const { openEventStore } = await import('./shell/event-store.js')
+              // The PIN is already sent: an unreachable database may delay the exit only briefly.
+              const store = await openEventStore(storePath, { connectTimeoutMs: 3000 })
               try {
-                store.recordSend(record)
+                await store.recordSend(record)
               } finally {
-                store.close()
+                await store.close()
               }
             } catch (error) {
               // The PIN matters more than its record: warn, never fail the send.

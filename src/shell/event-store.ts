@@ -69,6 +69,8 @@ export type StoreRow = Record<string, string | number | null>
 export interface OpenOptions {
   /** PostgreSQL only: connections kept open (serve wants several; one-shot commands one). */
   connections?: number
+  /** PostgreSQL only: how long connecting may take (default 10 s). */
+  connectTimeoutMs?: number
 }
 
 /** Opens the store smskannel.store names: an SQLite file, or a postgres:// URL. */

@@ -97,7 +97,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
     connectionString: url,
     max: options.connections ?? 1,
     application_name: 'sms-kannel',
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     stream: trackedSocket,
   })
   const shutDown = async () => {
