@@ -195,6 +195,8 @@ function migrate(db: BetterSqlite3.Database): void {
   }
   for (let version = applied; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
+      // Another process may have run it since user_version was read: the lock is ours only now.
+      if ((db.pragma('user_version', { simple: true }) as number) > version) return
       db.exec(MIGRATIONS[version]!)
       db.pragma(`user_version = ${version + 1}`)
     }).immediate()
