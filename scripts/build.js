@@ -49,7 +49,7 @@ await build({
   target: 'node20',
   // commander and chalk are bundled: resolving and loading them as packages cost more than
   // their code. The rest load lazily or are native: they stay packages.
-  external: ['better-sqlite3', 'undici', 'libphonenumber-js', 'dotenv', 'prom-client'],
+  external: ['better-sqlite3', 'pg', 'undici', 'libphonenumber-js', 'dotenv', 'prom-client'],
   define: { SMS_KANNEL_VERSION: JSON.stringify(version) },
   plugins: [lazyChildProcessForCommander, noColourDetectionForChalk],
   logLevel: 'warning',

@@ -1,8 +1,9 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { CONFIG_KEYS, PROVIDER_NAMES, type ConfigKey, type SourceValues } from './core/config.js'
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { CONFIG_KEYS, PROVIDER_NAMES, mergeConfigSources, type ConfigKey, type SourceValues } from './core/config.js'
 import { parseDurationMs } from './core/duration.js'
 import { EXIT, EXIT_CODE_TABLE, OutputClosedError, SmsKannelError, type ExitCode } from './core/errors.js'
 import type { EventSource } from './core/dlr.js'
+import { isPostgresUrl, storeUrlPasswords } from './core/store-location.js'
 import { createReporter, type Reporter } from './shell/output.js'
 
 declare const SMS_KANNEL_VERSION: string | undefined
@@ -110,6 +111,7 @@ async function gatherSources(options: CommonOptions, report: Reporter) {
   const { gatherConfigSources } = await import('./shell/config-sources.js')
   const gathered = await gatherConfigSources({ configPath: options.config, envFilePath: options.envFile, env: process.env, flags: flagValues(options), cwd: process.cwd() })
   for (const warning of gathered.warnings) report.warn(warning)
+  report.addSecrets(...storeUrlPasswords(mergeConfigSources(gathered.sources)['smskannel.store']?.value.trim()))
   return gathered
 }
 
@@ -226,6 +228,19 @@ Example:
   sms-kannel check --window 15m --warn-rate 95 --crit-rate 80 --warn-latency 30s --max-pending 5
 `
 
+const STORE_HELP = `
+migrate creates the store smskannel.store names, or upgrades its schema; every command
+sms-kannel does that on first use too, exactly once even when several nodes start at once.
+copy moves history between stores (an SQLite file and a PostgreSQL database, either way):
+every send, report, replay checkpoint and reject the target lacks, by key; run it again
+and it adds nothing. The password of a postgres:// URL comes from PGPASSWORD or ~/.pgpass
+here: never put it on the command line.
+
+Examples:
+  sms-kannel store migrate --store postgres://sms@db.example/sms
+  PGPASSWORD=... sms-kannel store copy /var/lib/sms-kannel/events.db postgres://sms@db.example/sms
+${EXIT_HELP}`
+
 function buildProgram(report: Reporter): Command {
   const program = new Command('sms-kannel')
     .description('Send MFA PIN text messages through a Kannel SMS gateway (drop-in for VISULOX SMSviaKannel.tcl), and turn its delivery reports into events.')
@@ -241,7 +256,7 @@ function buildProgram(report: Reporter): Command {
       .option('--dry-run', 'check everything and print the request instead of sending it'),
     SEND_KEYS,
     {
-      'smskannel.store': 'record this send in the SQLite event store, for status',
+      'smskannel.store': 'record this send in the event store (SQLite file or postgres:// URL), for status',
       json: 'print the result as one JSON object on stdout: outcome, message id, gateway, tries, warnings',
       verbose: 'explain each step on stderr: number, text, request, reply (secrets stay hidden)',
     },
@@ -275,8 +290,9 @@ function buildProgram(report: Reporter): Command {
           wallClock,
           recordSend: async (storePath, record) => {
             // The PIN matters more than its record: warn, never fail the send.
-            const { recordSendOrSpool } = await import('./shell/send-spool.js')
-            const warning = await recordSendOrSpool(storePath, record)
+            const warning = isPostgresUrl(storePath)
+              ? await (await import('./shell/pg-store.js')).recordSendInPostgres(storePath, record)
+              : await (await import('./shell/send-spool.js')).recordSendOrSpool(storePath, record)
             if (warning) report.warn(warning)
           },
         },
@@ -329,12 +345,12 @@ function buildProgram(report: Reporter): Command {
       .option('--poll', 'ask SMS4.de about recent sends without a final report and store its answers (for cron)')
       .option('--since <hours>', 'with --poll: how far back to ask, in hours (default 48)', parseHoursFlag)
       .option('--forward <url>', 're-deliver each new report\'s query string by GET to this URL (retried next run until a 2xx)', parseUrlFlag)
-      .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects)')
+      .option('--rejects <file>', 'with --replay: where bad lines go (default: <store>.rejects; ./sms-kannel.rejects for PostgreSQL)')
       .option('--accept-unsigned', 'with smskannel.secret: also store reports without a valid token (history from before the secret); logged and counted')
       .option('--param <name=queryname>', 'parameter name of another dlr-url template, e.g. dlr=d,reply=A (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
     STORE_KEYS,
     {
-      'smskannel.store': 'SQLite event store the reports go into (needed by --replay, --poll and --forward)',
+      'smskannel.store': 'event store the reports go into, an SQLite file or a postgres:// URL (needed by --replay, --poll and --forward)',
       'smskannel.feedbackurl': 'its path picks the access-log requests that are reports (default /smsKannelfeedback)',
       'smskannel.timeout': 'with --forward or --poll: how long each forwarded report or SMS4.de request may take: 500ms, 10s, 10',
       json: 'with --replay or --poll: print the run\'s summary as one JSON object on stdout (events are JSON lines anyway)',
@@ -343,9 +359,9 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', FEEDBACK_HELP)
     .action(async (queries: string[], options: CommonOptions & { replay?: boolean; poll?: boolean; since?: number; forward?: URL; rejects?: string; param?: string[]; acceptUnsigned?: boolean }) => {
-      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openStore }, gathered] = await Promise.all([
+      const [{ feedback, summariseFeedback, badLinesError, forwardFailedError, missingFiles }, { openEventStore }, gathered] = await Promise.all([
         import('./commands/feedback.js'),
-        import('./shell/store.js'),
+        import('./shell/event-store.js'),
         gatherSources(options, report),
       ])
       if (options.since !== undefined && !options.poll) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --since goes with --poll')
@@ -354,7 +370,7 @@ function buildProgram(report: Reporter): Command {
         const [{ pollDeliveryReports, summarisePoll, DEFAULT_POLL_HOURS }, { httpClientFor }] = await Promise.all([import('./commands/poll.js'), import('./shell/http.js')])
         const summary = await pollDeliveryReports(
           { sources: gathered.sources, sinceHours: options.since ?? DEFAULT_POLL_HOURS, now: wallClock() },
-          { report, openStore, http: (config) => httpClientFor(config, process.env) },
+          { report, openStore: (location) => openEventStore(location), http: (config) => httpClientFor(config, process.env) },
         )
         if (options.json) report.data(summary)
         if (report.isTerminal || report.isVerbose) report.success(summarisePoll(summary))
@@ -379,9 +395,8 @@ function buildProgram(report: Reporter): Command {
         },
         {
           report,
-          openStore,
+          openStore: (location) => openEventStore(location),
           replay: async (replayOptions) => (await replay()).replayFiles(replayOptions),
-          withLock: async (storePath, work) => (await replay()).withReplayLock(storePath, work),
           forward: async (store, target, timeoutMs) => (await import('./shell/forward.js')).forwardPending(store, target, timeoutMs),
           onProgress: progress?.update,
         },
@@ -411,15 +426,15 @@ function buildProgram(report: Reporter): Command {
       .argument('<sequence-or-message-id>', 'VLXPIN_SEQUENCE, or the message id send printed'),
     ['smskannel.store'],
     {
-      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      'smskannel.store': 'the event store send, feedback and serve write: an SQLite file or a postgres:// URL',
       json: 'print the timelines as one JSON object on stdout, times in UTC (ISO 8601)',
       verbose: 'print the stack of an unexpected failure on stderr',
     },
   )
     .addHelpText('after', `\nTimes are in the host's time zone (TZ), each with its UTC offset; --json keeps UTC.\n\nExample:\n  sms-kannel status 4711 --store /var/lib/sms-kannel/events.db\n${EXIT_HELP}`)
     .action(async (key: string, options: CommonOptions) => {
-      const [{ status, formatTimeline }, { openStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/store.js'), gatherSources(options, report)])
-      const result = await status({ sources: gathered.sources, key }, { openStore: (path) => openStore(path, { readOnly: true }) })
+      const [{ status, formatTimeline }, { openEventStore }, gathered] = await Promise.all([import('./commands/status.js'), import('./shell/event-store.js'), gatherSources(options, report)])
+      const result = await status({ sources: gathered.sources, key }, { openStore: (location) => openEventStore(location, { readOnly: true }) })
       if (options.json) report.data(result)
       else for (const timeline of result.timelines) for (const line of formatTimeline(timeline, localTimeZone())) report.text(line)
       process.exitCode = EXIT.ok
@@ -441,9 +456,10 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {
-      const [{ serve }, { openStore }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
+      const [{ serve }, { openStore: openSqlite }, { sqliteStoreOnly }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
         import('./commands/serve.js'),
         import('./shell/store.js'),
+        import('./shell/event-store.js'),
         import('./shell/callback-server.js'),
         import('./shell/forward.js'),
         import('./shell/callback-journal.js'),
@@ -458,7 +474,7 @@ function buildProgram(report: Reporter): Command {
         { sources: gathered.sources, paramOverrides: options.param ?? [], forwardUrl: options.forward },
         {
           report,
-          openStore,
+          openStore: sqliteStoreOnly('serve', openSqlite),
           journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal, bytes: journal.journalBytes },
           createMetrics: async (probes) => (await import('./shell/metrics.js')).createServeMetrics(probes),
           createCallbackServer,
@@ -488,10 +504,11 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', REPORT_HELP)
     .action(async (options: CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }) => {
-      const [{ report: buildReport }, format, { openStore }, { existsSync }, gathered] = await Promise.all([
+      const [{ report: buildReport }, format, { openStore }, { sqliteStoreOnly }, { existsSync }, gathered] = await Promise.all([
         import('./commands/report.js'),
         import('./core/report-format.js'),
         import('./shell/store.js'),
+        import('./shell/event-store.js'),
         import('node:fs'),
         gatherSources(options, report),
       ])
@@ -502,7 +519,7 @@ function buildProgram(report: Reporter): Command {
       const now = wallClock()
       const document = await buildReport(
         { sources: gathered.sources, since: options.since, until: options.until, by: options.by, timeZone: options.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone, now },
-        { openStore, storeExists: existsSync },
+        { openStore: sqliteStoreOnly('report', (path) => openStore(path)), storeExists: (location) => isPostgresUrl(location) || existsSync(location) },
       )
       if (options.html) {
         const [{ renderReportHtml }, { writeFileAtomically }] = await Promise.all([import('./core/report-html.js'), import('./shell/atomic-file.js')])
@@ -534,15 +551,52 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', CHECK_HELP)
     .action(async (options: CommonOptions & { window?: string; warnRate?: string; critRate?: string; warnLatency?: string; critLatency?: string; warnPending?: string; maxPending?: string }) => {
-      const [{ check }, { openStore }, { existsSync }, gathered] = await Promise.all([import('./commands/check.js'), import('./shell/store.js'), import('node:fs'), gatherSources(options, report)])
-      const result = await check({ ...options, sources: gathered.sources, now: wallClock() }, { openStore, storeExists: existsSync })
+      const [{ check }, { openStore }, { sqliteStoreOnly }, { existsSync }, gathered] = await Promise.all([import('./commands/check.js'), import('./shell/store.js'), import('./shell/event-store.js'), import('node:fs'), gatherSources(options, report)])
+      const result = await check(
+        { ...options, sources: gathered.sources, now: wallClock() },
+        { openStore: sqliteStoreOnly('check', (path) => openStore(path)), storeExists: (location) => isPostgresUrl(location) || existsSync(location) },
+      )
       if (options.json) report.data(result)
       else report.text(result.line)
       process.exitCode = result.state
     })
 
+  const storeCommand = addConfigOptions(
+    new Command('store')
+      .description('create or upgrade the event store\'s schema (migrate), or copy one store into another (copy FROM TO)')
+      .addArgument(new Argument('<action>', 'migrate: the store of smskannel.store; copy: FROM and TO').choices(['migrate', 'copy']))
+      .argument('[stores...]', 'copy: FROM and TO, each an SQLite file or a postgres:// URL without password'),
+    ['smskannel.store'],
+    {
+      'smskannel.store': 'migrate: the store to create or upgrade (SQLite file or postgres:// URL)',
+      json: 'print the result as one JSON object on stdout',
+      verbose: 'print the stack of an unexpected failure on stderr',
+    },
+  )
+    .addHelpText('after', STORE_HELP)
+    .action(async (action: 'migrate' | 'copy', stores: string[], options: CommonOptions) => {
+      const [{ migrateStore, copyStore, summariseCopy }, { openEventStore }, { existsSync }, gathered] = await Promise.all([
+        import('./commands/store.js'),
+        import('./shell/event-store.js'),
+        import('node:fs'),
+        gatherSources(options, report),
+      ])
+      const io = { openStore: (location: string) => openEventStore(location), fileExists: existsSync }
+      if (action === 'migrate') {
+        if (stores.length > 0) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: store migrate takes no arguments; it migrates smskannel.store (--store)')
+        const result = await migrateStore({ sources: gathered.sources }, io)
+        if (options.json) report.data(result)
+        report.success(`the schema of ${result.store} is up to date`)
+      } else {
+        const summary = await copyStore({ locations: stores }, io)
+        if (options.json) report.data(summary)
+        report.success(summariseCopy(summary))
+      }
+      process.exitCode = EXIT.ok
+    })
+
   program.addCommand(sendCommand, { isDefault: true })
-  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand, reportCommand, checkCommand]) program.addCommand(command)
+  for (const command of [configCommand, feedbackCommand, statusCommand, serveCommand, reportCommand, checkCommand, storeCommand]) program.addCommand(command)
   return program
 }
 

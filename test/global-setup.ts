@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { browserMissingReason } from './helpers/browser.js'
+import { postgresMissingReason } from './helpers/postgres.js'
 import { kannelMissingReason } from './integration/kannel-stack.js'
 
 /** Tests run the built bin/ as VISULOX does; build it fresh so they never test stale code. */
@@ -12,6 +13,10 @@ export default function setup(): void {
   const noBrowser = browserMissingReason()
   if (noBrowser && process.env['REQUIRE_BROWSER'] !== '1') {
     loudNotice(`Browser tests of the HTML report are SKIPPED: ${noBrowser}`, 'Install it with: apt-get install -y chromium (CI sets REQUIRE_BROWSER=1)')
+  }
+  const noPostgres = postgresMissingReason()
+  if (noPostgres && process.env['REQUIRE_POSTGRES'] !== '1') {
+    loudNotice(`PostgreSQL store tests are SKIPPED: PostgreSQL is ${noPostgres}`, 'Install it with: apt-get install -y postgresql (CI sets REQUIRE_POSTGRES=1)')
   }
 }
 

@@ -5,7 +5,7 @@ import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
 import type { ReplayProgressReport, ReplaySummary } from '../shell/replay.js'
-import type { EventStore } from '../shell/store.js'
+import type { SharedEventStore } from '../shell/event-store.js'
 
 export interface FeedbackInput {
   sources: ConfigSources
@@ -23,10 +23,9 @@ export interface FeedbackInput {
 
 export interface FeedbackIo {
   report: Reporter
-  openStore: (path: string) => Promise<EventStore>
+  openStore: (location: string) => Promise<SharedEventStore>
   replay: (options: Parameters<typeof import('../shell/replay.js').replayFiles>[0]) => Promise<ReplaySummary>
-  withLock: <T>(storePath: string, work: () => Promise<T>) => Promise<T>
-  forward: (store: EventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
+  forward: (store: SharedEventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
   onProgress: ((report: ReplayProgressReport) => void) | undefined
 }
 
@@ -72,7 +71,7 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
   try {
     let summary: FeedbackSummary
     if (input.replayPaths.length > 0) {
-      summary = await io.withLock(store!.path, async () => {
+      summary = await store!.exclusiveReplay(async () => {
         const replayed = await io.replay({
           paths: input.replayPaths,
           store: store!,
@@ -80,11 +79,11 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
           now: input.now,
           forward: input.forwardUrl !== undefined,
           ...admission,
-          rejectsPath: input.rejectsPath ?? `${store!.path}.rejects`,
+          rejectsPath: input.rejectsPath ?? `${store!.localPath ?? 'sms-kannel'}.rejects`,
           ...(io.onProgress ? { onProgress: io.onProgress } : {}),
         })
         const { files, rejectsFile, ...counts } = replayed
-        return { ...counts, store: store!.path, files, rejectsFile }
+        return { ...counts, store: store!.location, files, rejectsFile }
       })
     } else {
       summary = await recordLines(input, parse, admission, store, io.report)
@@ -96,7 +95,7 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
     }
     return summary
   } finally {
-    store?.close()
+    await store?.close()
   }
 }
 
@@ -110,18 +109,18 @@ async function recordLines(
   input: FeedbackInput,
   parse: { names: DlrParamNames; feedbackPath: string; statusMap: ReadonlyMap<string, number> | undefined },
   admission: { secret: string | undefined; acceptUnsigned: boolean },
-  store: EventStore | undefined,
+  store: SharedEventStore | undefined,
   report: Reporter,
 ): Promise<FeedbackSummary> {
-  const summary: FeedbackSummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, store: store?.path ?? null }
+  const summary: FeedbackSummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, store: store?.location ?? null }
   // Unsigned reports let in by --accept-unsigned are stored but never forwarded.
   let batch: DeliveryEvent[] = []
   let unsigned: DeliveryEvent[] = []
-  const flush = () => {
+  const flush = async () => {
     if (!store) return
     for (const [events, forward] of [[batch, input.forwardUrl !== undefined], [unsigned, false]] as const) {
       if (events.length === 0) continue
-      const inserted = store.recordEvents(events, forward).filter(Boolean).length
+      const inserted = (await store.recordEvents(events, forward)).filter(Boolean).length
       summary.new += inserted
       summary.duplicates += events.length - inserted
     }
@@ -148,7 +147,7 @@ async function recordLines(
         batch.push(parsed.event)
       }
       if (batch.length + unsigned.length >= BATCH_EVENTS) {
-        flush()
+        await flush()
         // Lets stdout report a closed pipe (its error comes as an event) before we read on.
         await new Promise((resolve) => setImmediate(resolve))
       }
@@ -160,7 +159,7 @@ async function recordLines(
       report.error(`${describeSource(source)}: not a delivery report: ${parsed.reason}`)
     }
   }
-  flush()
+  await flush()
   return summary
 }
 

@@ -4,7 +4,7 @@ import { providerFor } from '../core/providers/index.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import type { HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
-import type { EventStore } from '../shell/store.js'
+import type { SharedEventStore } from '../shell/event-store.js'
 
 export interface PollInput {
   sources: ConfigSources
@@ -15,7 +15,7 @@ export interface PollInput {
 
 export interface PollIo {
   report: Reporter
-  openStore: (path: string) => Promise<EventStore>
+  openStore: (location: string) => Promise<SharedEventStore>
   http: (config: Config) => HttpClient
 }
 
@@ -56,8 +56,8 @@ export async function pollDeliveryReports(input: PollInput, io: PollIo): Promise
   const store = await io.openStore(config.storePath)
   try {
     const since = new Date(input.now.getTime() - input.sinceHours * 3_600_000).toISOString()
-    const awaited = store.sendsAwaitingReports(provider.name, since)
-    const summary: PollSummary = { provider: provider.name, asked: awaited.length, requests: 0, reports: 0, new: 0, duplicates: 0, unknown: 0, store: store.path }
+    const awaited = await store.sendsAwaitingReports(provider.name, since)
+    const summary: PollSummary = { provider: provider.name, asked: awaited.length, requests: 0, reports: 0, new: 0, duplicates: 0, unknown: 0, store: store.location }
     io.report.verbose(`${awaited.length} ${provider.label} send(s) since ${since} without a final report`)
     const http = awaited.length > 0 ? io.http(config) : undefined
     for (const batch of batches(awaited, polling.maxIdsPerRequest)) {
@@ -67,7 +67,7 @@ export async function pollDeliveryReports(input: PollInput, io: PollIo): Promise
       io.report.verbose(`reply from ${new URL(request.url).host}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
       const answer = polling.parseReply(reply, batch, input.now)
       for (const warning of answer.warnings) io.report.warn(warning)
-      const stored = store.recordEvents(answer.events, false)
+      const stored = await store.recordEvents(answer.events, false)
       const added = stored.filter(Boolean).length
       summary.reports += answer.events.length
       summary.new += added
@@ -76,7 +76,7 @@ export async function pollDeliveryReports(input: PollInput, io: PollIo): Promise
     }
     return summary
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

@@ -3,7 +3,7 @@ import { ConfigError, InputError } from '../core/errors.js'
 import { truncateForMessage } from '../core/redact.js'
 import { buildTimelines, type Timeline } from '../core/timeline.js'
 import { formatLocalTime } from '../core/local-time.js'
-import type { EventStore } from '../shell/store.js'
+import type { SharedEventStore } from '../shell/event-store.js'
 
 export interface StatusResult {
   key: string
@@ -11,7 +11,7 @@ export interface StatusResult {
 }
 
 /** "Did the PIN for sequence 4711 arrive?": the timeline of each message with that sequence or id. */
-export async function status(input: { sources: ConfigSources; key: string }, io: { openStore: (path: string) => Promise<EventStore> }): Promise<StatusResult> {
+export async function status(input: { sources: ConfigSources; key: string }, io: { openStore: (location: string) => Promise<SharedEventStore> }): Promise<StatusResult> {
   const key = input.key.trim()
   if (key === '' || key.length > 64 || /[\u0000-\u001f\u007f]/.test(key)) {
     throw new InputError(`"${truncateForMessage(key, 30)}" is not a sequence number or message id.`)
@@ -20,14 +20,14 @@ export async function status(input: { sources: ConfigSources; key: string }, io:
   if (!storePath) throw new ConfigError('status needs the event store that send and feedback write.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   const store = await io.openStore(storePath)
   try {
-    const { sends, events } = store.find(key)
+    const { sends, events } = await store.find(key)
     const timelines = buildTimelines(sends, events)
     if (timelines.length === 0) {
-      throw new InputError(`The store ${storePath} knows no send or delivery report for ${key}.`, 'Check the sequence number; replay stored DLRs with sms-kannel feedback --replay.')
+      throw new InputError(`The store ${store.location} knows no send or delivery report for ${key}.`, 'Check the sequence number; replay stored DLRs with sms-kannel feedback --replay.')
     }
     return { key, timelines }
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

@@ -4,6 +4,7 @@ import { REDACTED, truncateForMessage } from './redact.js'
 import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
 import { gatewayBaseUrl } from './gateway-url.js'
 import { parseDlrStatusMap } from './providers/dlr-status-map.js'
+import { isPostgresUrl, shownStoreLocation, storeUrlPasswords } from './store-location.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -89,7 +90,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.maxparts': { defaultValue: '1', flag: '--max-parts', describe: 'longest text allowed, in SMS parts (<= max-messages)' },
   'smskannel.country': { flag: '--country', describe: 'default country for national numbers (ISO code, e.g. DE)' },
   'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
-  'smskannel.store': { flag: '--store', describe: 'SQLite event store: sends and delivery reports' },
+  'smskannel.store': { flag: '--store', describe: 'event store: an SQLite file, or a postgres:// URL shared by a cluster' },
   'smskannel.dlrparams': { flag: '--param', describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
   'smskannel.secret': { secret: true, describe: 'key for the callback token serve checks (env, .env or config file only)' },
   'smskannel.listen': { flag: '--listen', describe: 'serve: HOST:PORT (default 127.0.0.1 and the explicit port of smskannel.feedbackurl)' },
@@ -239,7 +240,10 @@ export function describeEffective(merged: SourceValues): ResolvedConfig['effecti
   const shownKeys = CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile' && (CONFIG_KEYS[key].provider === undefined || CONFIG_KEYS[key].provider === provider))
   return shownKeys.map((key) => {
     const sourced = merged[key]
-    const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED : sourced && key === 'smskannel.proxy' ? hideUrlPassword(sourced.value) : sourced?.value
+    const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED
+      : sourced && key === 'smskannel.proxy' ? hideUrlPassword(sourced.value)
+      : sourced && key === 'smskannel.store' ? shownStoreLocation(sourced.value)
+      : sourced?.value
     return { key, value: shown, where: sourced?.where ?? 'not set' }
   })
 }
@@ -297,7 +301,7 @@ export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
   const timeoutMs = parseTimeout(required(merged, 'smskannel.timeout'))
   const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
   return {
-    storePath: merged['smskannel.store']?.value.trim(),
+    storePath: parseStoreLocation(merged['smskannel.store']),
     dlrParamOverrides: merged['smskannel.dlrparams'] ? [merged['smskannel.dlrparams'].value] : [],
     feedbackPath: feedbackUrl?.pathname,
     timeoutMs,
@@ -372,7 +376,7 @@ function validateConfig(values: SourceValues): Config {
     maxParts,
     defaultCountry,
     template: required(values, 'smskannel.template').value,
-    storePath: values['smskannel.store']?.value.trim(),
+    storePath: parseStoreLocation(values['smskannel.store']),
     secret: validSecret(values),
     caPath: values['smskannel.ca']?.value.trim(),
     insecure: parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),
@@ -432,6 +436,18 @@ function validateKannelKeys(values: SourceValues): KannelSettings {
 
   const dlrMask = parseIntegerIn('smskannel.dlrmask', required(values, 'smskannel.dlrmask'), 0, MAX_DLR_MASK)
   return { gatewayUrls, sendPath: pathValue.value, username: username.value, password: password.value, sender: senderValue?.value, method, dlrMask }
+}
+
+/** An SQLite file, or a PostgreSQL URL whose password is not on the command line (ps shows it). */
+function parseStoreLocation(sourced: SourcedValue | undefined): string | undefined {
+  const value = sourced?.value.trim()
+  if (!sourced || !value || !isPostgresUrl(value)) return value
+  const shown = { ...sourced, value: shownStoreLocation(value) }
+  if (!URL.canParse(value)) throw invalid('smskannel.store', shown, 'is not a valid PostgreSQL URL; expected postgres://USER@HOST:PORT/DATABASE.')
+  if (sourced.where.startsWith('flag') && storeUrlPasswords(value).length > 0) {
+    throw invalid('smskannel.store', shown, 'must not carry a password on the command line, where every user sees it (ps): use PGPASSWORD, ~/.pgpass or the config file.')
+  }
+  return value
 }
 
 function parseTimeout(sourced: SourcedValue): number {

@@ -1,4 +1,10 @@
-import type { EventStore } from './store.js'
+import type { SharedEventStore } from './event-store.js'
+
+/** What forwarding reads and marks: the async store, or serve's SQLite store as it is. */
+type ForwardStore = {
+  pendingForwards(afterEventId: string, limit: number): ReturnType<SharedEventStore['pendingForwards']> | Awaited<ReturnType<SharedEventStore['pendingForwards']>>
+  markForwarded(eventIds: readonly string[]): Promise<void> | void
+}
 
 export interface ForwardSummary {
   forwarded: number
@@ -13,7 +19,7 @@ const PAGE = 500
  * Re-delivers each pending report's original query string by GET to `targetUrl`. A report
  * counts as forwarded only after a 2xx; the rest stay pending for the next run.
  */
-export async function forwardPending(store: EventStore, targetUrl: URL, timeoutMs: number, stop?: AbortSignal): Promise<ForwardSummary> {
+export async function forwardPending(store: ForwardStore, targetUrl: URL, timeoutMs: number, stop?: AbortSignal): Promise<ForwardSummary> {
   const { Agent, request } = await import('undici')
   const agent = new Agent({ connections: CONCURRENCY, headersTimeout: timeoutMs + 1000, bodyTimeout: timeoutMs + 1000 })
   const summary: ForwardSummary = { forwarded: 0, failed: 0 }
@@ -21,7 +27,7 @@ export async function forwardPending(store: EventStore, targetUrl: URL, timeoutM
   try {
     // Stopping (serve's SIGTERM) aborts the requests in flight: those reports stay pending.
     for (let after = ''; !stop?.aborted; ) {
-      const page = store.pendingForwards(after, PAGE)
+      const page = await store.pendingForwards(after, PAGE)
       if (page.length === 0) break
       after = page.at(-1)!.eventId
       const delivered: string[] = []
@@ -39,7 +45,7 @@ export async function forwardPending(store: EventStore, targetUrl: URL, timeoutM
           }),
         )
       }
-      store.markForwarded(delivered)
+      await store.markForwarded(delivered)
       summary.forwarded += delivered.length
     }
   } finally {

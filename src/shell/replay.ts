@@ -8,7 +8,8 @@ import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import { BusyError, InputError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { acquirePidLock } from './pid-lock.js'
-import type { BatchWriter, EventStore, Reject, ReplayProgress } from './store.js'
+import { adaptSqliteStore, type AsyncBatchWriter, type SharedEventStore } from './event-store.js'
+import type { EventStore, Reject, ReplayProgress } from './store.js'
 
 /**
  * Most lines per transaction. Each read chunk (256 KiB, a few thousand log lines) is also
@@ -63,7 +64,8 @@ export interface ReplayProgressReport {
 
 export interface ReplayOptions {
   paths: readonly string[]
-  store: EventStore
+  /** An SQLite store opened by the caller is taken as it is, behind the async interface. */
+  store: SharedEventStore | EventStore
   parse: Omit<ParseContext, 'source' | 'receivedAt'>
   /** Receive time for lines that carry none (bare queries): the run's start. */
   now: Date
@@ -81,7 +83,8 @@ export interface ReplayOptions {
  * Events, rejects and the file's progress are committed together, so a run killed at any
  * point and run again leaves the store exactly as one clean run would.
  */
-export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary> {
+export async function replayFiles(given: ReplayOptions): Promise<ReplaySummary> {
+  const options = { ...given, store: 'location' in given.store ? given.store : adaptSqliteStore(given.store) }
   const summary: ReplaySummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, files: [], rejectsFile: null }
   // Before anything is read: a rejects path we could not write would only fail at the end.
   checkRejectsPath(options.rejectsPath)
@@ -94,7 +97,7 @@ export async function replayFiles(options: ReplayOptions): Promise<ReplaySummary
   }
   let written: number
   try {
-    written = writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities))
+    written = await writeRejectsFile(options.rejectsPath, options.store.rejectsFor(identities))
   } catch (error) {
     if (error instanceof SmsKannelError) throw error
     throw rejectsPathError(options.rejectsPath, errorCodeOf(error))
@@ -139,17 +142,15 @@ const hashOf = (bytes: Buffer | string) => createHash('sha256').update(bytes).di
  * as far as it was recorded, is byte for byte this file's. A file renamed, compressed or copied
  * keeps its head; one that only shares the first line (`# saved DLRs`) does not.
  */
-function findSeenBefore(store: EventStore, file: FileIdentity): ReplayProgress | undefined {
-  return store
-    .progressCandidates(file.firstLine!)
-    .find((seen) => seen.headBytes === 0 || (seen.headBytes <= file.head.length && hashOf(file.head.subarray(0, seen.headBytes)) === seen.headHash))
+async function findSeenBefore(store: SharedEventStore, file: FileIdentity): Promise<ReplayProgress | undefined> {
+  return (await store.progressCandidates(file.firstLine!)).find((seen) => seen.headBytes === 0 || (seen.headBytes <= file.head.length && hashOf(file.head.subarray(0, seen.headBytes)) === seen.headHash))
 }
 
 /** A key for a file seen first: from its head, made unique against files it only resembles. */
-function newIdentity(store: EventStore, file: FileIdentity): string {
+async function newIdentity(store: SharedEventStore, file: FileIdentity): Promise<string> {
   const base = hashOf(`${file.firstLine}:${hashOf(file.head)}`)
   let identity = base
-  for (let n = 1; store.progressFor(identity); n++) identity = hashOf(`${base}:${n}`)
+  for (let n = 1; await store.progressFor(identity); n++) identity = hashOf(`${base}:${n}`)
   return identity
 }
 
@@ -204,13 +205,13 @@ async function readDecompressedStart(path: string): Promise<Buffer> {
   return Buffer.concat(chunks).subarray(0, IDENTITY_PROBE_BYTES)
 }
 
-async function replayFile(path: string, options: ReplayOptions): Promise<{ identity: string | undefined; summary: FileSummary }> {
+async function replayFile(path: string, options: Omit<ReplayOptions, 'store'> & { store: SharedEventStore }): Promise<{ identity: string | undefined; summary: FileSummary }> {
   const summary: FileSummary = { path, lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, resumedAt: 0 }
   const file = await identifyFile(path)
   if (file.missing) return { identity: undefined, summary: { ...summary, missing: true } }
   if (!file.firstLine) return { identity: undefined, summary }
-  const saved = findSeenBefore(options.store, file)
-  const identity = saved?.identity ?? newIdentity(options.store, file)
+  const saved = await findSeenBefore(options.store, file)
+  const identity = saved?.identity ?? (await newIdentity(options.store, file))
   // A plain file shorter than where we stopped was truncated and rewritten: start over.
   const resumeAt = saved && (file.gzip || saved.byteOffset <= file.size) ? saved : undefined
   summary.resumedAt = resumeAt?.byteOffset ?? 0
@@ -218,15 +219,20 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
   let lineNumber = resumeAt?.line ?? 0
   // Each event goes into the open transaction as it is parsed: holding a batch of them until
   // the commit made them outlive V8's young generation, which cost memory and GC time.
-  let writer: BatchWriter | undefined
+  let writer: AsyncBatchWriter | undefined
   let pendingLines = 0
+  // Whether an event was new is known at the commit (PostgreSQL inserts the batch then).
+  let eventsAdded = 0
   const batchLines = options.batchLines ?? BATCH_LINES
-  const commit = (byteOffset: number) => {
+  const commit = async (byteOffset: number) => {
     const open = writer ?? options.store.beginBatch(options.forward)
     writer = undefined
     // The head recorded is what has been replayed of it, so it never changes as the file grows.
     const headBytes = Math.min(file.head.length, byteOffset)
-    open.commit({ identity, path, byteOffset, line: lineNumber, firstLine: file.firstLine!, headBytes, headHash: hashOf(file.head.subarray(0, headBytes)) })
+    const fresh = await open.commit({ identity, path, byteOffset, line: lineNumber, firstLine: file.firstLine!, headBytes, headHash: hashOf(file.head.subarray(0, headBytes)) })
+    summary.new += fresh
+    summary.duplicates += eventsAdded - fresh
+    eventsAdded = 0
     pendingLines = 0
   }
 
@@ -249,8 +255,8 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
           writer.reject({ identity, line: lineNumber, path, reason: REFUSED_REASON, raw: text!.slice(0, 4096) })
         } else {
           if (admission === 'store-unsigned') summary.acceptedUnsigned += 1
-          if (writer.add(parsed.event, options.forward && admission === 'store')) summary.new += 1
-          else summary.duplicates += 1
+          writer.add(parsed.event, options.forward && admission === 'store')
+          eventsAdded += 1
         }
       } else if (parsed.kind === 'skip') {
         if (parsed.httpStatus === undefined) summary.skipped += 1
@@ -260,17 +266,17 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
         writer.reject({ identity, line: lineNumber, path, reason: parsed.reason, raw: (text ?? '').slice(0, 4096) })
       }
       if (pendingLines >= batchLines) {
-        commit(endOffset)
-        options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: summary.lines })
+        return commit(endOffset).then(() => options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: summary.lines }))
       }
+      return undefined
     }, () => {
       // Never hold the write lock while waiting for the next read: a stalled disk or a
       // stopped replay would keep serve and every send waiting on it.
-      if (writer) commit(lastOffset)
+      return writer ? commit(lastOffset) : undefined
     })
-    if (pendingLines > 0 || !saved) commit(lastOffset)
+    if (pendingLines > 0 || !saved) await commit(lastOffset)
   } catch (error) {
-    writer?.abandon()
+    await writer?.abandon()
     throw error
   }
   options.onProgress?.({ path, bytesDone: file.size, bytesTotal: file.size, lines: summary.lines })
@@ -285,7 +291,13 @@ async function replayFile(path: string, options: ReplayOptions): Promise<{ ident
  * file is complete. `onChunkEnd` runs after each chunk's lines, before the next read. The lines of a chunk are handled in one synchronous loop: an async
  * generator's promise per line cost more than the parsing.
  */
-async function forEachLine(path: string, gzip: boolean, startOffset: number, onLine: (text: string | undefined, endOffset: number) => void, onChunkEnd: () => void): Promise<void> {
+async function forEachLine(
+  path: string,
+  gzip: boolean,
+  startOffset: number,
+  onLine: (text: string | undefined, endOffset: number) => Promise<void> | undefined,
+  onChunkEnd: () => Promise<void> | undefined,
+): Promise<void> {
   let toSkip = gzip ? startOffset : 0
   // lineStart: where the current line begins; partialBytes: its bytes seen so far in earlier
   // chunks (held in carry, unless the line is already over the limit and being dropped).
@@ -313,9 +325,12 @@ async function forEachLine(path: string, gzip: boolean, startOffset: number, onL
       partialBytes = 0
       overlong = false
       start = newline + 1
-      onLine(text, lineStart)
+      // A promise only when a batch commits: one await per batch, not per line.
+      const committing = onLine(text, lineStart)
+      if (committing) await committing
     }
-    onChunkEnd()
+    const chunkCommit = onChunkEnd()
+    if (chunkCommit) await chunkCommit
     const rest = chunk.subarray(start)
     partialBytes += rest.length
     if (overlong) continue
@@ -326,7 +341,7 @@ async function forEachLine(path: string, gzip: boolean, startOffset: number, onL
       carry.push(Buffer.from(rest))
     }
   }
-  if (gzip && partialBytes > 0) onLine(overlong ? undefined : Buffer.concat(carry).toString('utf8'), lineStart + partialBytes)
+  if (gzip && partialBytes > 0) await onLine(overlong ? undefined : Buffer.concat(carry).toString('utf8'), lineStart + partialBytes)
 }
 
 /**
@@ -371,7 +386,7 @@ async function* gunzippedChunks(path: string): AsyncGenerator<Buffer> {
 }
 
 /** Written whole to a temporary file, then renamed: readers never see half of it. Returns the count. */
-function writeRejectsFile(path: string, rejects: Iterable<Reject>): number {
+async function writeRejectsFile(path: string, rejects: AsyncIterable<Reject>): Promise<number> {
   const temporary = `${path}.${process.pid}.tmp`
   let count = 0
   let fd: number | undefined
@@ -385,7 +400,7 @@ function writeRejectsFile(path: string, rejects: Iterable<Reject>): number {
     used = 0
   }
   try {
-    for (const reject of rejects) {
+    for await (const reject of rejects) {
       const line = `${reject.path}:${reject.line}\t${reject.reason}\t${reject.raw.replace(/[\r\n\t]/g, ' ')}\n`
       const bytes = Buffer.byteLength(line)
       if (bytes > buffer.length - used) flush()

@@ -1,0 +1,164 @@
+/**
+ * The event store as every back end offers it: asynchronous, because a network database is.
+ * SQLite (synchronous, embedded) is adapted; PostgreSQL (src/shell/pg-store.ts) implements it.
+ */
+import type { DeliveryEvent } from '../core/dlr.js'
+import { ConfigError } from '../core/errors.js'
+import { isPostgresUrl, shownStoreLocation } from '../core/store-location.js'
+import type { SendRecord, StoredEvent } from '../core/timeline.js'
+import type { AwaitedSend } from '../core/providers/provider.js'
+import type { SqliteRowCopier } from './sqlite-rows.js'
+import type { EventStore, ReplayProgress, Reject } from './store.js'
+
+/**
+ * Replay's transaction. add() and reject() return at once, so replay's line loop stays
+ * synchronous: SQLite writes each row into its open transaction, PostgreSQL holds the
+ * batch and writes it at commit() in multi-row statements.
+ */
+export interface AsyncBatchWriter {
+  add(event: DeliveryEvent, forward?: boolean): void
+  reject(reject: Reject): void
+  /** Commits everything added, with the file's progress; how many events were new. */
+  commit(progress: ReplayProgress): Promise<number>
+  /** Drops everything added; safe to call after a failed add or commit. */
+  abandon(): Promise<void>
+}
+
+export interface SharedEventStore {
+  /** Where the store is, as it may be shown: a URL's password is hidden. */
+  readonly location: string
+  /** The SQLite file, next to which replay's rejects file goes by default; none for a database server. */
+  readonly localPath: string | undefined
+  /**
+   * Runs a replay so that no other replay of this store, on this node or another, overlaps
+   * it; one that would is refused (BusyError) rather than kept waiting behind cron.
+   */
+  exclusiveReplay<T>(work: () => Promise<T>): Promise<T>
+  recordSend(send: SendRecord): Promise<void>
+  /** One transaction; for each event, whether it was new (false: stored before). */
+  recordEvents(events: readonly DeliveryEvent[], forward: boolean): Promise<boolean[]>
+  beginBatch(forward: boolean): AsyncBatchWriter
+  progressFor(identity: string): Promise<ReplayProgress | undefined>
+  /** Every file seen before whose first line hashes to `firstLine`, the longest recorded head first. */
+  progressCandidates(firstLine: string): Promise<ReplayProgress[]>
+  /** Rejects of these files, file by file, then by line. */
+  rejectsFor(identities: readonly string[]): AsyncIterable<Reject>
+  /** Reports still to forward, in pages: pass the last event id seen. */
+  pendingForwards(afterEventId: string, limit: number): Promise<Array<{ eventId: string; raw: string }>>
+  markForwarded(eventIds: readonly string[]): Promise<void>
+  find(key: string): Promise<{ sends: SendRecord[]; events: StoredEvent[] }>
+  /** The provider's sends since then that carry its id and have no final report yet, oldest first. */
+  sendsAwaitingReports(provider: string, sinceIso: string): Promise<AwaitedSend[]>
+  /** A table's rows after `after` (by key, in key order), event ids as hex: for `store copy`. */
+  exportRows(table: StoreTable, after: StoreRow | undefined, limit: number): Promise<StoreRow[]>
+  /** One transaction: inserts the rows whose key is not there yet; how many were new. */
+  importRows(table: StoreTable, rows: readonly StoreRow[]): Promise<number>
+  close(): Promise<void>
+}
+
+/** The tables a store holds, keyed as both back ends key them; `integer` columns are numbers. */
+export const STORE_TABLES = {
+  sends: {
+    key: ['message_id'],
+    columns: ['message_id', 'sequence', 'recipient', 'sent_at', 'outcome', 'gateway', 'provider', 'provider_id'],
+    types: ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
+  },
+  events: {
+    key: ['event_id'],
+    columns: ['event_id', 'message_id', 'sequence', 'dlr', 'status', 'recipient', 'sender', 'smsc_id', 'smsc_message_id', 'smsc_reply', 'gateway_time', 'received_at', 'source', 'raw', 'forward_state'],
+    types: ['text', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
+  },
+  replay_files: {
+    key: ['identity'],
+    columns: ['identity', 'path', 'byte_offset', 'line', 'first_line', 'head_bytes', 'head_hash'],
+    types: ['text', 'text', 'integer', 'integer', 'text', 'integer', 'text'],
+  },
+  rejects: { key: ['identity', 'line'], columns: ['identity', 'line', 'path', 'reason', 'raw'], types: ['text', 'integer', 'text', 'text', 'text'] },
+} as const satisfies Record<string, { key: readonly string[]; columns: readonly string[]; types: ReadonlyArray<'text' | 'integer'> }>
+
+export type StoreTable = keyof typeof STORE_TABLES
+export type StoreRow = Record<string, string | number | null>
+
+export interface OpenOptions {
+  /** PostgreSQL only: connections kept open (serve wants several; one-shot commands one). */
+  connections?: number
+  /** PostgreSQL only: how long connecting may take (default 10 s). */
+  connectTimeoutMs?: number
+  /** SQLite only: open for reading (status), as openStore's readOnly. */
+  readOnly?: boolean
+}
+
+/** Opens the store smskannel.store names: an SQLite file, or a postgres:// URL. */
+export async function openEventStore(location: string, options: OpenOptions = {}): Promise<SharedEventStore> {
+  if (isPostgresUrl(location)) {
+    const { openPostgresStore } = await import('./pg-store.js')
+    return openPostgresStore(location, options)
+  }
+  const [{ openStore }, { openSqliteRowCopier }] = await Promise.all([import('./store.js'), import('./sqlite-rows.js')])
+  const store = await openStore(location, options.readOnly ? { readOnly: true } : {})
+  const { default: Database } = await import('better-sqlite3')
+  return adaptSqliteStore(store, () => openSqliteRowCopier(new Database(location), location))
+}
+
+/** The SQLite store behind the async interface; each call runs (synchronously) at once. */
+export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowCopier = unavailableCopier): SharedEventStore {
+  const run = async <T>(work: () => T): Promise<T> => work()
+  let copier: SqliteRowCopier | undefined
+  const rows = () => (copier ??= openCopier())
+  return {
+    location: shownStoreLocation(store.path),
+    localPath: store.path,
+    exclusiveReplay: async (work) => (await import('./replay.js')).withReplayLock(store.path, work),
+    recordSend: (send) => run(() => store.recordSend(send)),
+    recordEvents: (events, forward) => run(() => store.recordEvents(events, forward)),
+    beginBatch: (forward) => {
+      const writer = store.beginBatch(forward)
+      let added = 0
+      return {
+        add: (event, forwardThis) => void (writer.add(event, forwardThis) && added++),
+        reject: (reject) => writer.reject(reject),
+        commit: (progress) =>
+          run(() => {
+            writer.commit(progress)
+            return added
+          }),
+        abandon: () => run(() => writer.abandon()),
+      }
+    },
+    progressFor: (identity) => run(() => store.progressFor(identity)),
+    progressCandidates: (firstLine) => run(() => store.progressCandidates(firstLine)),
+    rejectsFor: (identities) => toAsync(store.rejectsFor(identities)),
+    pendingForwards: (afterEventId, limit) => run(() => store.pendingForwards(afterEventId, limit)),
+    markForwarded: (eventIds) => run(() => store.markForwarded(eventIds)),
+    find: (key) => run(() => store.find(key)),
+    sendsAwaitingReports: (provider, sinceIso) => run(() => store.sendsAwaitingReports(provider, sinceIso)),
+    exportRows: (table, after, limit) => run(() => rows().export(table, after, limit)),
+    importRows: (table, imported) => run(() => rows().import(table, imported)),
+    close: () =>
+      run(() => {
+        copier?.close()
+        store.close()
+      }),
+  }
+}
+
+function unavailableCopier(): never {
+  throw new Error('this store was opened without row copying')
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {
+  yield* items
+}
+
+/**
+ * For the commands that do not run on PostgreSQL yet: a clear refusal instead of an SQLite
+ * file named after the URL.
+ */
+export function sqliteStoreOnly<T>(command: string, openSqlite: (path: string) => Promise<T>): (location: string) => Promise<T> {
+  return async (location) => {
+    if (isPostgresUrl(location)) {
+      throw new ConfigError(`${command} cannot use a PostgreSQL store (${shownStoreLocation(location)}) yet.`, 'Point smskannel.store at an SQLite file for this command; see "PostgreSQL for clusters" in the README for what works.')
+    }
+    return openSqlite(location)
+  }
+}
