@@ -1,3 +1,4 @@
+import { formatLocal } from './report-time.js'
 import { ConfigError, InputError } from './errors.js'
 import { truncateForMessage } from './redact.js'
 
@@ -83,17 +84,7 @@ export function unsetPlaceholders(template: string, vlx: VisuloxPinEnvironment):
 /** VISULOX may give the expiry as epoch seconds; a person wants a wall-clock time. */
 export function formatExpirationTime(value: string, timeZone: string): string {
   if (!/^\d{9,11}$/.test(value.trim())) return value
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(new Date(Number(value) * 1000))
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
-  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`
+  return formatLocal(Number(value) * 1000, timeZone, 'minute')
 }
 
 /** Warnings (never errors: the login must go on) when the user could not use the SMS. */

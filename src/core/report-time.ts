@@ -131,12 +131,17 @@ export function formatLocal(ms: number, timeZone: string, unit: IntervalUnit): s
   return unit === 'day' ? date : `${date} ${two(local.hour)}:${two(local.minute)}`
 }
 
-/** `Europe/Berlin (UTC+01:00)` at that instant. */
-export function describeZone(ms: number, timeZone: string): string {
+/** The zone's UTC offset at that instant: `+01:00`, `-03:30`. */
+export function formatOffset(ms: number, timeZone: string): string {
   const offsetMinutes = Math.round(zoneOffsetMs(ms, timeZone) / MINUTE_MS)
   const sign = offsetMinutes < 0 ? '-' : '+'
   const absolute = Math.abs(offsetMinutes)
-  return `${timeZone} (UTC${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')})`
+  return `${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')}`
+}
+
+/** `Europe/Berlin (UTC+01:00)` at that instant. */
+export function describeZone(ms: number, timeZone: string): string {
+  return `${timeZone} (UTC${formatOffset(ms, timeZone)})`
 }
 
 /** `15m`, `24h`, `7d` for a span, the way --window and --since take it back. */
