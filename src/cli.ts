@@ -366,7 +366,10 @@ function buildProgram(report: Reporter): Command {
       ])
       if (options.since !== undefined && !options.poll) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --since goes with --poll')
       if (options.poll) {
-        if (queries.length > 0 || options.replay || options.forward) throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --poll takes no QUERY, --replay or --forward')
+        // Polled reports come from the provider itself: no token to check, no file of rejects.
+        if (queries.length > 0 || options.replay || options.forward || options.rejects !== undefined || options.acceptUnsigned) {
+          throw new CommanderError(EXIT.usage, 'sms-kannel.usage', 'error: --poll takes no QUERY, --replay, --forward, --rejects or --accept-unsigned')
+        }
         const [{ pollDeliveryReports, summarisePoll, DEFAULT_POLL_HOURS }, { httpClientFor }] = await Promise.all([import('./commands/poll.js'), import('./shell/http.js')])
         const summary = await pollDeliveryReports(
           { sources: gathered.sources, sinceHours: options.since ?? DEFAULT_POLL_HOURS, now: wallClock() },
