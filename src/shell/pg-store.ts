@@ -3,9 +3,11 @@
  * node-postgres. Events are written as one multi-row statement per group (unnest of arrays),
  * never a round trip per event.
  */
+import { closeSync, openSync } from 'node:fs'
 import type { Pool, PoolClient } from 'pg'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { BusyError, ConfigError, StoreError } from '../core/errors.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
@@ -95,6 +97,8 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   } catch {
     throw new ConfigError(`The event store ${location} is not a valid PostgreSQL URL.`, 'Write it as postgres://USER@HOST:PORT/DATABASE (percent-encode special characters).')
   }
+  checkTlsFiles(parsed, location)
+  const connectionString = withLibpqSslModes(parsed)
   const [{ default: pg }, { Socket }] = await Promise.all([import('pg'), import('node:net')])
   // pg leaves the socket of a connection that failed authentication open, which would keep
   // the process alive: every socket is tracked and destroyed when the store closes or fails.
@@ -106,7 +110,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
     return socket
   }
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max: options.connections ?? 1,
     application_name: 'sms-kannel',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
@@ -174,7 +178,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
     localPath: undefined,
     exclusiveReplay: async (work) => {
       // A session lock on a connection of its own: the server drops it if this node dies.
-      const holder = new pg.Client({ connectionString: url, application_name: 'sms-kannel replay lock', stream: trackedSocket })
+      const holder = new pg.Client({ connectionString, application_name: 'sms-kannel replay lock', stream: trackedSocket })
       await guard(async () => {
         await holder.connect()
         const { rows } = await holder.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('sms-kannel replay')) AS locked`)
@@ -394,6 +398,30 @@ async function importRows(client: PoolClient, table: StoreTable, rows: readonly 
   return result.rowCount ?? 0
 }
 
+/**
+ * sslmode as libpq means it (require: encrypted, not verified; verify-ca; verify-full), which
+ * pg 8 follows only when asked: otherwise it verifies fully, and a private CA's server fails.
+ */
+function withLibpqSslModes(url: URL): string {
+  if (!url.searchParams.has('sslmode') || url.searchParams.has('uselibpqcompat')) return url.href
+  const adjusted = new URL(url.href)
+  adjusted.searchParams.set('uselibpqcompat', 'true')
+  return adjusted.href
+}
+
+/** pg reads these files itself when it connects; a missing one is named before that. */
+function checkTlsFiles(url: URL, location: string): void {
+  for (const parameter of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const file = url.searchParams.get(parameter)
+    if (file === null) continue
+    try {
+      closeSync(openSync(file, 'r'))
+    } catch (error) {
+      throw new ConfigError(`The event store ${location} cannot be used: its ${parameter} ${file} cannot be read (${describeFileError(errorCodeOf(error))}).`, `Fix ${parameter} in the URL.`)
+    }
+  }
+}
+
 /** pg's failures named so an admin can act: the server, the network, or the configuration. */
 export function toPostgresStoreError(error: unknown, location: string, url: URL): Error {
   const code = String((error as { code?: unknown }).code ?? '')
@@ -414,7 +442,10 @@ export function toPostgresStoreError(error: unknown, location: string, url: URL)
   if (code.startsWith('57P') || code.startsWith('08')) return store('PostgreSQL is shutting down, starting or unreachable')
   if (code === '53100') return store('the database server\'s disk is full')
   if (code === '53300') return store('PostgreSQL has no connection left (max_connections)')
-  if (/SSL|TLS|certificate/i.test(message) || /^ERR_TLS|^CERT_|^DEPTH_ZERO|^SELF_SIGNED|^UNABLE_TO/.test(code)) return store(`TLS to ${where} failed (${code || 'see sslmode in the URL'})`)
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return config(`the certificate of ${where} is not made out to ${url.hostname}`, 'Connect by the host name in the server\'s certificate, or have the certificate reissued.')
+  if (/^CERT_|^DEPTH_ZERO|^SELF_SIGNED|^UNABLE_TO/.test(code)) return config(`the certificate of ${where} is not trusted (${code})`, 'Set sslrootcert in the URL to the CA that signed the server\'s certificate.')
+  if (/server does not support SSL/i.test(message)) return config(`${where} does not offer TLS, which sslmode asks for`, 'Turn ssl on in the server, or change sslmode in the URL.')
+  if (/SSL|TLS|certificate/i.test(message) || /^ERR_TLS|^ERR_SSL/.test(code)) return store(`TLS to ${where} failed (${code || 'see sslmode in the URL'})`)
   if (/^[0-9A-Z]{5}$/.test(code) || /^E[A-Z]+$/.test(code)) return store(`PostgreSQL failed (${code})`)
   return error as Error
 }

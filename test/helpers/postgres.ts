@@ -65,7 +65,15 @@ process.once('exit', () => {
   for (const stop of running) stop()
 })
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface PostgresOptions {
+  /**
+   * Serve TLS too (ssl = on) with this certificate and key (PEM); plain connections stay
+   * allowed. Connections are logged, saying whether they use TLS.
+   */
+  tls?: { cert: string; key: string }
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir()
   if (!bin) throw new Error(`PostgreSQL is ${postgresMissingReason()}`)
   const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-pg-'))
@@ -81,13 +89,13 @@ export async function startPostgres(): Promise<PostgresServer> {
   const role = 'sms_test'
   const password = `Test-pw-${port}-s3cret`
   const env = { ...process.env, HOME: dir, LC_ALL: 'C', PGPASSWORD: undefined }
-  const options = { ...asUser, env, cwd: dir }
+  const runAs = { ...asUser, env, cwd: dir }
   const superUrl = (database: string) => `postgres://${SUPERUSER}:${encodeURIComponent(superPassword)}@127.0.0.1:${port}/${database}`
-  const pgCtl = (...args: string[]) => run(join(bin, 'pg_ctl'), ['-D', data, ...args], options)
+  const pgCtl = (...args: string[]) => run(join(bin, 'pg_ctl'), ['-D', data, ...args], runAs)
 
   const stopNow = () => {
     try {
-      execFileSync(join(bin, 'pg_ctl'), ['-D', data, 'stop', '-m', 'immediate'], { ...options, stdio: 'ignore' })
+      execFileSync(join(bin, 'pg_ctl'), ['-D', data, 'stop', '-m', 'immediate'], { ...runAs, stdio: 'ignore' })
     } catch {
       // Not running (any more): nothing to stop.
     }
@@ -101,7 +109,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   try {
     writeFileSync(join(dir, 'pwfile'), `${superPassword}\n`)
     giveToServer(join(dir, 'pwfile'))
-    await run(join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, '--pwfile', join(dir, 'pwfile'), '--auth', 'scram-sha-256', '--no-sync', '-E', 'UTF8'], options)
+    await run(join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, '--pwfile', join(dir, 'pwfile'), '--auth', 'scram-sha-256', '--no-sync', '-E', 'UTF8'], runAs)
     // Loopback TCP only; the socket directory is ours (Debian's /var/run/postgresql is not).
     appendFileSync(join(data, 'postgresql.conf'), [
       "listen_addresses = '127.0.0.1'",
@@ -109,8 +117,16 @@ export async function startPostgres(): Promise<PostgresServer> {
       `unix_socket_directories = '${dir}'`,
       'max_connections = 100',
       'shared_buffers = 16MB',
+      ...(options.tls ? ['ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", 'log_connections = on'] : []),
       '',
     ].join('\n'))
+    if (options.tls) {
+      // The server refuses a key that others may read; both files belong to the server's user.
+      for (const [name, pem] of [['server.crt', options.tls.cert], ['server.key', options.tls.key]] as const) {
+        writeFileSync(join(data, name), pem, { mode: 0o600 })
+        giveToServer(join(data, name))
+      }
+    }
     await pgCtl('start', '-w', '-t', '60', '-l', logFile)
     await asSuperuser(superUrl('postgres'), [`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`])
   } catch (error) {
