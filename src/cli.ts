@@ -189,7 +189,7 @@ function buildProgram(report: Reporter): Command {
           recordSend: async (storePath, record) => {
             // The PIN matters more than its record: warn, never fail the send.
             const warning = isPostgresUrl(storePath)
-              ? await (await import('./shell/pg-store.js')).recordSendInPostgres(storePath, record)
+              ? await (await import('./shell/pg-send-spool.js')).recordSendInPostgres(storePath, record)
               : await (await import('./shell/send-spool.js')).recordSendOrSpool(storePath, record)
             if (warning) report.warn(warning)
           },

@@ -91,8 +91,11 @@ export interface OpenOptions {
 /** Opens the store smskannel.store names: an SQLite file, or a postgres:// URL. */
 export async function openEventStore(location: string, options: OpenOptions = {}): Promise<SharedEventStore> {
   if (isPostgresUrl(location)) {
-    const { openPostgresStore } = await import('./pg-store.js')
-    return openPostgresStore(location, options)
+    const [{ openPostgresStore }, { drainPostgresSpool }] = await Promise.all([import('./pg-store.js'), import('./pg-send-spool.js')])
+    const store = await openPostgresStore(location, options)
+    // Sends this node could not record while the database was away are stored now.
+    await drainPostgresSpool(location, store)
+    return store
   }
   const [{ openStore }, { openSqliteRowCopier }] = await Promise.all([import('./store.js'), import('./sqlite-rows.js')])
   const store = await openStore(location, options.readOnly ? { readOnly: true } : {})

@@ -449,22 +449,3 @@ export function toPostgresStoreError(error: unknown, location: string, url: URL)
   if (/^[0-9A-Z]{5}$/.test(code) || /^E[A-Z]+$/.test(code)) return store(`PostgreSQL failed (${code})`)
   return error as Error
 }
-
-/**
- * send's record into PostgreSQL; a warning for the person when it could not be stored (there
- * is no spool beside a database server). The PIN is already sent: an unreachable database
- * may delay the exit only briefly.
- */
-export async function recordSendInPostgres(url: string, record: SendRecord): Promise<string | undefined> {
-  try {
-    const store = await openPostgresStore(url, { connectTimeoutMs: 3000 })
-    try {
-      await store.recordSend(record)
-    } finally {
-      await store.close()
-    }
-    return undefined
-  } catch (error) {
-    return `not recorded in the event store: ${error instanceof Error ? error.message : String(error)}`
-  }
-}

@@ -23,7 +23,11 @@ export const SEND_BUSY_TIMEOUT_MS = 2_000
 
 /** Appends one record, on disk before returning. Throws if even that fails. */
 export function appendToSpool(storePath: string, record: SendRecord): string {
-  const path = spoolPath(storePath)
+  return appendToSpoolFile(spoolPath(storePath), record)
+}
+
+/** Appends one record to this spool file (0600), on disk before returning. */
+export function appendToSpoolFile(path: string, record: SendRecord): string {
   const line = Buffer.from(`${JSON.stringify(record)}\n`)
   for (let attempt = 0; attempt < 3; attempt++) {
     const fd = openSync(path, 'a', 0o600)
@@ -51,19 +55,13 @@ function sameFile(opened: { ino: number; dev: number }, path: string): boolean {
 
 /** Spooled records of this store, for status to show before they are stored. */
 export function readSpooledSends(storePath: string): SendRecord[] {
-  return spoolFiles(storePath).flatMap((file) => parseSpool(readQuietly(file)))
+  return spoolFiles(spoolPath(storePath)).flatMap((file) => parseSpool(readQuietly(file)))
 }
 
 /** Stores what the spool holds and deletes it; on any failure it stays for the next command. */
 export function drainSpools(store: EventStore): void {
   try {
-    const main = spoolPath(store.path)
-    try {
-      renameSync(main, `${main}.draining.${process.pid}.${Date.now()}`)
-    } catch (error) {
-      if (errorCodeOf(error) !== 'ENOENT') return
-    }
-    for (const file of spoolFiles(store.path).filter((candidate) => candidate !== main)) {
+    for (const file of claimSpool(spoolPath(store.path))) {
       for (const record of parseSpool(readQuietly(file))) store.recordSend(record)
       unlinkSync(file)
     }
@@ -72,16 +70,46 @@ export function drainSpools(store: EventStore): void {
   }
 }
 
+/** drainSpools for a store whose writes are asynchronous (PostgreSQL); how many records it stored. */
+export async function drainSpoolFile(spool: string, recordSend: (record: SendRecord) => Promise<void>): Promise<number> {
+  let stored = 0
+  try {
+    for (const file of claimSpool(spool)) {
+      for (const record of parseSpool(readQuietly(file))) {
+        await recordSend(record)
+        stored++
+      }
+      unlinkSync(file)
+    }
+  } catch {
+    // Kept: the next command that opens the store tries again.
+  }
+  return stored
+}
+
+/**
+ * Moves the spool aside, so that sends append to a new one meanwhile, and lists it with any
+ * that a command which died while draining left behind.
+ */
+function claimSpool(spool: string): string[] {
+  try {
+    renameSync(spool, `${spool}.draining.${process.pid}.${Date.now()}`)
+  } catch (error) {
+    if (errorCodeOf(error) !== 'ENOENT') return []
+  }
+  return spoolFiles(spool).filter((candidate) => candidate !== spool)
+}
+
 /** The spool and any drained by a command that died before it finished. */
-function spoolFiles(storePath: string): string[] {
-  const prefix = basename(spoolPath(storePath))
+function spoolFiles(spool: string): string[] {
+  const prefix = basename(spool)
   let names: string[]
   try {
-    names = readdirSync(dirname(storePath))
+    names = readdirSync(dirname(spool))
   } catch {
     return []
   }
-  return names.filter((name) => name === prefix || name.startsWith(`${prefix}.draining.`)).map((name) => join(dirname(storePath), name))
+  return names.filter((name) => name === prefix || name.startsWith(`${prefix}.draining.`)).map((name) => join(dirname(spool), name))
 }
 
 function readQuietly(path: string): string {

@@ -56,6 +56,10 @@ export interface PostgresServer {
   log(): string
   /** Stops the server immediately and starts it again on the same port and data. */
   restart(): Promise<void>
+  /** Stops the server (a database that is down), keeping its data for start(). */
+  halt(): Promise<void>
+  /** Starts a halted server again on the same port and data. */
+  start(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -152,6 +156,12 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     restart: async () => {
       await pgCtl('stop', '-m', 'immediate')
+      await pgCtl('start', '-w', '-t', '60', '-l', logFile)
+    },
+    halt: async () => {
+      await pgCtl('stop', '-m', 'fast')
+    },
+    start: async () => {
       await pgCtl('start', '-w', '-t', '60', '-l', logFile)
     },
     stop: async () => {

@@ -1,0 +1,61 @@
+/**
+ * send's record into a PostgreSQL store, spooled locally when the database cannot take it.
+ * There is no store file to put the spool beside, so it goes into the user's state
+ * directory: `$XDG_STATE_HOME/sms-kannel/`, else `~/.local/state/sms-kannel/`, one file per
+ * database. A state directory rather than a setting: the wrapper's call works unchanged.
+ */
+import { mkdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
+import type { SendRecord } from '../core/timeline.js'
+import type { SharedEventStore } from './event-store.js'
+import { openPostgresStore } from './pg-store.js'
+import { appendToSpoolFile, drainSpoolFile } from './send-spool.js'
+
+/** Where records for this database wait: named by host, port and database, never the password. */
+export function postgresSpoolPath(url: string, env: NodeJS.ProcessEnv = process.env): string {
+  const stateHome = env['XDG_STATE_HOME']?.startsWith('/') ? env['XDG_STATE_HOME'] : join(env['HOME'] || homedir(), '.local', 'state')
+  let name: string
+  try {
+    const parsed = new URL(url)
+    name = `${parsed.hostname || 'localhost'}-${parsed.port || '5432'}-${decodeURIComponent(parsed.pathname.slice(1)) || 'default'}`
+  } catch {
+    name = 'unparsable-url'
+  }
+  return join(stateHome, 'sms-kannel', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.spool`)
+}
+
+/** Stores the records spooled for this database, if any; a failure leaves them for later. */
+export function drainPostgresSpool(url: string, store: SharedEventStore): Promise<number> {
+  return drainSpoolFile(postgresSpoolPath(url), (record) => store.recordSend(record))
+}
+
+/**
+ * Records a send in PostgreSQL, or, when the database cannot take it now, in the local
+ * spool. Returns a warning for the person (undefined when stored); the send never fails for
+ * this, and an unreachable database delays its exit only briefly.
+ */
+export async function recordSendInPostgres(url: string, record: SendRecord): Promise<string | undefined> {
+  let reason: string
+  try {
+    const store = await openPostgresStore(url, { connectTimeoutMs: 3000 })
+    try {
+      await drainPostgresSpool(url, store)
+      await store.recordSend(record)
+    } finally {
+      await store.close()
+    }
+    return undefined
+  } catch (error) {
+    reason = error instanceof Error ? error.message : String(error)
+  }
+  const spool = postgresSpoolPath(url)
+  try {
+    mkdirSync(join(spool, '..'), { recursive: true, mode: 0o700 })
+    appendToSpoolFile(spool, record)
+    return `not recorded in the event store now (${reason}); kept in ${spool}, stored by the next command that opens the store.`
+  } catch (error) {
+    return `not recorded in the event store (${reason}), and the spool ${spool} could not be written either: ${describeFileError(errorCodeOf(error))}.`
+  }
+}
