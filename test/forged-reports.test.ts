@@ -7,10 +7,9 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { callbackToken } from '../src/core/callback-token.js'
-import { legacyEventId } from '../src/core/event-identity.js'
+import { makeLegacy } from './helpers/legacy-store.js'
 import { runCli } from './helpers/run-cli.js'
 
 const SECRET = 'a-secret-of-32-characters-000000'
@@ -146,17 +145,3 @@ describe('a store from before ids came from meaning', () => {
     expect(again.summary, again.stderr).toMatchObject({ new: 1, duplicates: 4 })
   })
 })
-
-/** Turns a store into one the previous release wrote: old ids, schema version 1. */
-function makeLegacy(path: string): void {
-  const db = new Database(path)
-  const rows = db.prepare('SELECT rowid, raw, source, gateway_time AS gatewayTime FROM events').all() as Array<{ rowid: number; raw: string; gatewayTime: string | null }>
-  const update = db.prepare('UPDATE events SET event_id = unhex(?) WHERE rowid = ?')
-  for (const row of rows) {
-    const rawFormat = /^\d{4}-/.test(row.raw) ? 'bearerbox-log' : 'query'
-    update.run(legacyEventId({ rawFormat, raw: row.raw, gatewayTime: row.gatewayTime }), row.rowid)
-  }
-  // As the migration that introduced ids from meaning found such a store: it marks the old rows.
-  db.exec('DROP TABLE legacy_event_ids; CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events')
-  db.close()
-}

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeWithPostgres, startPostgres, type PostgresServer } from './helpers/postgres.js'
+import { makeLegacy } from './helpers/legacy-store.js'
 import { runCli } from './helpers/run-cli.js'
 
 const REPORTS = [
@@ -133,6 +134,51 @@ describeWithPostgres('sms-kannel store, on PostgreSQL', () => {
     expect(returned.stderr).toMatch(/copied postgres:\/\/sms_test@.* to .*back\.db: 0 sends \(0 new\), 3 events \(3 new\)/)
     const after = await runCli(['status', '4711', '--json', '--store', back])
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout))
+  })
+
+  it('copies a store from before ids came from meaning so that replaying its old logs into the copy, or back, stores nothing twice', async () => {
+    const dir = tempDir()
+    const sqlite = join(dir, 'events.db')
+    const health = (minute: number) => `10.1.2.3 - - [28/Nov/2026:09:${minute}:00 +0000] "GET /healthz HTTP/1.1" 200 2 "-" "monitor"`
+    const lines = [
+      // With our message id, as an access-log line; without one (another sender's dlr-url); a bearerbox line of the default format.
+      `203.0.113.9 - - [28/Nov/2026:10:16:54 +0000] "GET /smsKannelfeedback?${REPORTS[0]} HTTP/1.1" 200 3 "-" "Kannel/1.4.5"`,
+      REPORTS[1]!,
+      'seq=4800&dlr=1&time=1795858660&smscmsgid=abc&recipient=%2B491701234567',
+      '2026-11-28 09:38:09 Receive DLR [SMSC:fake1] [SVC:tester] [ACT:] [BINF:] [FID:] [META:?orig_msg?dlr_mask=31&] [from:13013] [to:600] [flags:-1:-1:-1:-1:8] [msg:4:ACK/] [udh:0:]',
+    ]
+    const log = join(dir, 'access.log')
+    writeFileSync(log, `${[health(10), ...lines].join('\n')}\n`)
+    expect(JSON.parse((await runCli(['feedback', '--replay', log, '--json', '--store', sqlite])).stdout)).toMatchObject({ new: 4 })
+    makeLegacy(sqlite)
+    // The same reports saved again under another name (another first line), and one made since.
+    // A bearerbox line without any id is known by its text and line number, so they stay in place.
+    const again = join(dir, 'again.log')
+    writeFileSync(again, [health(20), ...lines, 'seq=77&msgid=0193f1a0-7b2c-7000-8000-0000000000ff&dlr=1&time=1895858642'].join('\n') + '\n')
+    const replayAgain = async (store: string, env: Record<string, string> = {}) => {
+      const run = await runCli(['feedback', '--replay', again, '--json', '--store', store, '--rejects', join(dir, 'rejects')], env)
+      expect(run.code, run.stderr).toBe(0)
+      return JSON.parse(run.stdout)
+    }
+
+    const url = withoutPassword(await server.createDatabase())
+    const env = { PGPASSWORD: server.password }
+    const copied = await runCli(['store', 'copy', '--json', sqlite, url], env)
+    expect(JSON.parse(copied.stdout).tables.events, copied.stderr).toEqual({ read: 4, new: 4 })
+    expect(JSON.parse((await runCli(['store', 'copy', '--json', sqlite, url], env)).stdout).tables.events).toEqual({ read: 4, new: 0 })
+    const back = join(dir, 'back.db')
+    expect((await runCli(['store', 'copy', url, back], env)).code).toBe(0)
+
+    // The old store, its PostgreSQL copy and the copy back each take only the new report.
+    for (const [store, storeEnv] of [[sqlite, {}], [url, env], [back, {}]] as const) {
+      expect(await replayAgain(store, storeEnv), store).toMatchObject({ lines: 6, new: 1, duplicates: 4 })
+    }
+    // The same timelines; the copies know the old reports by their current ids.
+    const withoutIds = (stdout: string) => JSON.parse(stdout, (key, value) => (key === 'eventId' ? undefined : value))
+    const timelines = await Promise.all([sqlite, url, back].map(async (store) => withoutIds((await runCli(['status', '4711', '--json', '--store', store], env)).stdout)))
+    expect(timelines[0].timelines[0].steps).toHaveLength(2)
+    expect(timelines[1]).toEqual(timelines[0])
+    expect(timelines[2]).toEqual(timelines[0])
   })
 
   it('works with a role that has only the privileges the README lists, once the schema exists', async () => {

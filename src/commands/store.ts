@@ -1,7 +1,8 @@
 import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, InputError, UsageError } from '../core/errors.js'
+import { currentEventId, type CopiedEventRow } from '../core/legacy-events.js'
 import { isPostgresUrl, shownStoreLocation, storeUrlPasswords } from '../core/store-location.js'
-import { STORE_TABLES, type SharedEventStore, type StoreTable } from '../shell/event-store.js'
+import { STORE_TABLES, type SharedEventStore, type StoreRow, type StoreTable } from '../shell/event-store.js'
 
 export interface StoreIo {
   openStore: (location: string) => Promise<SharedEventStore>
@@ -47,7 +48,7 @@ export async function copyStore(input: { locations: readonly string[] }, io: Sto
         const counts = { read: 0, new: 0 }
         for (let page = await source.exportRows(table, undefined, PAGE); page.length > 0; page = await source.exportRows(table, page.at(-1), PAGE)) {
           counts.read += page.length
-          counts.new += await target.importRows(table, page)
+          counts.new += await target.importRows(table, table === 'events' ? page.map(withCurrentEventId) : page)
         }
         tables[table] = counts
       }
@@ -58,6 +59,16 @@ export async function copyStore(input: { locations: readonly string[] }, io: Sto
   } finally {
     await source.close()
   }
+}
+
+/**
+ * A row of an SQLite store from before ids came from meaning is copied under its current id:
+ * replaying the old logs into the copy then finds it, with no marker of old rows to carry.
+ */
+function withCurrentEventId(row: StoreRow): StoreRow {
+  if (!row['legacy']) return row
+  const { legacy: _, ...copied } = row
+  return { ...copied, event_id: currentEventId(row as CopiedEventRow) ?? (row['event_id'] as string) }
 }
 
 export function summariseCopy(summary: CopySummary): string {

@@ -14,6 +14,8 @@ export interface SqliteRowCopier {
 
 export function openSqliteRowCopier(db: BetterSqlite3.Database, path: string): SqliteRowCopier {
   db.pragma('busy_timeout = 10000')
+  // Rows up to this one carry ids of the old scheme (store migration 3): exported marked `legacy`.
+  const lastLegacyRow = (db.prepare('SELECT last_rowid FROM legacy_event_ids').pluck().get() as number | null | undefined) ?? null
   const guard = <T>(work: () => T): T => {
     try {
       return work()
@@ -25,7 +27,8 @@ export function openSqliteRowCopier(db: BetterSqlite3.Database, path: string): S
     export: (table, after, limit) =>
       guard(() => {
         const { key, columns } = STORE_TABLES[table]
-        const select = columns.map((column) => (column === 'event_id' ? 'lower(hex(event_id)) AS event_id' : column)).join(', ')
+        const marked = table === 'events' && lastLegacyRow !== null ? `, rowid <= ${Number(lastLegacyRow)} AS legacy` : ''
+        const select = columns.map((column) => (column === 'event_id' ? 'lower(hex(event_id)) AS event_id' : column)).join(', ') + marked
         const keyValue = (column: string) => (column === 'event_id' ? 'unhex(?)' : '?')
         const where = after ? `WHERE (${key.join(', ')}) > (${key.map(keyValue).join(', ')})` : ''
         return db
