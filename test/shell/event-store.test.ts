@@ -135,6 +135,29 @@ function storeSuite(backend: () => Backend): void {
     expect(await again.recordEvents([delivered('kept')], false)).toEqual([false])
   })
 
+  it('runs one replay at a time: another, through another opening of the store, is refused until the first is done', async () => {
+    const location = await backend().fresh()
+    const [first, second] = [await open(location), await open(location)]
+    let release = () => undefined as void
+    const holding = first.exclusiveReplay(() => new Promise<string>((resolve) => (release = () => resolve('first done'))))
+    // The lock is taken before work starts; give a network database its round trip.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await expect(second.exclusiveReplay(async () => 'second ran')).rejects.toMatchObject({ exitCode: 75, message: expect.stringMatching(/^Another replay/) })
+    release()
+    expect(await holding).toBe('first done')
+    expect(await second.exclusiveReplay(async () => 'second ran')).toBe('second ran')
+    // A failed replay lets the next one run.
+    await expect(first.exclusiveReplay(async () => Promise.reject(new Error('replay failed')))).rejects.toThrow('replay failed')
+    expect(await second.exclusiveReplay(async () => 'ran again')).toBe('ran again')
+  })
+
+  it('names itself without a password, and says whether it is a local file', async () => {
+    const location = await backend().fresh()
+    const store = await open(location)
+    expect(store.location).not.toContain('s3cret')
+    expect(store.localPath).toBe(backend().name === 'sqlite' ? location : undefined)
+  })
+
   it('exports and imports rows by key, idempotently', async () => {
     const [from, to] = [await open(), await open()]
     await from.recordSend(send('c1'))
