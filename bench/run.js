@@ -5,7 +5,9 @@
 //   BENCH_ONLY=startup BENCH_STARTUP_RUNS=10 npm run bench
 //   BENCH_ONLY=smsc-reply npm run bench
 //   BENCH_ONLY=report BENCH_REPORT_EVENTS=100000 npm run bench
+//   BENCH_ONLY=pg-replay BENCH_PG_REPLAY_LINES=20000 npm run bench
 import { checkTools } from './measure.js'
+import { benchPgReplay } from './pg-replay.js'
 import { benchReplay } from './replay.js'
 import { benchReport } from './report.js'
 import { benchServe } from './serve.js'
@@ -30,6 +32,7 @@ const serveVariants = [
 if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, log })))
 if (wanted('smsc-reply')) rows.push(...benchSmscReply({ rounds: Number(process.env.BENCH_SMSC_REPLY_ROUNDS ?? 15), log }))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
+if (wanted('pg-replay')) rows.push(...(await benchPgReplay({ lines: Number(process.env.BENCH_PG_REPLAY_LINES ?? 50_000), rounds, log })))
 if (wanted('report')) rows.push(...(await benchReport({ events: Number(process.env.BENCH_REPORT_EVENTS ?? 1_000_000), rounds, log })))
 
 const columns = ['name', 'baseline', 'ours', 'ratio', 'note']

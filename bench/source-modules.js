@@ -6,8 +6,11 @@ import { buildSync } from 'esbuild'
 
 const root = new URL('..', import.meta.url).pathname
 
-/** `exports` is the bundle's source, e.g. "export { openStore } from './src/shell/store.ts'". */
-export function loadSourceModules(name, exports) {
+/**
+ * `exports` is the bundle's source, e.g. "export { openStore } from './src/shell/store.ts'";
+ * `external`: packages loaded from node_modules as they are, not bundled.
+ */
+export function loadSourceModules(name, exports, external = []) {
   const outfile = join(root, `node_modules/.cache/sms-kannel-bench/${name}.cjs`)
   buildSync({
     stdin: { contents: exports, resolveDir: root, loader: 'ts' },
@@ -16,7 +19,7 @@ export function loadSourceModules(name, exports) {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    external: ['better-sqlite3'],
+    external: ['better-sqlite3', ...external],
     logLevel: 'warning',
   })
   return createRequire(join(root, 'package.json'))(outfile)

@@ -5,10 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { connect, createServer as createTcpServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'vitest'
+import { freePorts } from '../helpers/free-ports.js'
 
 export const KANNEL_BINARIES = {
   bearerbox: '/usr/sbin/bearerbox',
@@ -89,17 +90,8 @@ export interface StackOptions {
   password?: string
 }
 
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<import('node:net').Server>((resolve) => {
-      const server = createTcpServer()
-      server.listen(0, '127.0.0.1', () => resolve(server))
-    })),
-  )
-  const ports = servers.map((server) => (server.address() as import('node:net').AddressInfo).port)
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
-  return ports
-}
+// Kept here too for the tests that import it with the stack.
+export { freePorts }
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
