@@ -406,6 +406,8 @@ function withLibpqSslModes(url: URL): string {
   if (!url.searchParams.has('sslmode') || url.searchParams.has('uselibpqcompat')) return url.href
   const adjusted = new URL(url.href)
   adjusted.searchParams.set('uselibpqcompat', 'true')
+  // pg cannot fall back to plain text, and would verify fully under `allow`: it is `prefer` here.
+  if (adjusted.searchParams.get('sslmode') === 'allow') adjusted.searchParams.set('sslmode', 'prefer')
   return adjusted.href
 }
 

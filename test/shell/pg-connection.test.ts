@@ -57,8 +57,8 @@ describeWithPostgres('connecting to a PostgreSQL store', () => {
     return sessions.length > 0 && sessions.every((line) => line.includes('SSL enabled'))
   }
 
-  it('connects with sslmode=require without checking the certificate, as libpq does', async () => {
-    const url = await storeUrl(tls('require', '127.0.0.1'))
+  it.each(['require', 'prefer', 'allow'])('connects with sslmode=%s over TLS without checking the certificate', async (mode) => {
+    const url = await storeUrl(tls(mode, '127.0.0.1'))
     const run = await migrate(url)
     expect(run.code, run.stderr).toBe(0)
     expect(overTls(url)).toBe(true)
@@ -82,6 +82,21 @@ describeWithPostgres('connecting to a PostgreSQL store', () => {
     expect(run.stderr).toMatch(message)
     expect(run.stderr.trim().split('\n')).toHaveLength(2)
     expect(run.stderr).not.toContain(server.password)
+  })
+
+  it('refuses a server without TLS when sslmode asks for it, and connects to it with sslmode=disable', async () => {
+    const plain = await startPostgres()
+    try {
+      const url = Object.assign(new URL(await plain.createDatabase()), { password: '' })
+      url.searchParams.set('sslmode', 'require')
+      const refused = await migrate(url.href, { PGPASSWORD: plain.password })
+      expect(refused.code, refused.stderr).toBe(78)
+      expect(refused.stderr).toMatch(/cannot be used: 127\.0\.0\.1:\d+ does not offer TLS, which sslmode asks for\./)
+      url.searchParams.set('sslmode', 'disable')
+      expect((await migrate(url.href, { PGPASSWORD: plain.password })).code).toBe(0)
+    } finally {
+      await plain.stop()
+    }
   })
 
   const withPassword = () => ({ PGPASSWORD: server.password })
