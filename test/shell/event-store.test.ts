@@ -139,9 +139,14 @@ function storeSuite(backend: () => Backend): void {
     const location = await backend().fresh()
     const [first, second] = [await open(location), await open(location)]
     let release = () => undefined as void
-    const holding = first.exclusiveReplay(() => new Promise<string>((resolve) => (release = () => resolve('first done'))))
-    // The lock is taken before work starts; give a network database its round trip.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    let started = () => undefined as void
+    const working = new Promise<void>((resolve) => (started = resolve))
+    // The work starts once the lock is held.
+    const holding = first.exclusiveReplay(() => {
+      started()
+      return new Promise<string>((resolve) => (release = () => resolve('first done')))
+    })
+    await working
     await expect(second.exclusiveReplay(async () => 'second ran')).rejects.toMatchObject({ exitCode: 75, message: expect.stringMatching(/^Another replay/) })
     release()
     expect(await holding).toBe('first done')
