@@ -5,6 +5,7 @@ import type { ProviderCheckResult } from '../core/providers/provider.js'
 import { ignoredFlagWarnings } from '../core/provider-flags.js'
 import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
+import { showControlCharacters } from '../core/control-chars.js'
 import { redactingReplies, type HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
@@ -55,9 +56,4 @@ export function formatConfigTable(effective: ResolvedConfig['effective']): strin
     const shown = showControlCharacters(value ?? '') || '-'
     return `${key.padEnd(keyWidth)}  ${shown.padEnd(valueWidth)}  ${where}`
   })
-}
-
-/** Values are shown as written; only real control characters are made visible. */
-function showControlCharacters(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
 }

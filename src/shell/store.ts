@@ -6,6 +6,7 @@ import { eventIdRanges, legacyEventId, timePrefix } from '../core/event-identity
 import { StoreError } from '../core/errors.js'
 import { intervalIndex, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
+import { syncDirectory } from './sync-directory.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
@@ -363,12 +364,7 @@ function createWalSyncer(walPath: string, storePath: string): WalSyncer {
           if (wal === undefined) {
             wal = openSync(walPath, 'r')
             // The -wal file's name must survive a power cut too.
-            const directory = openSync(dirname(walPath), 'r')
-            try {
-              fsyncSync(directory)
-            } finally {
-              closeSync(directory)
-            }
+            syncDirectory(dirname(walPath))
           }
         } catch (error) {
           reject(toStoreError(error, storePath))
