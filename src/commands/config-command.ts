@@ -16,12 +16,10 @@ export function configCommand({ report }: CommandContext): CliCommand {
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (options: CommonOptions & { check?: boolean }) => {
-      const [{ showConfig, formatConfigTable }, { httpClientFor }, gathered] = await Promise.all([import('./config.js'), import('../shell/http.js'), gatherSources(options, report)])
+      const [{ showConfig, formatConfigTable, configDocument }, { httpClientFor }, gathered] = await Promise.all([import('./config.js'), import('../shell/http.js'), gatherSources(options, report)])
       const result = await showConfig({ sources: gathered.sources, check: Boolean(options.check) }, { http: (config) => httpClientFor(config, process.env), report })
-      if (options.json) {
-        const checks = result.checks.map((check) => (check.result === 'ok' ? { gateway: check.gateway, result: check.result, ...check.details, warnings: check.warnings } : { gateway: check.gateway, result: check.result, exitCode: check.error.exitCode, error: check.error.message }))
-        report.data({ files: gathered.files, effective: result.effective, checks })
-      } else for (const line of formatConfigTable(result.effective)) report.text(line)
+      if (options.json) report.data(configDocument(gathered.files, result))
+      else for (const line of formatConfigTable(result.effective)) report.text(line)
       for (const check of result.checks) {
         if (check.result === 'ok') {
           report.success(check.summary)

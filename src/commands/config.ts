@@ -49,6 +49,16 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   return { effective, checks }
 }
 
+/** The --json document: files read, effective values, and each check flat, its error as exit code and message. */
+export function configDocument(files: { config: string | undefined; dotenv: string | undefined }, result: ConfigResult) {
+  const checks = result.checks.map((check) =>
+    check.result === 'ok'
+      ? { gateway: check.gateway, result: check.result, ...check.details, warnings: check.warnings }
+      : { gateway: check.gateway, result: check.result, exitCode: check.error.exitCode, error: check.error.message },
+  )
+  return { files, effective: result.effective, checks }
+}
+
 export function formatConfigTable(effective: ResolvedConfig['effective']): string[] {
   const keyWidth = Math.max(...effective.map((row) => row.key.length))
   const valueWidth = Math.min(50, Math.max(...effective.map((row) => (row.value ?? '-').length)))

@@ -70,7 +70,6 @@ export function sendCommand({ report, now }: CommandContext): CliCommand {
           },
         },
       )
-      result.durationMs = Math.round(result.durationMs)
       if (options.json) report.data(result)
       else if (result.request) report.text(JSON.stringify(result.request, null, 2))
       // Quiet for the wrapper (no terminal), one line for a person.
