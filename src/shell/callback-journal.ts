@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
