@@ -104,6 +104,18 @@ describe('each command checks the settings it reads, each key the same way', () 
   })
 })
 
+describe('the wall clock', () => {
+  const query = 'seq=1&msgid=m1&dlr=1&reply=&smscmsgid=s1'
+
+  it('is fixed only by a test preloading test/helpers/fixed-clock.mjs, never by an environment variable', async () => {
+    const fixed = await runCli(['feedback', query], {}, { now: '2026-11-28T12:00:00Z' })
+    expect(JSON.parse(fixed.stdout).receivedAt).toBe('2026-11-28T12:00:00.000Z')
+    const before = Date.now()
+    const real = await runCli(['feedback', query], { SMS_KANNEL_TEST_NOW: '2001-01-01T00:00:00Z' })
+    expect(Date.parse(JSON.parse(real.stdout).receivedAt)).toBeGreaterThanOrEqual(before)
+  })
+})
+
 describe('--dry-run shows the request and keeps secrets out', () => {
   it.each(['post', 'get'])('with %s, --verbose, and the PIN in the text', async (method) => {
     const run = await runCli(['--dry-run', '--verbose', '--method', method], { ...config, ...visulox })
