@@ -95,9 +95,9 @@ async function poll(options: FeedbackOptions, { report, now }: CommandContext): 
 }
 
 async function replay(paths: string[], options: FeedbackOptions, context: CommandContext): Promise<void> {
+  const [{ setFlagsFromString }, { createProgressLine, emptyLines }] = await Promise.all([import('node:v8'), import('../shell/input-lines.js')])
   // A replay makes short-lived garbage for minutes: a young generation that never grows keeps its peak memory flat.
-  ;(await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1')
-  const { createProgressLine, emptyLines } = await import('../shell/input-lines.js')
+  setFlagsFromString('--semi-space-growth-factor=1')
   const progress = context.report.isTerminal ? createProgressLine() : undefined
   await storeReports({ lines: emptyLines(), replayPaths: paths, onProgress: progress?.update, done: progress?.done }, options, context)
 }
