@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-// CommonJS on purpose: Node 20's ESM loader cost ~60 ms a start in module facades for
-// built-ins alone (bench: --help 1.68x `node -e 0` as ESM, 1.20x as CommonJS).
+// CommonJS on purpose: Node 20's ESM loader makes every start slower (module facades for
+// built-ins); `npm run bench` measures the start.
 require('../dist/cli.cjs')

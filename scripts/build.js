@@ -1,6 +1,6 @@
 // Bundles src/cli.ts for bin/ into one CommonJS file. Commands are still loaded lazily:
 // esbuild keeps each dynamically imported module behind an init function that runs on first
-// use. CommonJS because Node 20's ESM loader spent ~60 ms a start on facades for built-ins.
+// use. CommonJS because Node 20's ESM loader slows every start (facades for built-ins).
 import { build } from 'esbuild'
 import { readFileSync, rmSync } from 'node:fs'
 
@@ -8,8 +8,8 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 
 /**
  * commander requires node:child_process at load, for executable subcommands we never use;
- * loading it (and net, stream, ...) cost ~12 ms of every start. Commander gets a stand-in
- * that loads the real module on first use.
+ * loading it (and net, stream, ...) would slow every start. Commander gets a stand-in that
+ * loads the real module on first use.
  */
 const lazyChildProcessForCommander = {
   name: 'lazy-child-process-for-commander',
@@ -25,7 +25,7 @@ const lazyChildProcessForCommander = {
 }
 
 /**
- * chalk detects colour support at load (node:tty, and with it node:net: ~7 ms a start).
+ * chalk detects colour support at load (node:tty, and with it node:net: a slower start).
  * The reporter decides colour itself (a terminal, NO_COLOR, TERM=dumb) and passes chalk a
  * level, so chalk's detection is replaced by "none".
  */

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -71,6 +71,48 @@ describe('usage and configuration errors, without stack traces', () => {
     const run = await runCli(['--json'], { ...config, ...visulox, VLXSMS: 'x' })
     expect(run.code).toBe(EXIT.input)
     expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'error', error: 'InputError', exitCode: 65 })
+  })
+})
+
+describe('each command checks the settings it reads, each key the same way', () => {
+  it('status does not fail on keys it does not read (no gateway, a bad timeout, a bad durability)', async () => {
+    const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-lazy-')), 'events.db')
+    expect((await runCli(['feedback', '--store', store, 'seq=4711&msgid=m1&dlr=1&reply=&smscmsgid=s1'])).code).toBe(EXIT.ok)
+    const run = await runCli(['status', '4711', '--store', store], { SMSKANNEL_TIMEOUT: 'soon', SMSKANNEL_DURABILITY: 'sometimes' })
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(EXIT.ok)
+    expect(run.stdout).toContain('sequence 4711')
+  })
+
+  it('serve refuses a feedback URL with a #fragment, as send does, before it opens anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-fragment-'))
+    for (const args of [['serve', '--store', join(dir, 'events.db')], ['--dry-run']]) {
+      const run = await runCli(args, { ...config, ...visulox, SMSKANNEL_FEEDBACKURL: 'http://127.0.0.1:9/smsKannelfeedback#x' })
+      expect(run.code).toBe(EXIT.config)
+      expect(run.stderr).toMatch(/smskannel\.feedbackurl "http:\/\/127\.0\.0\.1:9\/smsKannelfeedback#x" \(from environment SMSKANNEL_FEEDBACKURL\) must not have a #fragment/)
+    }
+    expect(existsSync(join(dir, 'events.db'))).toBe(false)
+  })
+
+  it('--param is smskannel.dlrparams: parsed once, a bad one named with its flag', async () => {
+    const good = await runCli(['feedback', '--param', 'dlr=d', '--param', 'reply=A', 'seq=1&msgid=m1&d=1&A=ACK%2F'])
+    expect(good.code).toBe(EXIT.ok)
+    expect(JSON.parse(good.stdout)).toMatchObject({ dlr: 1 })
+    const bad = await runCli(['feedback', '--param', 'nonsense', 'seq=1&msgid=m1&dlr=1'])
+    expect(bad.code).toBe(EXIT.config)
+    expect(bad.stderr).toMatch(/smskannel\.dlrparams "nonsense" \(from flag --param\) is not usable/)
+  })
+})
+
+describe('the wall clock', () => {
+  const query = 'seq=1&msgid=m1&dlr=1&reply=&smscmsgid=s1'
+
+  it('is fixed only by a test preloading test/helpers/fixed-clock.mjs, never by an environment variable', async () => {
+    const fixed = await runCli(['feedback', query], {}, { now: '2026-11-28T12:00:00Z' })
+    expect(JSON.parse(fixed.stdout).receivedAt).toBe('2026-11-28T12:00:00.000Z')
+    const before = Date.now()
+    const real = await runCli(['feedback', query], { SMS_KANNEL_TEST_NOW: '2001-01-01T00:00:00Z' })
+    expect(Date.parse(JSON.parse(real.stdout).receivedAt)).toBeGreaterThanOrEqual(before)
   })
 })
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { BIN, runCli } from './helpers/run-cli.js'
+import { BIN, fixedClockArgs, runCli } from './helpers/run-cli.js'
 import { makeReportStore, type FakePin } from './helpers/report-store.js'
 
 const NOW = '2026-11-28T12:00:00.000Z'
@@ -23,13 +23,13 @@ const PINS: FakePin[] = [
 
 describe('report and check over a store', () => {
   let store: string
-  const env = () => ({ SMSKANNEL_STORE: store, SMS_KANNEL_TEST_NOW: NOW })
+  const env = () => ({ SMSKANNEL_STORE: store })
   beforeAll(async () => {
     store = await makeReportStore(START, PINS)
   })
 
   it('--json: one document with every interval, the empty one too, and the failures by reason and SMSC', async () => {
-    const run = await runCli(['report', '--since', '4h', '--json'], env())
+    const run = await runCli(['report', '--since', '4h', '--json'], env(), { now: NOW })
     expect(run.code, run.stderr).toBe(0)
     const document = JSON.parse(run.stdout)
     expect(document).toMatchObject({ schema: 'sms-kannel/report@1', since: '2026-11-28T08:00:00.000Z', until: NOW, timeZone: 'UTC', by: 'hour' })
@@ -47,7 +47,7 @@ describe('report and check over a store', () => {
   })
 
   it('the table: one row per interval with a bar, the total, then failures by reason and by SMSC', async () => {
-    const run = await runCli(['report', '--since', '2026-11-28 08:00', '--until', '2026-11-28 12:00'], env())
+    const run = await runCli(['report', '--since', '2026-11-28 08:00', '--until', '2026-11-28 12:00'], env(), { now: NOW })
     expect(run.code, run.stderr).toBe(0)
     const lines = run.stdout.split('\n')
     expect(lines[0]).toBe('PIN delivery 2026-11-28 08:00 to 2026-11-28 12:00, by hour, times in UTC (UTC+00:00)')
@@ -61,14 +61,14 @@ describe('report and check over a store', () => {
   })
 
   it('labels intervals in the zone asked for (--tz), and by day for a long span', async () => {
-    const run = await runCli(['report', '--since', '7d', '--tz', 'Europe/Berlin', '--json'], env())
+    const run = await runCli(['report', '--since', '7d', '--tz', 'Europe/Berlin', '--json'], env(), { now: NOW })
     const document = JSON.parse(run.stdout)
     expect(document).toMatchObject({ by: 'day', timeZone: 'Europe/Berlin', zoneLabel: 'Europe/Berlin (UTC+01:00)' })
     expect(document.intervals.at(-1)).toMatchObject({ label: '2026-11-28', start: '2026-11-27T23:00:00.000Z', sent: 10 })
   })
 
   it('report | head: the reader leaving early is no error', async () => {
-    const child = spawn(process.execPath, [BIN, 'report', '--since', '7d', '--by', 'hour'], { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', ...env() }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...fixedClockArgs(NOW), BIN, 'report', '--since', '7d', '--by', 'hour'], { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', ...env() }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
     // Like head: read the first chunk, then close the pipe.
@@ -81,7 +81,7 @@ describe('report and check over a store', () => {
   })
 
   it('--csv: a header and one row per interval', async () => {
-    const run = await runCli(['report', '--since', '4h', '--csv'], env())
+    const run = await runCli(['report', '--since', '4h', '--csv'], env(), { now: NOW })
     expect(run.stdout.split('\n')).toEqual([
       'start,end,interval (UTC),sent,accepted,delivered,failed,pending,delivery_rate_percent,latency_p50_ms,latency_p90_ms,latency_p99_ms',
       '2026-11-28T08:00:00.000Z,2026-11-28T09:00:00.000Z,2026-11-28 08:00,4,4,4,0,0,100,3000,5000,5000',
@@ -94,7 +94,7 @@ describe('report and check over a store', () => {
 
   it('--html FILE: one self-contained page, no script, no network, charts as SVG, zone named', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-html-')), 'report.html')
-    const run = await runCli(['report', '--since', '4h', '--html', file], env())
+    const run = await runCli(['report', '--since', '4h', '--html', file], env(), { now: NOW })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toBe('')
     const html = readFileSync(file, 'utf8')
@@ -111,7 +111,7 @@ describe('report and check over a store', () => {
     { name: 'an unknown zone', args: ['--tz', 'Mars/Olympus'], message: /is not a time zone/ },
     { name: 'too many intervals', args: ['--since', '2020-01-01', '--by', 'hour'], message: /more than 2000 intervals/ },
   ])('$name is a usage error (64)', async ({ args, message }) => {
-    const run = await runCli(['report', ...args], env())
+    const run = await runCli(['report', ...args], env(), { now: NOW })
     expect(run.code).toBe(64)
     expect(run.stderr).toMatch(message)
     expect(run.stdout).toBe('')
@@ -119,7 +119,7 @@ describe('report and check over a store', () => {
 
   it('a store that does not exist is exit 74, and no store is created', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'sms-kannel-nostore-')), 'events.db')
-    const run = await runCli(['report', '--store', missing], { SMS_KANNEL_TEST_NOW: NOW })
+    const run = await runCli(['report', '--store', missing], {}, { now: NOW })
     expect(run.code).toBe(74)
     expect(existsSync(missing)).toBe(false)
   })
@@ -132,17 +132,17 @@ describe('report and check over a store', () => {
     { name: 'more pending than --max-pending', args: ['--window', '1h', '--max-pending', '0', '--warn-rate', '95'], state: 2, line: /^SMS-KANNEL CRITICAL - 1 PINs pending > 0; 2 PINs in the last 1h: 1 delivered \(100\.0%\), 0 failed, 1 pending, p90 3\.0s \| .*pending=1;;0;0/ },
     { name: 'an empty window', args: ['--window', '15m', '--warn-rate', '95', '--crit-rate', '80', '--max-pending', '0'], state: 0, line: /^SMS-KANNEL OK - no PINs sent in the last 15m \| sent=0;;;0 delivered=0;;;0 failed=0;;;0 pending=0;;0;0$/ },
   ])('check: $name gives $state', async ({ args, state, line }) => {
-    const run = await runCli(['check', ...args], env())
+    const run = await runCli(['check', ...args], env(), { now: NOW })
     expect(run.code, run.stderr).toBe(state)
     expect(run.stdout.split('\n')).toHaveLength(2)
     expect(run.stdout.trimEnd()).toMatch(line)
   })
 
   it('check --json: one document on stdout, also when it cannot check', async () => {
-    const ok = await runCli(['check', '--window', '4h', '--json'], env())
+    const ok = await runCli(['check', '--window', '4h', '--json'], env(), { now: NOW })
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.stdout)).toMatchObject({ state: 0, line: expect.stringMatching(/^SMS-KANNEL OK - 10 PINs/) })
-    const unknown = await runCli(['check', '--window', 'forever', '--json'], env())
+    const unknown = await runCli(['check', '--window', 'forever', '--json'], env(), { now: NOW })
     expect(unknown.code).toBe(3)
     expect(JSON.parse(unknown.stdout)).toMatchObject({ outcome: 'error', error: 'UsageError' })
   })
@@ -155,7 +155,7 @@ describe('report and check over a store', () => {
     { name: 'a bad window', args: ['--window', 'forever'], withStore: true, line: /^SMS-KANNEL UNKNOWN - --window "forever" is not a span/ },
     { name: 'a store that is not one', args: ['--store', '/etc/passwd'], withStore: true, line: /^SMS-KANNEL UNKNOWN - The event store \/etc\/passwd cannot be used/ },
   ])('check: $name is UNKNOWN (3), one line on stdout', async ({ args, withStore, line }) => {
-    const run = await runCli(['check', ...args], withStore ? env() : { SMS_KANNEL_TEST_NOW: NOW })
+    const run = await runCli(['check', ...args], withStore ? env() : {}, { now: NOW })
     expect(run.code).toBe(3)
     expect(run.stdout.split('\n')).toHaveLength(2)
     expect(run.stdout.trimEnd()).toMatch(line)

@@ -5,6 +5,7 @@ import type { ProviderCheckResult } from '../core/providers/provider.js'
 import { ignoredFlagWarnings } from '../core/provider-flags.js'
 import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
+import { showControlCharacters } from '../core/control-chars.js'
 import { redactingReplies, type HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
 
@@ -48,6 +49,16 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   return { effective, checks }
 }
 
+/** The --json document: files read, effective values, and each check flat, its error as exit code and message. */
+export function configDocument(files: { config: string | undefined; dotenv: string | undefined }, result: ConfigResult) {
+  const checks = result.checks.map((check) =>
+    check.result === 'ok'
+      ? { gateway: check.gateway, result: check.result, ...check.details, warnings: check.warnings }
+      : { gateway: check.gateway, result: check.result, exitCode: check.error.exitCode, error: check.error.message },
+  )
+  return { files, effective: result.effective, checks }
+}
+
 export function formatConfigTable(effective: ResolvedConfig['effective']): string[] {
   const keyWidth = Math.max(...effective.map((row) => row.key.length))
   const valueWidth = Math.min(50, Math.max(...effective.map((row) => (row.value ?? '-').length)))
@@ -55,9 +66,4 @@ export function formatConfigTable(effective: ResolvedConfig['effective']): strin
     const shown = showControlCharacters(value ?? '') || '-'
     return `${key.padEnd(keyWidth)}  ${shown.padEnd(valueWidth)}  ${where}`
   })
-}
-
-/** Values are shown as written; only real control characters are made visible. */
-function showControlCharacters(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`))
 }

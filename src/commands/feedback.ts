@@ -1,6 +1,6 @@
-import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
-import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames, type EventSource } from '../core/dlr.js'
-import { ConfigError, GatewayUnavailableError, InputError, UsageError } from '../core/errors.js'
+import { resolveConfig, type ConfigSources } from '../core/config.js'
+import { DEFAULT_FEEDBACK_PATH, parseDlrLine, type DeliveryEvent, type DlrParamNames, type EventSource } from '../core/dlr.js'
+import { ConfigError, GatewayUnavailableError, InputError } from '../core/errors.js'
 import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
@@ -9,8 +9,6 @@ import type { SharedEventStore } from '../shell/event-store.js'
 
 export interface FeedbackInput {
   sources: ConfigSources
-  /** --param values, each NAME=QUERYNAME[,...]; they win over smskannel.dlrparams. */
-  paramOverrides: string[]
   /** Arguments, or stdin's lines when there are none. */
   lines: AsyncIterable<{ text: string; source: EventSource }>
   replayPaths: string[]
@@ -52,9 +50,8 @@ const BATCH_EVENTS = 1000
 
 /** DLR query strings in, event records out (and into the store, when there is one). */
 export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<FeedbackSummary> {
-  const config = resolveStoreConfig(input.sources)
-  const names = resolveNames([...config.dlrParamOverrides, ...input.paramOverrides])
-  const parse = { names, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap }
+  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs']).config
+  const parse = { names: config.dlrParamNames, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap }
   if ((input.replayPaths.length > 0 || input.forwardUrl) && !config.storePath) {
     throw new ConfigError('--replay and --forward need an event store.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   }
@@ -97,12 +94,6 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
   } finally {
     await store?.close()
   }
-}
-
-function resolveNames(overrides: string[]): DlrParamNames {
-  const names = resolveDlrParamNames(overrides)
-  if ('error' in names) throw new UsageError(`--param ${names.error}.`)
-  return names
 }
 
 async function recordLines(

@@ -1,4 +1,4 @@
-import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
+import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, StoreError, UsageError } from '../core/errors.js'
 import { deliveryReportFromGroups, type DeliveryReport } from '../core/report.js'
 import { reportDocument, type ReportDocument } from '../core/report-format.js'
@@ -44,7 +44,7 @@ function parseSpanEnd(flag: string, value: string, nowMs: number, timeZone: stri
 
 /** Opens the store named by the configuration and folds its sends and reports into the intervals. */
 export async function readDeliveryReport(sources: ConfigSources, boundaries: readonly number[], io: ReportIo, command: string): Promise<DeliveryReport> {
-  const { storePath } = resolveStoreConfig(sources)
+  const { storePath } = resolveConfig(sources, ['storePath']).config
   if (!storePath) throw new ConfigError(`${command} needs the event store that send, feedback and serve write.`, 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   if (!io.storeExists(storePath)) throw new StoreError(`The event store ${storePath} does not exist.`, 'Check smskannel.store (or --store): it is the file send, feedback and serve write.')
   const store = await io.openStore(storePath)

@@ -109,7 +109,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
     gateway: new URL(request.url).host,
   }
   if (input.dryRun) {
-    return { ...base, providerId: null, tries: 0, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: io.now() - startedAt, warnings, request: described }
+    return { ...base, providerId: null, tries: 0, outcome: 'dry-run', httpStatus: null, reply: null, durationMs: Math.round(io.now() - startedAt), warnings, request: described }
   }
 
   const sentAt = io.wallClock().toISOString()
@@ -134,7 +134,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
     warnings.push(queued)
     io.report.warn(queued)
   }
-  return { ...base, providerId: classified.providerId, tries: delivered.tries, outcome: classified.outcome, httpStatus: delivered.status, reply: classified.reply, durationMs: io.now() - startedAt, warnings }
+  return { ...base, providerId: classified.providerId, tries: delivered.tries, outcome: classified.outcome, httpStatus: delivered.status, reply: classified.reply, durationMs: Math.round(io.now() - startedAt), warnings }
 }
 
 interface Delivered {

@@ -1,6 +1,7 @@
-import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
-import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
-import { ConfigError, UsageError } from '../core/errors.js'
+import { resolveConfig, type ConfigSources } from '../core/config.js'
+import { DEFAULT_FEEDBACK_PATH, parseDlrLine, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
+import { ConfigError } from '../core/errors.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import type { CallbackJournal, discardJournal, JournalRecovery } from '../shell/callback-journal.js'
 import { STORE_WAIT_MS, type CallbackMetrics, type createCallbackServer } from '../shell/callback-server.js'
 import type { ForwardSummary } from '../shell/forward.js'
@@ -9,7 +10,6 @@ import type { EventStore } from '../shell/store.js'
 
 export interface ServeInput {
   sources: ConfigSources
-  paramOverrides: string[]
   forwardUrl: URL | undefined
 }
 
@@ -37,9 +37,8 @@ export interface ServeIo {
 
 /** Receives Kannel's DLR callbacks until told to stop; every 200 means stored. */
 export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
-  const config = resolveStoreConfig(input.sources)
-  const names = resolveDlrParamNames([...config.dlrParamOverrides, ...input.paramOverrides])
-  if ('error' in names) throw new UsageError(`--param ${names.error}.`)
+  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'listen', 'durability']).config
+  const names = config.dlrParamNames
   if (!config.storePath) throw new ConfigError('serve needs an event store: a callback is answered 200 only once it is stored.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   const listen = config.listen
   if (!listen) {
@@ -108,9 +107,8 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     }
     releaseJournal()
     store.close()
-    const code = (error as { code?: string }).code
     throw new ConfigError(
-      `Cannot listen on ${listen.host}:${listen.port}: ${code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : (code ?? 'unknown error')}.`,
+      `Cannot listen on ${listen.host}:${listen.port}: ${describeFileError(errorCodeOf(error))}.`,
       'Choose another with --listen HOST:PORT (smskannel.listen).',
     )
   }

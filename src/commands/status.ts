@@ -1,6 +1,7 @@
-import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
+import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, InputError } from '../core/errors.js'
 import { truncateForMessage } from '../core/redact.js'
+import { hasControlCharacters } from '../core/control-chars.js'
 import { buildTimelines, type Timeline } from '../core/timeline.js'
 import { formatLocalTime } from '../core/local-time.js'
 import type { SharedEventStore } from '../shell/event-store.js'
@@ -13,10 +14,10 @@ export interface StatusResult {
 /** "Did the PIN for sequence 4711 arrive?": the timeline of each message with that sequence or id. */
 export async function status(input: { sources: ConfigSources; key: string }, io: { openStore: (location: string) => Promise<SharedEventStore> }): Promise<StatusResult> {
   const key = input.key.trim()
-  if (key === '' || key.length > 64 || /[\u0000-\u001f\u007f]/.test(key)) {
+  if (key === '' || key.length > 64 || hasControlCharacters(key)) {
     throw new InputError(`"${truncateForMessage(key, 30)}" is not a sequence number or message id.`)
   }
-  const { storePath } = resolveStoreConfig(input.sources)
+  const { storePath } = resolveConfig(input.sources, ['storePath']).config
   if (!storePath) throw new ConfigError('status needs the event store that send and feedback write.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   const store = await io.openStore(storePath)
   try {

@@ -1,4 +1,4 @@
-import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
+import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, InputError, UsageError } from '../core/errors.js'
 import { currentEventId, type CopiedEventRow } from '../core/legacy-events.js'
 import { isPostgresUrl, shownStoreLocation, storeUrlPasswords } from '../core/store-location.js'
@@ -12,7 +12,7 @@ export interface StoreIo {
 
 /** Creates the store smskannel.store names, or brings its schema up to date. */
 export async function migrateStore(input: { sources: ConfigSources }, io: StoreIo): Promise<{ store: string }> {
-  const { storePath } = resolveStoreConfig(input.sources)
+  const { storePath } = resolveConfig(input.sources, ['storePath']).config
   if (!storePath) throw new ConfigError('store migrate needs the event store to create or upgrade.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE|URL.')
   const store = await io.openStore(storePath)
   await store.close()

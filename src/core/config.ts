@@ -5,6 +5,8 @@ import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
 import { gatewayBaseUrl } from './gateway-url.js'
 import { parseDlrStatusMap } from './providers/dlr-status-map.js'
 import { isPostgresUrl, shownStoreLocation, storeUrlPasswords } from './store-location.js'
+import { hasControlCharacters } from './control-chars.js'
+import { resolveDlrParamNames, type DlrParamNames } from './dlr.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -65,41 +67,57 @@ export type ConfigKey =
   | 'http.check-url'
   | 'http.dlr-status'
 
+function durationFlagProblem(value: string): string | undefined {
+  return parseDurationMs(value) === undefined ? 'expected a duration such as 500ms, 10s or 10 (seconds).' : undefined
+}
+
 interface KeySpec {
   defaultValue?: string
   secret?: true
-  /** The flag that sets it, for "where to set it" messages; secrets have none on purpose. */
+  /** The flag that sets it; secrets have none on purpose (argv is public). */
   flag?: string
+  /** The flag's value as --help shows it; a flag without one is a switch that sets true. */
+  flagValue?: string
+  /** The only values the flag takes (commander refuses others with exit 64). */
+  choices?: readonly string[]
+  /** Why a flag value is refused before anything runs (exit 64), where only its form matters. */
+  flagProblem?: (value: string) => string | undefined
+  /** Given more than once, the flag's values are joined with commas. */
+  repeatable?: true
   describe: string
   /** Keys that only one provider reads; `config` shows them only for that provider. */
   provider?: ProviderName
 }
 
+/** Who sends the SMS; every provider but Kannel lives in src/core/providers/. */
+export const PROVIDER_NAMES = ['kannel', 'sms4de', 'http'] as const
+export type ProviderName = (typeof PROVIDER_NAMES)[number]
+
 export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'regexp.sms': { defaultValue: DEFAULT_NUMBER_PATTERN, describe: 'pattern the raw number must match' },
-  'smskannel.gwurl': { provider: 'kannel', flag: '--gwurl', describe: 'Kannel smsbox base URL(s), tried in order: http://kannel1:13013 http://kannel2:13013' },
-  'smskannel.postquery': { provider: 'kannel', defaultValue: '/cgi-bin/sendsms', flag: '--postquery', describe: 'sendsms path' },
-  'smskannel.user': { provider: 'kannel', flag: '--user', describe: 'sendsms-user username' },
+  'smskannel.gwurl': { provider: 'kannel', flag: '--gwurl', flagValue: '<url>', describe: 'Kannel smsbox base URL(s), tried in order: http://kannel1:13013 http://kannel2:13013' },
+  'smskannel.postquery': { provider: 'kannel', defaultValue: '/cgi-bin/sendsms', flag: '--postquery', flagValue: '<path>', describe: 'sendsms path' },
+  'smskannel.user': { provider: 'kannel', flag: '--user', flagValue: '<name>', describe: 'sendsms-user username' },
   'smskannel.password': { provider: 'kannel', secret: true, describe: 'sendsms-user password (env, .env or config file only)' },
-  'smskannel.passwordfile': { flag: '--password-file', describe: 'file whose first line is the password' },
-  'smskannel.sender': { provider: 'kannel', flag: '--sender', describe: 'sender (from); empty: Kannel\'s global-sender' },
-  'smskannel.feedbackurl': { flag: '--feedbackurl', describe: 'where Kannel reports delivery (dlr-url base)' },
-  'smskannel.timeout': { defaultValue: '10s', flag: '--timeout', describe: 'whole-send timeout: 500ms, 10s, 10' },
-  'smskannel.method': { provider: 'kannel', defaultValue: 'post', flag: '--method', describe: 'post (X-Kannel headers) or get (query)' },
-  'smskannel.dlrmask': { provider: 'kannel', defaultValue: '31', flag: '--dlr-mask', describe: 'Kannel dlr-mask: 1 delivered, 2 failed, 4 buffered, 8 SMSC ack, 16 SMSC nack' },
-  'smskannel.maxparts': { defaultValue: '1', flag: '--max-parts', describe: 'longest text allowed, in SMS parts (<= max-messages)' },
-  'smskannel.country': { flag: '--country', describe: 'default country for national numbers (ISO code, e.g. DE)' },
-  'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
-  'smskannel.store': { flag: '--store', describe: 'event store: an SQLite file, or a postgres:// URL shared by a cluster' },
-  'smskannel.dlrparams': { flag: '--param', describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
+  'smskannel.passwordfile': { flag: '--password-file', flagValue: '<file>', describe: 'file whose first line is the password' },
+  'smskannel.sender': { provider: 'kannel', flag: '--sender', flagValue: '<from>', describe: 'sender (from); empty: Kannel\'s global-sender' },
+  'smskannel.feedbackurl': { flag: '--feedbackurl', flagValue: '<url>', describe: 'where Kannel reports delivery (dlr-url base)' },
+  'smskannel.timeout': { defaultValue: '10s', flag: '--timeout', flagValue: '<duration>', flagProblem: durationFlagProblem, describe: 'whole-send timeout: 500ms, 10s, 10' },
+  'smskannel.method': { provider: 'kannel', defaultValue: 'post', flag: '--method', flagValue: '<method>', choices: ['post', 'get'], describe: 'post (X-Kannel headers) or get (query)' },
+  'smskannel.dlrmask': { provider: 'kannel', defaultValue: '31', flag: '--dlr-mask', flagValue: '<mask>', describe: 'Kannel dlr-mask: 1 delivered, 2 failed, 4 buffered, 8 SMSC ack, 16 SMSC nack' },
+  'smskannel.maxparts': { defaultValue: '1', flag: '--max-parts', flagValue: '<n>', describe: 'longest text allowed, in SMS parts (<= max-messages)' },
+  'smskannel.country': { flag: '--country', flagValue: '<code>', describe: 'default country for national numbers (ISO code, e.g. DE)' },
+  'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', flagValue: '<text>', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
+  'smskannel.store': { flag: '--store', flagValue: '<file>', describe: 'event store: an SQLite file, or a postgres:// URL shared by a cluster' },
+  'smskannel.dlrparams': { flag: '--param', flagValue: '<name=queryname>', repeatable: true, describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
   'smskannel.secret': { secret: true, describe: 'key for the callback token serve checks (env, .env or config file only)' },
-  'smskannel.listen': { flag: '--listen', describe: 'serve: HOST:PORT (default 127.0.0.1 and the explicit port of smskannel.feedbackurl)' },
-  'smskannel.ca': { flag: '--ca', describe: 'PEM file of the CA that signed an https gateway\'s certificate' },
+  'smskannel.listen': { flag: '--listen', flagValue: '<host:port>', describe: 'serve: HOST:PORT (default 127.0.0.1 and the explicit port of smskannel.feedbackurl)' },
+  'smskannel.ca': { flag: '--ca', flagValue: '<file>', describe: 'PEM file of the CA that signed an https gateway\'s certificate' },
   'smskannel.insecure': { defaultValue: 'false', flag: '--insecure', describe: 'https without certificate verification (warns every time)' },
-  'smskannel.proxy': { flag: '--proxy', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
+  'smskannel.proxy': { flag: '--proxy', flagValue: '<url>', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
-  'smskannel.durability': { defaultValue: 'full', flag: '--durability', describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
-  'sms.provider': { defaultValue: 'kannel', flag: '--provider', describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
+  'smskannel.durability': { defaultValue: 'full', flag: '--durability', flagValue: '<level>', choices: ['full', 'normal'], describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
+  'sms.provider': { defaultValue: 'kannel', flag: '--provider', flagValue: '<name>', choices: PROVIDER_NAMES, describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
   'sms4de.user': { provider: 'sms4de', describe: 'SMS4.de user (not the login user)' },
   'sms4de.password': { provider: 'sms4de', secret: true, describe: 'SMS4.de password (env, .env or config file only)' },
   'sms4de.kdnr': { provider: 'sms4de', describe: 'SMS4.de customer number (KDNR)' },
@@ -129,10 +147,6 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'http.dlr-status': { provider: 'http', describe: 'serve, feedback: the gateway\'s status values and their meaning, e.g. DELIVRD=delivered,UNDELIV=undelivered' },
 }
 
-/** Who sends the SMS; every provider but Kannel lives in src/core/providers/. */
-export const PROVIDER_NAMES = ['kannel', 'sms4de', 'http'] as const
-export type ProviderName = (typeof PROVIDER_NAMES)[number]
-
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
 
 export function isConfigKey(name: string): name is ConfigKey {
@@ -154,16 +168,18 @@ export interface SourcedValue {
 
 export type SourceValues = Partial<Record<ConfigKey, SourcedValue>>
 
+/** Where settings come from, lowest precedence first: a later source wins, and defaults lie below them all. */
+export const PRECEDENCE = ['file', 'dotenv', 'env', 'flags'] as const
+
 /** The places settings come from, each already read by the shell. */
-export interface ConfigSources {
-  file?: SourceValues
-  dotenv?: SourceValues
-  env?: SourceValues
-  flags?: SourceValues
-}
+export type ConfigSources = { [level in (typeof PRECEDENCE)[number]]?: SourceValues }
 
 export type SendMethod = 'get' | 'post'
 
+/**
+ * Every setting, typed. Each is validated when first read (or up front, see resolveConfig),
+ * so a command never fails on a key it does not use.
+ */
 export interface Config {
   provider: ProviderName
   numberPattern: RegExp
@@ -174,6 +190,8 @@ export interface Config {
   password: string
   sender: string | undefined
   feedbackUrl: URL | undefined
+  /** Path of smskannel.feedbackurl: access-log requests for other paths are skipped. */
+  feedbackPath: string | undefined
   timeoutMs: number
   method: SendMethod
   dlrMask: number
@@ -186,7 +204,20 @@ export interface Config {
   insecure: boolean
   proxy: string | undefined
   retryUnsafe: boolean
+  /** smskannel.dlrparams (--param) over the names send writes into the dlr-url. */
+  dlrParamNames: DlrParamNames
+  /**
+   * serve's address: smskannel.listen, else loopback and the feedback URL's explicit port;
+   * undefined when that URL names no port (it points at a web server on 80/443, not at serve).
+   */
+  listen: { host: string; port: number } | undefined
+  /** serve's commit: full fsyncs each group (power-cut safe); normal survives a killed process. */
+  durability: 'full' | 'normal'
+  /** http.dlr-status: another gateway's status values, as DLR types. */
+  dlrStatusMap: ReadonlyMap<string, number> | undefined
 }
+
+export type Setting = keyof Config
 
 export interface ResolvedConfig {
   config: Config
@@ -196,9 +227,6 @@ export interface ResolvedConfig {
   values: SourceValues
 }
 
-/** Lowest first: later sources win. */
-const PRECEDENCE = ['file', 'dotenv', 'env', 'flags'] as const
-
 /** Kannel's dlr-mask is a bit set of the five DLR types (docs/kannel.md §7). */
 const MAX_DLR_MASK = 31
 /** Kannel's sendsms-user max-messages is per user; more than 10 parts is never a PIN. */
@@ -207,19 +235,23 @@ const MAX_PARTS_LIMIT = 10
 const MAX_GATEWAYS = 8
 const MIN_TIMEOUT_MS = 100
 const MAX_TIMEOUT_MS = 600_000
-export const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
+
+/** What send, config and feedback --poll check before anything happens, in this order. */
+export const SEND_SETTINGS: readonly Setting[] = ['numberPattern', 'provider', 'gatewayUrls', 'feedbackUrl', 'timeoutMs', 'maxParts', 'defaultCountry', 'template', 'storePath', 'secret', 'caPath', 'insecure', 'proxy', 'retryUnsafe']
 
 /**
- * Merges defaults < config file < .env < environment < flags and validates the result.
- * Throws ConfigError naming the key, its origin and where to set it.
+ * Merges the sources by PRECEDENCE over the defaults. The settings a command names in
+ * `upFront` are validated now, in that order, so it fails before doing anything; the rest
+ * when first read. Throws ConfigError naming the key, its origin and where to set it.
  */
-export function resolveConfig(sources: ConfigSources): ResolvedConfig {
+export function resolveConfig(sources: ConfigSources, upFront: readonly Setting[] = SEND_SETTINGS): ResolvedConfig {
   const merged = mergeConfigSources(sources)
-  return { config: validateConfig(merged), effective: describeEffective(merged), values: merged }
+  const config = settingsFrom(merged)
+  for (const setting of upFront) void config[setting]
+  return { config, effective: describeEffective(merged), values: merged }
 }
 
-/** The precedence itself, shared by every command; validation is each command's own. */
-export function mergeConfigSources(sources: ConfigSources): SourceValues {
+function mergeConfigSources(sources: ConfigSources): SourceValues {
   const merged: SourceValues = {}
   for (const key of CONFIG_KEY_NAMES) {
     const defaultValue = CONFIG_KEYS[key].defaultValue
@@ -234,8 +266,64 @@ export function mergeConfigSources(sources: ConfigSources): SourceValues {
   return merged
 }
 
+/** One validation per key: each setting is parsed from its key(s) by one function, once. */
+function settingsFrom(values: SourceValues): Config {
+  const provider = once(() => parseProvider(values))
+  const kannel = once(() => (provider() === 'kannel' ? validateKannelKeys(values) : KANNEL_NOT_USED))
+  const feedbackUrl = once(() => parseFeedbackUrl(values['smskannel.feedbackurl']))
+  return lazyRecord<Config>({
+    provider,
+    numberPattern: () => parseNumberPattern(required(values, 'regexp.sms')),
+    gatewayUrls: () => kannel().gatewayUrls,
+    sendPath: () => kannel().sendPath,
+    username: () => kannel().username,
+    password: () => kannel().password,
+    sender: () => kannel().sender,
+    method: () => kannel().method,
+    dlrMask: () => kannel().dlrMask,
+    feedbackUrl,
+    feedbackPath: () => feedbackUrl()?.pathname,
+    timeoutMs: () => parseTimeout(required(values, 'smskannel.timeout')),
+    maxParts: () => parseIntegerIn('smskannel.maxparts', required(values, 'smskannel.maxparts'), 1, MAX_PARTS_LIMIT),
+    defaultCountry: () => parseCountry(values['smskannel.country']),
+    template: () => required(values, 'smskannel.template').value,
+    storePath: () => parseStoreLocation(values['smskannel.store']),
+    secret: () => validSecret(values['smskannel.secret']),
+    caPath: () => values['smskannel.ca']?.value.trim(),
+    insecure: () => parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),
+    proxy: () => (values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined),
+    retryUnsafe: () => parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
+    dlrParamNames: () => parseDlrParams(values['smskannel.dlrparams']),
+    listen: () => parseListen(values['smskannel.listen'], feedbackUrl()),
+    durability: () => parseDurability(required(values, 'smskannel.durability')),
+    dlrStatusMap: () => parseStatusMapKey(values['http.dlr-status']),
+  })
+}
+
+function once<T>(compute: () => T): () => T {
+  let done = false
+  let value: T
+  return () => {
+    if (!done) {
+      value = compute()
+      done = true
+    }
+    return value
+  }
+}
+
+/** An object whose properties are computed on first read (one that throws, again at the next); writing one sets it. */
+function lazyRecord<T extends object>(getters: { [K in keyof T]: () => T[K] }): T {
+  const record = {} as T
+  for (const name of Object.keys(getters) as Array<keyof T>) {
+    const set = (value: unknown) => Object.defineProperty(record, name, { value, writable: true, enumerable: true, configurable: true })
+    Object.defineProperty(record, name, { enumerable: true, configurable: true, get: once(getters[name]), set })
+  }
+  return record
+}
+
 /** Every key's value and origin for `sms-kannel config`, the password redacted. */
-export function describeEffective(merged: SourceValues): ResolvedConfig['effective'] {
+function describeEffective(merged: SourceValues): ResolvedConfig['effective'] {
   const provider = merged['sms.provider'] && normaliseProviderName(merged['sms.provider'].value)
   const shownKeys = CONFIG_KEY_NAMES.filter((key) => key !== 'smskannel.passwordfile' && (CONFIG_KEYS[key].provider === undefined || CONFIG_KEYS[key].provider === provider))
   return shownKeys.map((key) => {
@@ -263,61 +351,33 @@ export function proxyPassword(proxy: string | undefined): string | undefined {
   }
 }
 
-/** What feedback, status and serve need: no gateway, no credentials. */
+/** The passwords of the store URL, for the output filter, before anything is validated. */
+export function storeSecretsIn(sources: ConfigSources): string[] {
+  return storeUrlPasswords(mergeConfigSources(sources)['smskannel.store']?.value.trim())
+}
+
 /** A short secret is guessable offline from one token; ask for 16 characters at least. */
 const MIN_SECRET_LENGTH = 16
 
-function validSecret(values: SourceValues): string | undefined {
-  const sourced = values['smskannel.secret']
+function validSecret(sourced: SourcedValue | undefined): string | undefined {
   if (!sourced) return undefined
-  if (sourced.value.length < MIN_SECRET_LENGTH || CONTROL_CHARS.test(sourced.value)) {
+  if (sourced.value.length < MIN_SECRET_LENGTH || hasControlCharacters(sourced.value)) {
     throw invalid('smskannel.secret', sourced, `must be at least ${MIN_SECRET_LENGTH} printable characters, e.g. from: openssl rand -hex 16`)
   }
   return sourced.value
 }
 
-export interface StoreConfig {
-  storePath: string | undefined
-  /** smskannel.dlrparams, split; resolved against the defaults by resolveDlrParamNames. */
-  dlrParamOverrides: string[]
-  /** Path of smskannel.feedbackurl: access-log requests for other paths are skipped. */
-  feedbackPath: string | undefined
-  timeoutMs: number
-  secret: string | undefined
-  /**
-   * serve's address: smskannel.listen, else loopback and the feedback URL's explicit port;
-   * undefined when that URL names no port (it points at a web server on 80/443, not at serve).
-   */
-  listen: { host: string; port: number } | undefined
-  /** serve's commit: full fsyncs each group (power-cut safe); normal survives a killed process. */
-  durability: 'full' | 'normal'
-  /** http.dlr-status: another gateway's status values, as DLR types. */
-  dlrStatusMap: ReadonlyMap<string, number> | undefined
-}
-
-export function resolveStoreConfig(sources: ConfigSources): StoreConfig {
-  const merged = mergeConfigSources(sources)
-  const feedbackValue = merged['smskannel.feedbackurl']
-  const timeoutMs = parseTimeout(required(merged, 'smskannel.timeout'))
-  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
-  return {
-    storePath: parseStoreLocation(merged['smskannel.store']),
-    dlrParamOverrides: merged['smskannel.dlrparams'] ? [merged['smskannel.dlrparams'].value] : [],
-    feedbackPath: feedbackUrl?.pathname,
-    timeoutMs,
-    secret: validSecret(merged),
-    listen: parseListen(merged['smskannel.listen'], feedbackUrl),
-    durability: parseDurability(required(merged, 'smskannel.durability')),
-    dlrStatusMap: parseStatusMapKey(merged),
-  }
-}
-
-function parseStatusMapKey(values: SourceValues): ReadonlyMap<string, number> | undefined {
-  const sourced = values['http.dlr-status']
+function parseStatusMapKey(sourced: SourcedValue | undefined): ReadonlyMap<string, number> | undefined {
   if (!sourced) return undefined
   const map = parseDlrStatusMap(sourced.value)
   if ('error' in map) throw invalid('http.dlr-status', sourced, `is not usable: ${map.error}.`)
   return map
+}
+
+function parseDlrParams(sourced: SourcedValue | undefined): DlrParamNames {
+  const names = resolveDlrParamNames(sourced ? [sourced.value] : [])
+  if ('error' in names) throw invalid('smskannel.dlrparams', sourced!, `is not usable: ${names.error}.`)
+  return names
 }
 
 function whereToSet(key: ConfigKey): string {
@@ -341,48 +401,27 @@ export function invalid(key: ConfigKey, sourced: SourcedValue, why: string): Con
   return new ConfigError(`${key}${shown} (from ${sourced.where}) ${why}`, whereToSet(key))
 }
 
-function validateConfig(values: SourceValues): Config {
-  const patternValue = required(values, 'regexp.sms')
-  if (patternValue.value.length > MAX_PATTERN_LENGTH) throw invalid('regexp.sms', { ...patternValue, value: patternValue.value.slice(0, 40) }, `is longer than ${MAX_PATTERN_LENGTH} characters.`)
-  let numberPattern: RegExp
+function parseNumberPattern(sourced: SourcedValue): RegExp {
+  if (sourced.value.length > MAX_PATTERN_LENGTH) throw invalid('regexp.sms', { ...sourced, value: sourced.value.slice(0, 40) }, `is longer than ${MAX_PATTERN_LENGTH} characters.`)
   try {
-    numberPattern = new RegExp(patternValue.value)
+    return new RegExp(sourced.value)
   } catch {
-    throw invalid('regexp.sms', patternValue, 'is not a valid regular expression.')
+    throw invalid('regexp.sms', sourced, 'is not a valid regular expression.')
   }
+}
 
-  const provider = parseProvider(values)
-  const kannel = provider === 'kannel' ? validateKannelKeys(values) : KANNEL_NOT_USED
-  const feedbackValue = values['smskannel.feedbackurl']
-  const feedbackUrl = feedbackValue ? parseHttpUrl('smskannel.feedbackurl', feedbackValue) : undefined
+function parseFeedbackUrl(sourced: SourcedValue | undefined): URL | undefined {
+  if (!sourced) return undefined
+  const url = parseHttpUrl('smskannel.feedbackurl', sourced)
   // Kannel would send a #fragment in the request line (docs/kannel.md §7).
-  if (feedbackUrl?.hash) throw invalid('smskannel.feedbackurl', feedbackValue!, 'must not have a #fragment.')
-  const timeoutMs = parseTimeout(required(values, 'smskannel.timeout'))
+  if (url.hash) throw invalid('smskannel.feedbackurl', sourced, 'must not have a #fragment.')
+  return url
+}
 
-  const maxParts = parseIntegerIn('smskannel.maxparts', required(values, 'smskannel.maxparts'), 1, MAX_PARTS_LIMIT)
-
-  const countryValue = values['smskannel.country']
-  const defaultCountry = countryValue?.value.trim().toUpperCase()
-  if (countryValue && !/^[A-Z]{2}$/.test(defaultCountry ?? '')) {
-    throw invalid('smskannel.country', countryValue, 'must be a two-letter country code such as DE or CH.')
-  }
-
-  return {
-    provider,
-    numberPattern,
-    ...kannel,
-    feedbackUrl,
-    timeoutMs: timeoutMs,
-    maxParts,
-    defaultCountry,
-    template: required(values, 'smskannel.template').value,
-    storePath: parseStoreLocation(values['smskannel.store']),
-    secret: validSecret(values),
-    caPath: values['smskannel.ca']?.value.trim(),
-    insecure: parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),
-    proxy: values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined,
-    retryUnsafe: parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
-  }
+function parseCountry(sourced: SourcedValue | undefined): string | undefined {
+  const country = sourced?.value.trim().toUpperCase()
+  if (sourced && !/^[A-Z]{2}$/.test(country ?? '')) throw invalid('smskannel.country', sourced, 'must be a two-letter country code such as DE or CH.')
+  return country
 }
 
 type KannelSettings = Pick<Config, 'gatewayUrls' | 'sendPath' | 'username' | 'password' | 'sender' | 'method' | 'dlrMask'>
@@ -419,15 +458,15 @@ function validateKannelKeys(values: SourceValues): KannelSettings {
   if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
 
   const username = required(values, 'smskannel.user')
-  if (CONTROL_CHARS.test(username.value)) throw invalid('smskannel.user', username, 'contains control characters.')
+  if (hasControlCharacters(username.value)) throw invalid('smskannel.user', username, 'contains control characters.')
   const password = required(values, 'smskannel.password')
-  if (CONTROL_CHARS.test(password.value)) {
+  if (hasControlCharacters(password.value)) {
     throw invalid('smskannel.password', password, 'contains control characters (a stray newline?).')
   }
 
   const senderValue = values['smskannel.sender']
   // Kannel sends any sender as given (docs/kannel.md §3); what an SMSC may cut is a warning (senderWarnings).
-  if (senderValue && CONTROL_CHARS.test(senderValue.value)) throw invalid('smskannel.sender', senderValue, 'contains control characters.')
+  if (senderValue && hasControlCharacters(senderValue.value)) throw invalid('smskannel.sender', senderValue, 'contains control characters.')
 
 
   const methodValue = required(values, 'smskannel.method')

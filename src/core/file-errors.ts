@@ -1,6 +1,6 @@
 /**
- * What a file-system errno means to an admin, in words: every message that names a file we
- * could not use says why with this, never with the bare code alone.
+ * What an errno means to an admin, in words: every message that names a file (or an address
+ * to listen on) we could not use says why with this, never with the bare code alone.
  */
 const FILE_ERRORS: Readonly<Record<string, string>> = {
   EACCES: 'permission denied',
@@ -23,6 +23,8 @@ const FILE_ERRORS: Readonly<Record<string, string>> = {
   EFBIG: 'the file is too large',
   ENXIO: 'no such device',
   ENODEV: 'no such device',
+  EADDRINUSE: 'the port is in use',
+  EADDRNOTAVAIL: 'the address is not one of this machine\'s',
 }
 
 export function describeFileError(code: string | undefined): string {

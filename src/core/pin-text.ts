@@ -1,6 +1,7 @@
 import { formatLocal } from './report-time.js'
 import { ConfigError, InputError } from './errors.js'
 import { truncateForMessage } from './redact.js'
+import { hasControlCharacters } from './control-chars.js'
 
 /** What VISULOX puts in the environment of the PIN wrapper script. */
 export interface VisuloxPinEnvironment {
@@ -36,7 +37,7 @@ export function readVisuloxEnvironment(env: Readonly<Record<string, string | und
   }
   if (result.sequence !== undefined) {
     result.sequence = result.sequence.trim()
-    if (result.sequence.length > MAX_SEQUENCE_LENGTH || /[\u0000-\u001f\u007f]/.test(result.sequence)) {
+    if (result.sequence.length > MAX_SEQUENCE_LENGTH || hasControlCharacters(result.sequence)) {
       throw new InputError(`VLXPIN_SEQUENCE "${truncateForMessage(result.sequence, 20)}" is not a sequence number.`)
     }
   }

@@ -1,8 +1,8 @@
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+import { replaceControlCharacters } from './control-chars.js'
 
 /** Values end up in one-line messages; keep them short, printable and on one line. */
 export function truncateForMessage(text: string, maxLength = 80): string {
-  const oneLine = text.replace(CONTROL, '?')
+  const oneLine = replaceControlCharacters(text)
   return oneLine.length > maxLength ? `${oneLine.slice(0, maxLength)}…` : oneLine
 }
 

@@ -1,4 +1,5 @@
 import { InputError } from './errors.js'
+import { CONTROL_BUT_TAB_AND_LINE_BREAKS } from './control-chars.js'
 
 /** GSM 03.38 basic character set: one septet each (ESC at 0x1B is left out on purpose). */
 const GSM_BASIC =
@@ -84,8 +85,6 @@ export function capacityInUnits(encoding: SmsEncoding, maxParts: number): number
   return maxParts === 1 ? size.single : size.concatenated * maxParts
 }
 
-/** Control characters a phone cannot show; newline stays, tab and CR are handled on their own. */
-const REMOVED_CONTROL = /[\u0000-\u0008\u000b-\u000c\u000e-\u001f\u007f-\u009f]/g
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 export interface PreparedText {
@@ -140,14 +139,14 @@ function replaceControlCharacters(text: string): { text: string; warnings: strin
   const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0
   const tabs = count(/\t/g)
   const carriageReturns = count(/\r/g)
-  const removed = [...new Set(text.match(REMOVED_CONTROL) ?? [])]
+  const removed = [...new Set(text.match(CONTROL_BUT_TAB_AND_LINE_BREAKS) ?? [])]
   if (tabs > 0) warnings.push(`The text had ${plural(tabs, 'tab')}; each is sent as a space.`)
   if (carriageReturns > 0) warnings.push(`The text had ${plural(carriageReturns, 'carriage return')} (CRLF or CR line ends); sent as LF newlines.`)
   if (removed.length > 0) {
     const codes = removed.slice(0, 5).map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ')
-    warnings.push(`The text had ${plural(count(REMOVED_CONTROL), 'control character')} a phone cannot show (${codes}); removed.`)
+    warnings.push(`The text had ${plural(count(CONTROL_BUT_TAB_AND_LINE_BREAKS), 'control character')} a phone cannot show (${codes}); removed.`)
   }
-  return { text: text.replaceAll('\t', ' ').replace(/\r\n?/g, '\n').replace(REMOVED_CONTROL, ''), warnings }
+  return { text: text.replaceAll('\t', ' ').replace(/\r\n?/g, '\n').replace(CONTROL_BUT_TAB_AND_LINE_BREAKS, ''), warnings }
 }
 
 function plural(count: number, noun: string): string {

@@ -1,5 +1,6 @@
 import type { DlrStatus } from './dlr.js'
 import { describeCommandStatus, formatCommandStatus, type SmppStatus } from './smpp-status.js'
+import { replaceControlCharacters } from './control-chars.js'
 
 /** A receipt's fields with their usual keys; everything else in a receipt is a vendor extra. */
 export interface ReceiptFields {
@@ -273,11 +274,6 @@ function twoDigits(text: string, at: number): number {
   return (text.charCodeAt(at) - 0x30) * 10 + text.charCodeAt(at + 1) - 0x30
 }
 
-/** Control characters from the wire must not reach a terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
-}
-
 /**
  * One line for `status`: what the SMSC said, in words.
  * @example describeSmscReply('NACK/0x0000000b/Invalid Destination Address')
@@ -289,19 +285,19 @@ export function describeSmscReply(raw: string): string {
     case 'nack': {
       if (reply.smpp) return formatCommandStatus(reply.smpp)
       const kannel = KANNEL_NACK_MEANINGS.get(reply.text.trim().toLowerCase())
-      return `reply ${printable(raw)}${kannel ? ` (${kannel})` : ''}`
+      return `reply ${replaceControlCharacters(raw)}${kannel ? ` (${kannel})` : ''}`
     }
     case 'receipt': {
-      const state = reply.stat === null ? 'receipt without a state' : `receipt ${printable(reply.stat)}: ${reply.meaning ?? 'a state SMPP does not name'}`
+      const state = reply.stat === null ? 'receipt without a state' : `receipt ${replaceControlCharacters(reply.stat)}: ${reply.meaning ?? 'a state SMPP does not name'}`
       return `${state}${describeErr(reply.err)}`
     }
     default:
-      return `reply ${printable(raw)}`
+      return `reply ${replaceControlCharacters(raw)}`
   }
 }
 
 /** `err` is the SMSC's or the network's own code; 0 means no error. */
 function describeErr(err: string | null): string {
   if (err === null || err === '' || /^0+$/.test(err)) return ''
-  return `, SMSC error ${printable(err)} (the SMSC's own code)`
+  return `, SMSC error ${replaceControlCharacters(err)} (the SMSC's own code)`
 }

@@ -1,5 +1,6 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { StoreError } from '../core/errors.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 
 /** Writes next to the target, then renames: a reader never sees half a file, a failure leaves none. */
 export function writeFileAtomically(path: string, content: string): void {
@@ -9,7 +10,6 @@ export function writeFileAtomically(path: string, content: string): void {
     renameSync(temporary, path)
   } catch (error) {
     rmSync(temporary, { force: true })
-    const code = (error as { code?: string }).code ?? 'unknown error'
-    throw new StoreError(`Cannot write ${path} (${code}).`, 'Check that its directory exists and is writable.')
+    throw new StoreError(`Cannot write ${path}: ${describeFileError(errorCodeOf(error))}.`, 'Check that its directory exists and is writable.')
   }
 }

@@ -1,7 +1,8 @@
-import { closeSync, fdatasync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
+import { syncDirectory } from './sync-directory.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 import { acquirePidLock } from './pid-lock.js'
 
@@ -111,15 +112,6 @@ function decodeLine(line: string): JournalRecord | undefined {
     // Counted as damaged below.
   }
   return undefined
-}
-
-function syncDirectory(path: string): void {
-  const fd = openSync(path, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
 }
 
 /** A file-system failure around the journal, named for the admin (exit 74), not as a bug. */

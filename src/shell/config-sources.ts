@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { CONFIG_KEY_NAMES, CONFIG_KEYS, proxyPassword, type ConfigSources, type SourceValues } from '../core/config.js'
+import { CONFIG_KEY_NAMES, CONFIG_KEYS, PRECEDENCE, proxyPassword, type ConfigSources, type SourceValues } from '../core/config.js'
 import { configFromEnvironment, parseConfigText } from '../core/config-file.js'
 import { ConfigError } from '../core/errors.js'
+import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 
 /** Read when neither --config nor SMSKANNEL_CONFIG names a file, if it exists. */
 export const SYSTEM_CONFIG_PATH = '/etc/sms-kannel/sms-kannel.conf'
@@ -52,7 +53,7 @@ export async function gatherConfigSources(options: GatherOptions): Promise<Gathe
   sources.env = fromEnv.values
   sources.flags = options.flags
 
-  for (const level of ['file', 'dotenv', 'env', 'flags'] as const) {
+  for (const level of PRECEDENCE) {
     const values = sources[level]
     if (values) warnings.push(...readPasswordFile(values, options.cwd))
   }
@@ -92,13 +93,13 @@ function readConfigFile(path: string, what: string): string {
     size = stats.size
   } catch (error) {
     if (error instanceof ConfigError) throw error
-    throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFsError(error)}.`)
+    throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFileError(errorCodeOf(error))}.`)
   }
   if (size > MAX_CONFIG_BYTES) throw new ConfigError(`The ${what} ${path} is larger than 1 MiB.`)
   try {
     return readFileSync(path, 'utf8')
   } catch (error) {
-    throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFsError(error)}.`)
+    throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFileError(errorCodeOf(error))}.`)
   }
 }
 
@@ -120,12 +121,4 @@ function readPasswordFile(values: SourceValues, cwd: string): string[] {
     // Already read above; a vanished file changes nothing now.
   }
   return warnings
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as { code?: string }).code
-  if (code === 'ENOENT') return 'no such file'
-  if (code === 'EACCES') return 'permission denied'
-  if (code === 'EISDIR') return 'it is a directory'
-  return code ?? 'unknown error'
 }

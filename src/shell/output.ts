@@ -40,7 +40,9 @@ export interface ReporterOptions {
   verbose: boolean
 }
 
-export function createReporter(options: ReporterOptions): Reporter {
+/** The reporter, and the switch main flips once commander has parsed --verbose. */
+export function createReporter(options: ReporterOptions): Reporter & { setVerbose(on: boolean): void } {
+  let verbose = options.verbose
   const secrets: string[] = []
   // Computed when a secret is added, not per line: serve writes a line per callback.
   let forms: string[] = []
@@ -88,9 +90,14 @@ export function createReporter(options: ReporterOptions): Reporter {
       if (hint) toStderr(`${colour.dim('hint:')} ${hint}`)
     },
     verbose(line) {
-      if (options.verbose) toStderr(colour.dim(line))
+      if (verbose) toStderr(colour.dim(line))
     },
-    isVerbose: options.verbose,
+    setVerbose(on) {
+      verbose = on
+    },
+    get isVerbose() {
+      return verbose
+    },
     isTerminal: Boolean(options.stderr.isTTY),
     get wroteData() {
       return wroteData

@@ -155,9 +155,7 @@ async function newIdentity(store: SharedEventStore, file: FileIdentity): Promise
 }
 
 function describeOpenError(path: string, error: unknown): InputError {
-  const code = (error as { code?: string }).code
-  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable')
-  return new InputError(`Cannot read ${path}: ${why}.`)
+  return new InputError(`Cannot read ${path}: ${describeFileError(errorCodeOf(error))}.`)
 }
 
 /** The first line and the head, decompressed if needed: the same for access.log and access.log.1.gz. */

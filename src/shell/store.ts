@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
@@ -6,6 +6,7 @@ import { eventIdRanges, legacyEventId, timePrefix } from '../core/event-identity
 import { StoreError } from '../core/errors.js'
 import { intervalIndex, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
+import { syncDirectory } from './sync-directory.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
@@ -363,12 +364,7 @@ function createWalSyncer(walPath: string, storePath: string): WalSyncer {
           if (wal === undefined) {
             wal = openSync(walPath, 'r')
             // The -wal file's name must survive a power cut too.
-            const directory = openSync(dirname(walPath), 'r')
-            try {
-              fsyncSync(directory)
-            } finally {
-              closeSync(directory)
-            }
+            syncDirectory(dirname(walPath))
           }
         } catch (error) {
           reject(toStoreError(error, storePath))

@@ -41,7 +41,7 @@ describeWithBrowser('the HTML report in a real headless Chromium', () => {
   beforeAll(async () => {
     const store = await makeReportStore(START, [...aDayOfPins(), { messageId: 'pin-hostile', sentAt: 100, reports: [{ dlr: 16, at: 101, reply: HOSTILE_REASON }] }])
     file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-html-')), 'report.html')
-    const run = await runCli(['report', '--since', '24h', '--tz', 'Europe/Berlin', '--html', file], { SMSKANNEL_STORE: store, SMS_KANNEL_TEST_NOW: NOW })
+    const run = await runCli(['report', '--since', '24h', '--tz', 'Europe/Berlin', '--html', file], { SMSKANNEL_STORE: store }, { now: NOW })
     expect(run.code, run.stderr).toBe(0)
     browser = await launchChromium({ javaScriptEnabled: false })
   })

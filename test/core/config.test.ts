@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resolveConfig, resolveStoreConfig, type ConfigSources, type SourceValues } from '../../src/core/config.js'
+import { resolveConfig, type ConfigSources, type SourceValues } from '../../src/core/config.js'
 import { configFromEnvironment, parseConfigText } from '../../src/core/config-file.js'
 import { ConfigError } from '../../src/core/errors.js'
 
@@ -105,11 +105,31 @@ describe('resolveConfig validation names the key, its origin and where to set it
   })
 })
 
-describe('resolveStoreConfig (feedback, status, serve)', () => {
+describe('a command that needs only some settings (feedback, status, serve)', () => {
+  const serveSettings = ['storePath', 'durability'] as const
+
   it('needs no gateway and takes serve\'s durability, full by default', () => {
-    expect(resolveStoreConfig({}).durability).toBe('full')
-    expect(resolveStoreConfig({ flags: at('flag', { 'smskannel.durability': 'NORMAL' }) }).durability).toBe('normal')
-    expect(() => resolveStoreConfig({ env: at('env', { 'smskannel.durability': 'sometimes' }) })).toThrow(/smskannel\.durability "sometimes" \(from env\) must be full or normal/)
+    expect(resolveConfig({}, serveSettings).config.durability).toBe('full')
+    expect(resolveConfig({ flags: at('flag', { 'smskannel.durability': 'NORMAL' }) }, serveSettings).config.durability).toBe('normal')
+    expect(() => resolveConfig({ env: at('env', { 'smskannel.durability': 'sometimes' }) }, serveSettings)).toThrow(/smskannel\.durability "sometimes" \(from env\) must be full or normal/)
+  })
+
+  it('does not fail on a key it does not read, and does when it reads it', () => {
+    const { config } = resolveConfig({ file: at('file', { 'smskannel.store': 'events.db', 'smskannel.timeout': 'soon', 'regexp.sms': '^[0-9' }) }, ['storePath'])
+    expect(config.storePath).toBe('events.db')
+    expect(() => config.timeoutMs).toThrow(/smskannel\.timeout "soon" \(from file\)/)
+    expect(() => config.numberPattern).toThrow(/not a valid regular expression/)
+  })
+
+  it('validates a key the same way for every command: a feedback URL with a #fragment is refused by all', () => {
+    const file = { ...minimal, ...at('file', { 'smskannel.feedbackurl': 'http://vlx:8080/smsKannelfeedback#x' }) }
+    expect(() => resolveConfig({ file })).toThrow(/must not have a #fragment/)
+    expect(() => resolveConfig({ file }, ['feedbackPath'])).toThrow(/must not have a #fragment/)
+  })
+
+  it('parses --param and smskannel.dlrparams once, naming where a bad one came from', () => {
+    expect(resolveConfig({ flags: at('flag --param', { 'smskannel.dlrparams': 'dlr=d,reply=A' }) }, ['dlrParamNames']).config.dlrParamNames).toMatchObject({ dlrType: 'd', smscReply: 'A' })
+    expect(() => resolveConfig({ flags: at('flag --param', { 'smskannel.dlrparams': 'nonsense' }) }, ['dlrParamNames'])).toThrow(/smskannel\.dlrparams "nonsense" \(from flag --param\) is not usable: "nonsense" is not NAME=QUERYNAME/)
   })
 })
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { resolveStoreConfig, type SourceValues } from '../../src/core/config.js'
+import { resolveConfig, type SourceValues } from '../../src/core/config.js'
 
 function listenFor(values: Record<string, string>) {
   const flags: SourceValues = {}
   for (const [key, value] of Object.entries(values)) flags[key as keyof SourceValues] = { value, where: 'test' }
-  return resolveStoreConfig({ flags }).listen
+  return resolveConfig({ flags }, ['listen']).config.listen
 }
 
 describe('where serve listens', () => {

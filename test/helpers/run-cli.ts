@@ -2,8 +2,15 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 export const BIN = resolve(import.meta.dirname, '../../bin/sms-kannel.cjs')
+
+/** node's arguments that start the CLI with its wall clock fixed at `now` (ISO 8601); none for the real clock. */
+export function fixedClockArgs(now: string | undefined): string[] {
+  if (now === undefined) return []
+  return ['--import', `${pathToFileURL(resolve(import.meta.dirname, 'fixed-clock.mjs')).href}?now=${encodeURIComponent(now)}`]
+}
 
 export interface CliRun {
   code: number | null
@@ -14,13 +21,13 @@ export interface CliRun {
 
 /**
  * Runs the built CLI the way VISULOX does: a fresh process with only the environment given
- * (plus PATH), in an empty directory so no stray .env is read.
+ * (plus PATH), in an empty directory so no stray .env is read; `now` fixes its wall clock.
  */
-export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string; stdin?: string } = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string; stdin?: string; now?: string } = {}): Promise<CliRun> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'sms-kannel-cwd-'))
   const startedAt = performance.now()
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...fixedClockArgs(options.now), BIN, ...args], {
       cwd,
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TZ: 'UTC', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeWithPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js'
 import { runCli } from '../helpers/run-cli.js'
 
-const NOW = { SMS_KANNEL_TEST_NOW: '2026-11-28T12:00:00Z' }
+const NOW = '2026-11-28T12:00:00Z'
 
 /** Distinct reports, two per message, with a bad line every 1,000. */
 function replayFile(lines: number): string {
@@ -26,7 +26,7 @@ describeWithPostgres('feedback on a PostgreSQL store', () => {
   })
   afterAll(() => server?.stop())
 
-  const env = () => ({ ...NOW, PGPASSWORD: server.password })
+  const env = () => ({ PGPASSWORD: server.password })
   const fresh = async () => Object.assign(new URL(await server.createDatabase()), { password: '' }).href
   const withPassword = (url: string) => Object.assign(new URL(url), { password: server.password }).href
   /** What a store holds, compared as a whole: events, checkpoints, rejects. */
@@ -43,18 +43,18 @@ describeWithPostgres('feedback on a PostgreSQL store', () => {
     }
   }
   const replay = (file: string, url: string, cwd = mkdtempSync(join(tmpdir(), 'sms-kannel-node-'))) =>
-    runCli(['feedback', '--replay', file, '--store', url, '--json'], env(), { cwd })
+    runCli(['feedback', '--replay', file, '--store', url, '--json'], env(), { cwd, now: NOW })
 
   it('stores reports given as arguments once, and status shows them', async () => {
     const url = await fresh()
     const queries = ['seq=4711&msgid=a1&dlr=8&time=1795858600', 'seq=4711&msgid=a1&dlr=1&time=1795858642']
-    const first = await runCli(['feedback', '--store', url, '--verbose', ...queries], env())
+    const first = await runCli(['feedback', '--store', url, '--verbose', ...queries], env(), { now: NOW })
     expect(first.code, first.stderr).toBe(0)
     expect(first.stderr).toMatch(/2 lines, 2 new, 0 duplicates/)
     expect(first.stderr).not.toContain(server.password)
-    const again = await runCli(['feedback', '--store', url, '--verbose', ...queries], env())
+    const again = await runCli(['feedback', '--store', url, '--verbose', ...queries], env(), { now: NOW })
     expect(again.stderr).toMatch(/2 lines, 0 new, 2 duplicates/)
-    const status = await runCli(['status', '4711', '--json', '--store', url], env())
+    const status = await runCli(['status', '4711', '--json', '--store', url], env(), { now: NOW })
     expect(JSON.parse(status.stdout).timelines).toEqual([expect.objectContaining({ messageId: 'a1', result: 'delivered' })])
   })
 
@@ -95,7 +95,7 @@ describeWithPostgres('feedback on a PostgreSQL store', () => {
     const expected = await contents(clean)
 
     const shared = await fresh()
-    await runCli(['store', 'migrate', '--store', shared], env())
+    await runCli(['store', 'migrate', '--store', shared], env(), { now: NOW })
     const runs = await Promise.all([replay(file, shared), replay(file, shared)])
     // Each either ran (65: the bad lines; 0 if it came second and found nothing left) or was refused (75).
     for (const run of runs) expect([0, 65, 75], run.stderr).toContain(run.code)

@@ -27,28 +27,28 @@ describeWithPostgres('feedback --poll on a PostgreSQL store', () => {
       SMS4DE_CHECKURL: standIn.checkUrl,
       SMS4DE_DLRURL: standIn.dlrUrl,
       SMSKANNEL_STORE: await server.createDatabase(),
-      SMS_KANNEL_TEST_NOW: '2026-11-28T10:16:50.000Z',
     }
+    const clock = { now: '2026-11-28T10:16:50.000Z' }
     const before = standIn.messages.length
     for (const sequence of ['5711', '5712']) {
-      const sent = await runCli([], { ...env, VLXSMS: '+491701234567', VLXPIN: '482913', VLXPIN_SEQUENCE: sequence, VLXPIN_TEXT: `PIN 482913 Seq ${sequence}` })
+      const sent = await runCli([], { ...env, VLXSMS: '+491701234567', VLXPIN: '482913', VLXPIN_SEQUENCE: sequence, VLXPIN_TEXT: `PIN 482913 Seq ${sequence}` }, clock)
       expect({ code: sent.code, stderr: sent.stderr }).toEqual({ code: EXIT.ok, stderr: '' })
     }
     const [delivered, open] = standIn.messages.slice(before)
     standIn.report(delivered!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:16:58' })
 
-    const first = await runCli(['feedback', '--poll', '--json'], env)
+    const first = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(first.code).toBe(EXIT.ok)
     expect(JSON.parse(first.stdout)).toMatchObject({ provider: 'sms4de', asked: 2, requests: 1, reports: 2, new: 2, duplicates: 0 })
     expect(first.stdout + first.stderr).not.toContain(server.password)
-    const status = await runCli(['status', '5711'], env)
+    const status = await runCli(['status', '5711'], env, clock)
     expect(status.stdout).toMatch(/^sequence 5711, message [0-9a-f-]+, to \+4917\*{5}567: delivered after 8\.0 s/m)
 
     // Only the send without a final report is asked about again; nothing is stored twice.
-    const again = await runCli(['feedback', '--poll', '--json'], env)
+    const again = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(JSON.parse(again.stdout)).toMatchObject({ asked: 1, reports: 1, new: 0, duplicates: 1 })
     standIn.report(open!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:18:00' })
-    expect(JSON.parse((await runCli(['feedback', '--poll', '--json'], env)).stdout)).toMatchObject({ asked: 1, new: 1 })
-    expect(JSON.parse((await runCli(['feedback', '--poll', '--json'], env)).stdout)).toMatchObject({ asked: 0 })
+    expect(JSON.parse((await runCli(['feedback', '--poll', '--json'], env, clock)).stdout)).toMatchObject({ asked: 1, new: 1 })
+    expect(JSON.parse((await runCli(['feedback', '--poll', '--json'], env, clock)).stdout)).toMatchObject({ asked: 0 })
   })
 })

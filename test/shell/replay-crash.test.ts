@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, it } from 'vitest'
-import { BIN, runCli } from '../helpers/run-cli.js'
+import { BIN, fixedClockArgs, runCli } from '../helpers/run-cli.js'
 
-const NOW = { SMS_KANNEL_TEST_NOW: '2026-11-28T12:00:00Z' }
+const NOW = '2026-11-28T12:00:00Z'
 
 /** A mixed file: bare queries, access-log lines, repeats (Kannel's retries), bad and foreign lines. */
 function mixedFile(lines: number): string {
@@ -39,7 +39,7 @@ function dump(path: string): { events: unknown[]; rejects: unknown[]; progress: 
 
 function killedReplay(file: string, store: string, afterMs: number): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'feedback', '--replay', file, '--store', store], { env: { PATH: process.env['PATH'] ?? '', ...NOW }, stdio: 'ignore' })
+    const child = spawn(process.execPath, [...fixedClockArgs(NOW), BIN, 'feedback', '--replay', file, '--store', store], { env: { PATH: process.env['PATH'] ?? '' }, stdio: 'ignore' })
     const timer = setTimeout(() => child.kill('SIGKILL'), afterMs)
     child.on('exit', (_code, signal) => {
       clearTimeout(timer)
@@ -53,7 +53,7 @@ it('a replay killed with SIGKILL at random points, then run again, leaves the st
   const file = join(dir, 'access.log')
   writeFileSync(file, mixedFile(120_000))
 
-  const clean = await runCli(['feedback', '--replay', file, '--store', join(dir, 'clean.db'), '--json'], NOW)
+  const clean = await runCli(['feedback', '--replay', file, '--store', join(dir, 'clean.db'), '--json'], {}, { now: NOW })
   expect(clean.code).toBe(65)
   const cleanSummary = JSON.parse(clean.stdout.split('\n')[0]!)
   // Lines 9, 29, 49, ... are broken (6,000); 8, 18, ... repeat an earlier line (12,000).
@@ -65,7 +65,7 @@ it('a replay killed with SIGKILL at random points, then run again, leaves the st
   for (const delay of delays) signals.push(await killedReplay(file, crashed, delay))
   // At least one kill must land mid-run for the test to say anything.
   expect(signals, `kill delays ${delays.join(', ')} ms`).toContain('SIGKILL')
-  const finish = await runCli(['feedback', '--replay', file, '--store', crashed, '--json'], NOW)
+  const finish = await runCli(['feedback', '--replay', file, '--store', crashed, '--json'], {}, { now: NOW })
   expect([0, 65]).toContain(finish.code)
 
   const expected = dump(join(dir, 'clean.db'))

@@ -174,41 +174,42 @@ describe('feedback --poll, then status', () => {
   it('asks about recent sends without a final report, several ids a request, and status shows delivered', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-sms4de-')), 'events.db')
     // SMS4.de's dateTime has no zone; the timeline reads it as UTC, like Kannel's %t.
-    const env = sms4deEnv({ SMSKANNEL_STORE: store, SMS_KANNEL_TEST_NOW: '2026-11-28T10:16:50.000Z' })
+    const env = sms4deEnv({ SMSKANNEL_STORE: store })
+    const clock = { now: '2026-11-28T10:16:50.000Z' }
     const before = standIn.messages.length
     for (const sequence of ['4711', '4712', '4713']) {
-      const sent = await runCli([], { ...env, VLXSMS: '+491701234567', VLXPIN: PIN, VLXPIN_SEQUENCE: sequence, VLXPIN_TEXT: `PIN ${PIN} Seq ${sequence}` })
+      const sent = await runCli([], { ...env, VLXSMS: '+491701234567', VLXPIN: PIN, VLXPIN_SEQUENCE: sequence, VLXPIN_TEXT: `PIN ${PIN} Seq ${sequence}` }, clock)
       expect(sent.code).toBe(EXIT.ok)
     }
     const [delivered, failed, open] = newMessages(before)
     standIn.report(delivered!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:16:58' })
     standIn.report(failed!.smsId, { status: '2', statusText: 'ERROR', statusDetailText: 'Transfer failed - Rufnummer unbekannt', dateTime: '2026-11-28 10:17:03' })
-    const pending = await runCli(['status', '4711'], env)
+    const pending = await runCli(['status', '4711'], env, clock)
     expect(pending.stdout).toContain('no final report yet')
     expect(pending.stdout).toMatch(/sent\s+accepted by SMS4\.de at 127\.0\.0\.1:\d+, SMS4\.de id 4040\d+/)
 
     const requestsBefore = standIn.requests.length
-    const first = await runCli(['feedback', '--poll', '--json', '--verbose'], env)
+    const first = await runCli(['feedback', '--poll', '--json', '--verbose'], env, clock)
     expect(first.code).toBe(EXIT.ok)
     expect(JSON.parse(first.stdout)).toMatchObject({ provider: 'sms4de', asked: 3, requests: 1, reports: 3, new: 3, duplicates: 0, unknown: 0 })
     const dlrRequests = standIn.requests.slice(requestsBefore)
     expect(dlrRequests.map((request) => request.url)).toEqual([`/restapi/v1/dlr/12345/${delivered!.smsId},${failed!.smsId},${open!.smsId}`])
     expectNoSecrets(first.stdout + first.stderr)
 
-    const status = await runCli(['status', '4711'], env)
+    const status = await runCli(['status', '4711'], env, clock)
     expect(status.code).toBe(EXIT.ok)
     expect(status.stdout).toMatch(/^sequence 4711, message [0-9a-f-]+, to \+4917\*{5}567: delivered after 8\.0 s( \(times in UTC\))?$/m)
     expect(status.stdout).toContain('delivered    reply Transfer OK - An das Telefon gesendet, SMSC id')
-    expect((await runCli(['status', '4712'], env)).stdout).toContain(': NOT delivered')
-    expect((await runCli(['status', '4713', '--json'], env)).stdout).toContain('"result":"pending"')
+    expect((await runCli(['status', '4712'], env, clock)).stdout).toContain(': NOT delivered')
+    expect((await runCli(['status', '4713', '--json'], env, clock)).stdout).toContain('"result":"pending"')
 
     // Idempotent: only the open one is asked about again, and nothing is stored twice.
-    const again = await runCli(['feedback', '--poll', '--json'], env)
+    const again = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(JSON.parse(again.stdout)).toMatchObject({ asked: 1, requests: 1, reports: 1, new: 0, duplicates: 1 })
     standIn.report(open!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:18:00' })
-    const last = await runCli(['feedback', '--poll', '--json'], env)
+    const last = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(JSON.parse(last.stdout)).toMatchObject({ asked: 1, new: 1 })
-    expect((await runCli(['feedback', '--poll', '--json'], env)).stdout).toContain('"asked":0')
+    expect((await runCli(['feedback', '--poll', '--json'], env, clock)).stdout).toContain('"asked":0')
   })
 
   it('asks in batches of 20, skips sends older than --since, and counts ids SMS4.de does not know', async () => {
@@ -223,9 +224,10 @@ describe('feedback --poll, then status', () => {
     store.recordSend({ messageId: 'm-old', sequence: 'old', recipient: '+4917*****567', sentAt: '2026-11-25T10:00:00.000Z', outcome: 'accepted', gateway: 'stand-in', provider: 'sms4de', providerId: '50000000' })
     store.recordSend({ messageId: 'm-kannel', sequence: 'k', recipient: '+4917*****567', sentAt: '2026-11-28T10:00:00.000Z', outcome: 'accepted', gateway: 'kannel' })
     store.close()
-    const env = { ...sms4deEnv({ SMSKANNEL_STORE: path }), SMS_KANNEL_TEST_NOW: now.toISOString() }
+    const env = sms4deEnv({ SMSKANNEL_STORE: path })
+    const clock = { now: now.toISOString() }
     const requestsBefore = standIn.requests.length
-    const run = await runCli(['feedback', '--poll', '--since', '24', '--json'], env)
+    const run = await runCli(['feedback', '--poll', '--since', '24', '--json'], env, clock)
     expect(run.code).toBe(EXIT.ok)
     expect(JSON.parse(run.stdout)).toMatchObject({ asked: 25, requests: 2, reports: 22, new: 22, unknown: 3 })
     expect(standIn.requests.slice(requestsBefore).map((request) => request.url.split('/').at(-1)!.split(',').length)).toEqual([20, 5])
@@ -240,16 +242,17 @@ describe('feedback --poll, then status', () => {
       store.recordSend({ messageId: `h-${index}`, sequence: null, recipient: '+4917*****567', sentAt: '2026-11-28T10:00:00.000Z', outcome: 'accepted', gateway: 'stand-in', provider: 'sms4de', providerId })
     }
     store.close()
-    const env = { ...sms4deEnv({ SMSKANNEL_STORE: path }), SMS_KANNEL_TEST_NOW: '2026-11-28T12:00:00Z' }
+    const env = sms4deEnv({ SMSKANNEL_STORE: path })
+    const clock = { now: '2026-11-28T12:00:00Z' }
     standIn.dlrRequestsBeforeFailure = 1
     try {
-      const failed = await runCli(['feedback', '--poll'], env)
+      const failed = await runCli(['feedback', '--poll'], env, clock)
       expect(failed.code).toBe(EXIT.gatewayUnavailable)
       expect(failed.stderr).toContain('SMS4.de\'s delivery report API failed (HTTP 503).')
     } finally {
       standIn.dlrRequestsBeforeFailure = Infinity
     }
-    const rest = await runCli(['feedback', '--poll', '--json'], env)
+    const rest = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(JSON.parse(rest.stdout)).toMatchObject({ asked: 5, requests: 1, new: 5 })
   })
 
@@ -259,16 +262,17 @@ describe('feedback --poll, then status', () => {
     store.recordSend({ messageId: 'signed-1', sequence: '8123', recipient: '+4917*****567', sentAt: '2026-11-28T10:00:00.000Z', outcome: 'accepted', gateway: 'stand-in', provider: 'sms4de', providerId: '70000001' })
     store.close()
     standIn.report('70000001', { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK', dateTime: '2026-11-28 11:00:00' })
-    const env = { ...sms4deEnv({ SMSKANNEL_STORE: path, SMSKANNEL_SECRET: '0123456789abcdef-poll' }), SMS_KANNEL_TEST_NOW: '2026-11-28T12:00:00Z' }
-    const run = await runCli(['feedback', '--poll', '--json'], env)
+    const env = sms4deEnv({ SMSKANNEL_STORE: path, SMSKANNEL_SECRET: '0123456789abcdef-poll' })
+    const clock = { now: '2026-11-28T12:00:00Z' }
+    const run = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(run.code, run.stderr).toBe(EXIT.ok)
     expect(JSON.parse(run.stdout)).toMatchObject({ asked: 1, new: 1 })
-    expect((await runCli(['status', '8123'], env)).stdout).toContain(': delivered')
+    expect((await runCli(['status', '8123'], env, clock)).stdout).toContain(': delivered')
   })
 
   it('a send spooled while the store is locked keeps its SMS4.de id, so feedback --poll still asks about it', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'sms-kannel-sms4de-')), 'events.db')
-    const env = { ...sms4deEnv({ SMSKANNEL_STORE: path }), SMS_KANNEL_TEST_NOW: new Date().toISOString() }
+    const env = sms4deEnv({ SMSKANNEL_STORE: path })
     expect((await runCli(['feedback', '--store', path, 'seq=0&msgid=m0&dlr=1'])).code).toBe(EXIT.ok)
     const holder = new Database(path)
     holder.exec('BEGIN EXCLUSIVE')

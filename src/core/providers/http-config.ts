@@ -1,4 +1,5 @@
-import { CONTROL_CHARS, invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, type SourceValues } from '../config.js'
+import { invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, type SourceValues } from '../config.js'
+import { hasControlCharacters } from '../control-chars.js'
 import { MAX_PATTERN_LENGTH } from '../guarded-regexp.js'
 import { CHARSETS, type Charset } from './charset.js'
 import { parseHeaders, parseJsonTemplate, parseParams, templateNames, type JsonTemplate, type TemplatedField } from './http-template.js'
@@ -55,7 +56,7 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
 
   const secret = (key: ConfigKey) => {
     const sourced = values[key]
-    if (sourced && CONTROL_CHARS.test(sourced.value)) throw invalid(key, sourced, 'contains control characters (a stray newline?).')
+    if (sourced && hasControlCharacters(sourced.value)) throw invalid(key, sourced, 'contains control characters (a stray newline?).')
     return sourced?.value
   }
   const charsetValue = required(values, 'http.charset')

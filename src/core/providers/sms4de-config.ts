@@ -1,4 +1,5 @@
-import { CONTROL_CHARS, invalid, parseHttpUrl, required, type ConfigKey, type SourceValues } from '../config.js'
+import { invalid, parseHttpUrl, required, type ConfigKey, type SourceValues } from '../config.js'
+import { hasControlCharacters } from '../control-chars.js'
 import { encodeLatin9 } from './sms4de-text.js'
 
 /** The sms4de.* keys, checked: what a send, a balance query and a poll need. */
@@ -24,7 +25,7 @@ const NUMERIC_SENDER = /^\+?[0-9]{6,14}$/
 export function resolveSms4deSettings(values: SourceValues): Sms4deSettings {
   const text = (key: ConfigKey) => {
     const sourced = required(values, key)
-    if (CONTROL_CHARS.test(sourced.value)) throw invalid(key, sourced, 'contains control characters (a stray newline?).')
+    if (hasControlCharacters(sourced.value)) throw invalid(key, sourced, 'contains control characters (a stray newline?).')
     // SMS4.de reads every parameter as ISO-8859-15.
     if (encodeLatin9(sourced.value) === undefined) throw invalid(key, sourced, 'has characters ISO-8859-15 lacks; SMS4.de could not read it.')
     return sourced.value
