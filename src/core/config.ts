@@ -89,7 +89,7 @@ interface KeySpec {
   provider?: ProviderName
 }
 
-/** Who sends the SMS; every provider but Kannel lives in src/core/providers/. */
+/** Who sends the SMS; each provider's request and reply live in src/core/providers/. */
 export const PROVIDER_NAMES = ['kannel', 'sms4de', 'http'] as const
 export type ProviderName = (typeof PROVIDER_NAMES)[number]
 

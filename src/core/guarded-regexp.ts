@@ -5,9 +5,8 @@ import { ConfigError } from './errors.js'
 export const MAX_PATTERN_LENGTH = 1000
 /**
  * JavaScript regexps cannot be interrupted; a vm context can. Its limit is wall-clock time,
- * and with 50 logins at once on two cores a process may wait 100 ms for the CPU (seen in the
- * concurrency test). A sane pattern on 64 characters needs microseconds; a catastrophic one
- * needs ages: 2 s tells them apart under any load.
+ * which many logins at once stretch; a sane pattern needs microseconds, a catastrophic one
+ * ages, so 2 s tells them apart under any load.
  */
 export const MATCH_TIMEOUT_MS = 2000
 

@@ -1,7 +1,7 @@
 /**
  * Message ids for the dlr-url, as UUID version 7 (RFC 9562): a millisecond timestamp, then
  * random bits. Ids that grow with time land at the end of the store's message-id index
- * instead of on a random page of it, which measured 19.6 against 31.7 µs per stored event.
+ * instead of on a random page of it, which makes storing faster.
  */
 export function uuidV7(unixMs: number, random: Uint8Array): string {
   if (!Number.isSafeInteger(unixMs) || unixMs < 0 || unixMs >= 2 ** 48) throw new RangeError('uuidV7 needs a 48-bit millisecond timestamp')

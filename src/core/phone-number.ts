@@ -51,7 +51,7 @@ export function maskPhoneNumber(number: string): string {
   return start + '*'.repeat(number.length - start.length - 3) + number.slice(-3)
 }
 
-/** libphonenumber-js's parser, passed in so this module stays free of its 100 ms import. */
+/** libphonenumber-js's parser, passed in so this module stays free of its slow import. */
 export interface NumberParser {
   isSupportedCountry(country: string): boolean
   parse(number: string, country: string): { number: string; isPossible(): boolean } | undefined

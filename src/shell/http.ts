@@ -25,8 +25,8 @@ export interface HttpClientOptions {
 }
 
 /**
- * A one-shot client on node:http and node:https. For a single send it starts in a fraction
- * of undici's time (bench: undici's import and WebAssembly parser cost ~430 ms a process).
+ * A one-shot client on node:http and node:https: for a single send it starts far faster
+ * than undici, whose import and WebAssembly parser slow every login (README, performance).
  * One deadline covers connect, request and reply; whether the connection to Kannel was made
  * is tracked, since a request that never connected can be sent again safely.
  */

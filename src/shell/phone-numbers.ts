@@ -1,7 +1,7 @@
 import type { CountryCode } from 'libphonenumber-js'
 import type { NumberParser } from '../core/phone-number.js'
 
-/** Loads libphonenumber-js only for sites that set a default country (it costs ~100 ms). */
+/** Loads libphonenumber-js only for sites that set a default country: its import slows a login. */
 export async function loadNumberParser(): Promise<NumberParser> {
   const lib = await import('libphonenumber-js/min')
   return {

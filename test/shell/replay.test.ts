@@ -96,7 +96,7 @@ describe('replayFiles', () => {
     const { dir, replay } = await setup()
     const file = join(dir, 'dlrs.txt')
     const before = dlrLines(0, 22_100)
-    // The long line must cross the reader's 1 MiB chunk boundary for this test to mean anything.
+    // The long line must cross a read-chunk boundary for this test to mean anything: 1 MiB is one (chunks are 256 KiB).
     expect(before.length).toBeLessThan(1 << 20)
     expect(before.length + 100_000).toBeGreaterThan(1 << 20)
     writeFileSync(file, `${before}dlr=1&x=${'y'.repeat(100_000)}\n${dlrLines(22_100, 3)}`)
