@@ -37,7 +37,7 @@ const noColourDetectionForChalk = {
   },
 }
 
-// Stale chunks from earlier builds would ship otherwise.
+// Files of earlier builds would ship otherwise: the package holds all of dist/.
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true })
 
 await build({

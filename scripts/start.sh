@@ -3,7 +3,7 @@
 # (examples/local-kannel.sh) on free loopback ports, receives its delivery reports with
 # `sms-kannel serve` into an SQLite store, sends one PIN as VISULOX would, and prints the
 # PIN's `status` timeline. Everything it started is stopped when it ends, however it ends
-# (SIGINT and SIGTERM included), and its scratch folder is removed.
+# (SIGINT and SIGTERM included); its scratch folder is removed unless the run failed.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cli=("$(command -v node)" "$repo/bin/sms-kannel.cjs")

@@ -211,7 +211,7 @@ export interface Config {
    * undefined when that URL names no port (it points at a web server on 80/443, not at serve).
    */
   listen: { host: string; port: number } | undefined
-  /** serve's commit: full fsyncs each group (power-cut safe); normal survives a killed process. */
+  /** serve's commit: full fsyncs each group's journal lines (power-cut safe); normal survives a killed process. */
   durability: 'full' | 'normal'
   /** http.dlr-status: another gateway's status values, as DLR types. */
   dlrStatusMap: ReadonlyMap<string, number> | undefined

@@ -104,8 +104,8 @@ describeWithPostgres('feedback on a PostgreSQL store', () => {
     expect(added.reduce((sum, n) => sum + n, 0)).toBe(expected.events.length)
     expect(await contents(shared)).toEqual(expected)
 
-    // The same log copied to another node's disk under another name: its identity is its
-    // first line, so the checkpoint in the database applies there too.
+    // The same log copied to another node's disk under another name: a file is known by its
+    // first line and head, not its name, so the checkpoint in the database applies there too.
     const copy = join(mkdtempSync(join(tmpdir(), 'sms-kannel-other-node-')), 'access.log.copy')
     copyFileSync(file, copy)
     const elsewhere = await replay(copy, shared)
