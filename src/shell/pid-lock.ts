@@ -183,7 +183,7 @@ function isHolderAlive(holder: Holder, lockPath: string): boolean {
   }
 }
 
-/** Linux's clock tick for /proc times (USER_HZ): 100 on every architecture's user ABI. */
+/** Linux's clock tick for /proc times (USER_HZ): 100 on every architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100
 
 /**

@@ -27,7 +27,7 @@ describe.skipIf(!mountable)('a degraded event store', () => {
     const store = join(fs.dir, 'events.db')
     const input = join(fs.dir, '..', `${fs.dir.split('/').at(-1)}-input.txt`)
     writeFileSync(input, dlrLines(0, 20_000))
-    // The first run creates the store; then the disk fills up to ~100 KB.
+    // The first run creates the store, and its 1 MiB disk fills up long before all 20,000 lines are in.
     const first = await runCli(['feedback', '--replay', input, '--store', store, '--json'])
     expect(first.code, first.stderr).toBe(EXIT.io)
     expect(first.stderr).toMatch(/error: The event store .*events\.db cannot be used: (the disk is full|writing to it failed)/)
