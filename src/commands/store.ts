@@ -21,7 +21,7 @@ export async function migrateStore(input: { sources: ConfigSources }, io: StoreI
 
 export type CopySummary = { from: string; to: string; tables: Record<StoreTable, { read: number; new: number }> }
 
-/** Rows per page: bounded memory, one multi-row statement each. */
+/** Rows per page: bounded memory, one transaction each (one multi-row statement in PostgreSQL). */
 const PAGE = 5000
 
 /**
