@@ -398,17 +398,16 @@ function buildProgram(report: Reporter): Command {
       .option('--html <file>', 'write a self-contained HTML page with charts to FILE'),
     ['smskannel.store'],
     {
-      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      'smskannel.store': 'the event store send, feedback and serve write: an SQLite file or a postgres:// URL',
       json: 'print the report as one JSON document on stdout, times in UTC (ISO 8601)',
       verbose: 'print the stack of an unexpected failure on stderr',
     },
   )
     .addHelpText('after', REPORT_HELP)
     .action(async (options: CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }) => {
-      const [{ report: buildReport }, format, { openStore }, { sqliteStoreOnly }, { existsSync }, gathered] = await Promise.all([
+      const [{ report: buildReport }, format, { openEventStore }, { existsSync }, gathered] = await Promise.all([
         import('./commands/report.js'),
         import('./core/report-format.js'),
-        import('./shell/store.js'),
         import('./shell/event-store.js'),
         import('node:fs'),
         gatherSources(options, report),
@@ -420,7 +419,7 @@ function buildProgram(report: Reporter): Command {
       const now = wallClock()
       const document = await buildReport(
         { sources: gathered.sources, since: options.since, until: options.until, by: options.by, timeZone: options.tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone, now },
-        { openStore: sqliteStoreOnly('report', (path) => openStore(path)), storeExists: (location) => isPostgresUrl(location) || existsSync(location) },
+        { openStore: (location) => openEventStore(location), storeExists: (location) => isPostgresUrl(location) || existsSync(location) },
       )
       if (options.html) {
         const [{ renderReportHtml }, { writeFileAtomically }] = await Promise.all([import('./core/report-html.js'), import('./shell/atomic-file.js')])
@@ -445,17 +444,17 @@ function buildProgram(report: Reporter): Command {
       .option('--max-pending <n>', 'CRITICAL when more PINs than this have no final report'),
     ['smskannel.store'],
     {
-      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      'smskannel.store': 'the event store send, feedback and serve write: an SQLite file or a postgres:// URL',
       json: 'print the state, its line and the figures as one JSON document on stdout',
       verbose: 'print the stack of an unexpected failure on stderr',
     },
   )
     .addHelpText('after', CHECK_HELP)
     .action(async (options: CommonOptions & { window?: string; warnRate?: string; critRate?: string; warnLatency?: string; critLatency?: string; warnPending?: string; maxPending?: string }) => {
-      const [{ check }, { openStore }, { sqliteStoreOnly }, { existsSync }, gathered] = await Promise.all([import('./commands/check.js'), import('./shell/store.js'), import('./shell/event-store.js'), import('node:fs'), gatherSources(options, report)])
+      const [{ check }, { openEventStore }, { existsSync }, gathered] = await Promise.all([import('./commands/check.js'), import('./shell/event-store.js'), import('node:fs'), gatherSources(options, report)])
       const result = await check(
         { ...options, sources: gathered.sources, now: wallClock() },
-        { openStore: sqliteStoreOnly('check', (path) => openStore(path)), storeExists: (location) => isPostgresUrl(location) || existsSync(location) },
+        { openStore: (location) => openEventStore(location), storeExists: (location) => isPostgresUrl(location) || existsSync(location) },
       )
       if (options.json) report.data(result)
       else report.text(result.line)

@@ -88,6 +88,33 @@ interface MessageState {
   smscEventId: string | null
 }
 
+/** Reports are read from this long before a span (the rest of a PIN sent just before it) to this long after it (late reports). */
+export const REPORT_MARGIN_MS = 2 * 24 * 3_600_000
+
+const STORED_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:(Z)|([+-])(\d{2}):(\d{2}))?$/
+
+/**
+ * A stored time (sent_at, gateway_time, received_at) as epoch ms, read as the SQLite store's
+ * unixepoch(…, 'subsec') reads it: ISO 8601, a time without zone as UTC, days past a month's
+ * end carried over; NaN for anything else. For stores that hand over the text.
+ */
+export function storedTimeMs(text: string | null): number {
+  const match = text === null ? null : STORED_TIME.exec(text)
+  if (!match) return Number.NaN
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part)))
+  const [fraction, , sign, offsetHours, offsetMinutes] = match.slice(7)
+  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour > 24 || minute > 59 || second > 59) return Number.NaN
+  if (sign !== undefined && (Number(offsetHours) > 14 || Number(offsetMinutes) > 59)) return Number.NaN
+  const offsetMs = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000
+  // Not Date.UTC: it reads the years 0 to 99 as 1900 to 1999.
+  const date = new Date(0)
+  date.setUTCFullYear(year!, month! - 1, day!)
+  date.setUTCHours(hour, minute, 0)
+  // As SQLite: the fraction capped at .999, then seconds to ms rounded.
+  const fractionValue = fraction === undefined ? 0 : Math.min(0.999, Number(fraction) / 10 ** fraction.length)
+  return date.getTime() + Math.trunc((second + fractionValue) * 1000 + 0.5) - offsetMs
+}
+
 /** Nearest rank: the smallest value with at least p% of all values at or below it. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN

@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { eventIdPrefixRanges, eventIdRanges, hexPrefix, legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
-import { PinGrouper, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
+import { PinGrouper, REPORT_MARGIN_MS, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
@@ -147,8 +147,6 @@ export interface EventStore {
   canWrite(): boolean
   close(): void
 }
-
-const REPORT_MARGIN_MS = 2 * 24 * 3_600_000
 
 /** What each SQLite result code means for the admin; the longest matching prefix wins. */
 const SQLITE_REASONS: ReadonlyArray<[prefix: string, reason: string]> = [
