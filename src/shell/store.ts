@@ -468,6 +468,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // SQLite hands them over (an aggregate's steps: no row arrays, no sort of a million rows).
   // The PINs with UUID v7 ids come in the order of events_by_message (their event ids start
   // as their message ids do); the rest (untimed, or timed by Kannel) are few and sorted.
+  // Event ids in upper-case hex, the cheapest: all of a PIN's compare alike.
   let grouper: PinGrouper | undefined
   type Value = string | number | null
   const foldReportRow = (_total: number, sentMs: Value, messageId: Value, eventId: Value, dlr: Value, atMs: Value, smscId: Value, smscReply: Value): void => {
@@ -477,7 +478,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // @types/better-sqlite3 gives step one value; with varargs it gets every argument.
   db.aggregate('report_pins', { start: 0, varargs: true, step: foldReportRow as unknown as (total: number, next: number) => void })
   const inMessageRange = 'message_id >= @messageFrom AND message_id < @messageTo AND event_id >= unhex(@messageFrom) AND event_id < unhex(@messageTo)'
-  const reportEventValues = `lower(hex(event_id)), dlr, ${epochMs('coalesce(gateway_time, received_at)')}, smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
+  const reportEventValues = `hex(event_id), dlr, ${epochMs('coalesce(gateway_time, received_at)')}, smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
   const selectReportPins = db.prepare(
     `SELECT report_pins(sent_ms, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
        SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
@@ -485,7 +486,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
        UNION ALL
        SELECT message_id, NULL, message_id, ${reportEventValues} FROM events WHERE ${inMessageRange}
        UNION ALL
-       SELECT coalesce(message_id, 'event:' || lower(hex(event_id))), NULL, message_id, ${reportEventValues} FROM events
+       SELECT coalesce(message_id, 'event:' || hex(event_id)), NULL, message_id, ${reportEventValues} FROM events
        WHERE (event_id < x'00000001' OR (event_id >= unhex(@timeFrom) AND event_id < unhex(@timeTo))) AND NOT (${inMessageRange})
        ORDER BY 1
      )`,
