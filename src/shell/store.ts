@@ -72,6 +72,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE replay_files ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
    UPDATE replay_files SET first_line = identity;
    CREATE INDEX replay_files_by_first_line ON replay_files(first_line);`,
+  // check reads the sends of its last minutes: found by time, not by scanning every send.
+  `CREATE INDEX IF NOT EXISTS sends_by_sent_at ON sends(sent_at);`,
 ]
 
 /** How far replay got in one file, found again by the hash of its first line and of its head. */
@@ -479,10 +481,12 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   db.aggregate('report_pins', { start: 0, varargs: true, step: foldReportRow as unknown as (total: number, next: number) => void })
   const inMessageRange = 'message_id >= @messageFrom AND message_id < @messageTo AND event_id >= unhex(@messageFrom) AND event_id < unhex(@messageTo)'
   const reportEventValues = `hex(event_id), dlr, ${epochMs('coalesce(gateway_time, received_at)')}, smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
-  const selectReportPins = db.prepare(
+  // A span that holds most sends reads them all in message-id order; a short one (check) finds
+  // them by time and sorts the few ("+sent_at" keeps SQLite off sends_by_sent_at).
+  const selectReportPins = (sentAt: string) => db.prepare(
     `SELECT report_pins(sent_ms, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
        SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
-       FROM sends WHERE sent_at >= @since AND sent_at < @until
+       FROM sends WHERE ${sentAt} >= @since AND ${sentAt} < @until
        UNION ALL
        SELECT message_id, NULL, message_id, ${reportEventValues} FROM events WHERE ${inMessageRange}
        UNION ALL
@@ -491,6 +495,10 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
        ORDER BY 1
      )`,
   ).pluck()
+  const selectShortSpanPins = selectReportPins('sent_at')
+  const selectLongSpanPins = selectReportPins('+sent_at')
+  const countSendsInSpan = db.prepare('SELECT count(*) FROM sends WHERE sent_at >= ? AND sent_at < ?').pluck()
+  const lastSendRowid = db.prepare('SELECT coalesce(max(rowid), 0) FROM sends').pluck()
 
   const insertOne = (event: DeliveryEvent, forward: boolean): boolean => {
     if (legacy?.(event)) return false
@@ -593,7 +601,9 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         const [messageFrom, messageTo, timeFrom, timeTo] = [Math.max(1, byMessageId[0]), byMessageId[1], Math.max(1, byGatewayTime[0]), byGatewayTime[1]].map(hexPrefix)
         grouper = new PinGrouper(boundaries)
         try {
-          selectReportPins.get({ since: iso(sinceMs), until: iso(untilMs), messageFrom, messageTo, timeFrom, timeTo })
+          const [since, until] = [iso(sinceMs), iso(untilMs)]
+          const short = (countSendsInSpan.get(since, until) as number) * 4 < (lastSendRowid.get() as number)
+          ;(short ? selectShortSpanPins : selectLongSpanPins).get({ since, until, messageFrom, messageTo, timeFrom, timeTo })
           return grouper.finish()
         } finally {
           grouper = undefined

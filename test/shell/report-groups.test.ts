@@ -12,6 +12,7 @@ describe('store.reportGroups: the figures SQLite adds up are the ones the pure f
     { name: 'hourly over 4 hours, PINs sent before, in and after the span', boundaries: [T0, T0 + HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR, T0 + 4 * HOUR] },
     { name: 'one interval with odd edges', boundaries: [T0 + 1234, T0 + 2 * HOUR + 567] },
     { name: 'a span with nothing in it', boundaries: [T0 + 30 * HOUR, T0 + 31 * HOUR] },
+    { name: "a short span, as check's: its sends found by time", boundaries: [T0 + 1.5 * HOUR, T0 + 1.5 * HOUR + 20 * 60_000] },
   ])('$name', async ({ boundaries }) => {
     const path = await makeReportStore(START, mixedPins(START, 400))
     const store = await openStore(path)
