@@ -137,7 +137,7 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
     sendsAwaitingReports: (provider, sinceIso) => run(() => store.sendsAwaitingReports(provider, sinceIso)),
     exportRows: (table, after, limit) => run(() => rows().export(table, after, limit)),
     importRows: (table, imported) => run(() => rows().import(table, imported)),
-    reportGroups: (boundaries) => run(() => store.reportGroups(boundaries)),
+    reportGroups: async (boundaries) => (await import('./report-threads.js')).reportGroupsInTwo(store, boundaries),
     close: () =>
       run(() => {
         copier?.close()

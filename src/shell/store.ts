@@ -139,8 +139,17 @@ export interface EventStore {
    * PIN sent just before the span) to 2 days after `until` (late reports), plus untimed ones.
    */
   reportInput(sinceMs: number, untilMs: number): { sends: Iterable<ReportSend>; events: Iterable<ReportEvent> }
-  /** What groupMessages(collectMessages(reportInput(...))) gives, added up by SQLite: a few rows, not one per report. */
-  reportGroups(boundaries: readonly number[]): MessageGroup[]
+  /**
+   * What groupMessages(collectMessages(reportInput(...))) gives, equal groups added up. With
+   * `pins`, only the PINs whose key (message id, or "event:" and event id) is in [from, to):
+   * a share of the work for another thread.
+   */
+  reportGroups(boundaries: readonly number[], pins?: { from: string; to: string }): MessageGroup[]
+  /**
+   * A PIN key that splits the span's sends into two halves, for two threads; undefined when
+   * the span holds fewer than `minSends` sends.
+   */
+  reportSplit(boundaries: readonly number[], minSends: number): string | undefined
   /** When the report with the latest Kannel time was received (serve's /metrics at start). */
   lastReportReceivedAt(): string | undefined
   /** How long later writes wait for another process's lock; see OpenStoreOptions. */
@@ -149,6 +158,9 @@ export interface EventStore {
   canWrite(): boolean
   close(): void
 }
+
+/** Above every PIN key (message ids and "event:" keys are ASCII): the end of an open range. */
+export const PIN_KEY_END = '\u{10FFFF}'
 
 /** What each SQLite result code means for the admin; the longest matching prefix wins. */
 const SQLITE_REASONS: ReadonlyArray<[prefix: string, reason: string]> = [
@@ -486,12 +498,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   const selectReportPins = (sentAt: string) => db.prepare(
     `SELECT report_pins(sent_ms, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
        SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
-       FROM sends WHERE ${sentAt} >= @since AND ${sentAt} < @until
+       FROM sends WHERE ${sentAt} >= @since AND ${sentAt} < @until AND message_id >= @pinFrom AND message_id < @pinTo
        UNION ALL
-       SELECT message_id, NULL, message_id, ${reportEventValues} FROM events WHERE ${inMessageRange}
+       SELECT message_id, NULL, message_id, ${reportEventValues} FROM events
+       WHERE message_id >= @pinMessageFrom AND message_id < @pinMessageTo AND event_id >= unhex(@messageFrom) AND event_id < unhex(@messageTo)
        UNION ALL
        SELECT coalesce(message_id, 'event:' || hex(event_id)), NULL, message_id, ${reportEventValues} FROM events
        WHERE (event_id < x'00000001' OR (event_id >= unhex(@timeFrom) AND event_id < unhex(@timeTo))) AND NOT (${inMessageRange})
+         AND coalesce(message_id, 'event:' || hex(event_id)) >= @pinFrom AND coalesce(message_id, 'event:' || hex(event_id)) < @pinTo
        ORDER BY 1
      )`,
   ).pluck()
@@ -499,6 +513,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   const selectLongSpanPins = selectReportPins('+sent_at')
   const countSendsInSpan = db.prepare('SELECT count(*) FROM sends WHERE sent_at >= ? AND sent_at < ?').pluck()
   const lastSendRowid = db.prepare('SELECT coalesce(max(rowid), 0) FROM sends').pluck()
+  const nthSendInSpan = db.prepare('SELECT sent_at FROM sends WHERE sent_at >= ? AND sent_at < ? ORDER BY sent_at LIMIT 1 OFFSET ?').pluck()
 
   const insertOne = (event: DeliveryEvent, forward: boolean): boolean => {
     if (legacy?.(event)) return false
@@ -591,7 +606,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         }),
       }
     },
-    reportGroups: (boundaries) =>
+    reportGroups: (boundaries, pins = { from: '', to: PIN_KEY_END }) =>
       guard(() => {
         const iso = (ms: number) => new Date(ms).toISOString()
         const sinceMs = boundaries[0]!
@@ -603,11 +618,24 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         try {
           const [since, until] = [iso(sinceMs), iso(untilMs)]
           const short = (countSendsInSpan.get(since, until) as number) * 4 < (lastSendRowid.get() as number)
-          ;(short ? selectShortSpanPins : selectLongSpanPins).get({ since, until, messageFrom, messageTo, timeFrom, timeTo })
+          // The message-id range of v7 PINs, narrowed to this share of the PINs.
+          const pinMessageFrom = messageFrom! > pins.from ? messageFrom : pins.from
+          const pinMessageTo = messageTo! < pins.to ? messageTo : pins.to
+          const [pinFrom, pinTo] = [pins.from, pins.to]
+          ;(short ? selectShortSpanPins : selectLongSpanPins).get({ since, until, messageFrom, messageTo, timeFrom, timeTo, pinFrom, pinTo, pinMessageFrom, pinMessageTo })
           return grouper.finish()
         } finally {
           grouper = undefined
         }
+      }),
+    reportSplit: (boundaries, minSends) =>
+      guard(() => {
+        const [since, until] = [new Date(boundaries[0]!).toISOString(), new Date(boundaries[boundaries.length - 1]!).toISOString()]
+        const sends = countSendsInSpan.get(since, until) as number
+        if (sends < minSends) return undefined
+        // Message ids begin with their time (ms / 2^16): the median send's splits them in two.
+        const median = Date.parse(nthSendInSpan.get(since, until, Math.floor(sends / 2)) as string)
+        return Number.isFinite(median) ? hexPrefix(median / 65536) : undefined
       }),
     lastReportReceivedAt: () => guard(() => (selectLastReport.get() as { receivedAt: string | null } | undefined)?.receivedAt ?? undefined),
     canWrite: () => {
