@@ -611,7 +611,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         const iso = (ms: number) => new Date(ms).toISOString()
         const sinceMs = boundaries[0]!
         const untilMs = boundaries[boundaries.length - 1]!
-        // Reports Kannel timed fall in the message-id range only if dated 1970: taken as untimed would be.
+        // Unlike reportInput, reports Kannel timed in 1970 (whose ids fall in the message-id range) are left out.
         const { byMessageId, byGatewayTime } = eventIdPrefixRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS)
         const [messageFrom, messageTo, timeFrom, timeTo] = [Math.max(1, byMessageId[0]), byMessageId[1], Math.max(1, byGatewayTime[0]), byGatewayTime[1]].map(hexPrefix)
         grouper = new PinGrouper(boundaries)
