@@ -2,6 +2,7 @@
  * report over a big span on two cores: this thread folds the PINs below a split key while a
  * worker thread, running this same bundle, folds the rest from its own read-only connection.
  */
+import { availableParallelism } from 'node:os'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import type { MessageGroup } from '../core/report.js'
 import { openStore, PIN_KEY_END, type EventStore } from './store.js'
@@ -9,7 +10,7 @@ import { openStore, PIN_KEY_END, type EventStore } from './store.js'
 /** The argument that makes the bundle a report thread instead of the CLI (see cli.ts). */
 export const REPORT_THREAD_ARG = '--sms-kannel-report-thread'
 
-/** Fewer sends than this are folded faster than a second thread starts (about 0.1 s). */
+/** Fewer sends than this are folded faster than a second thread starts (about 0.1 s); one core gains nothing. */
 const MIN_SENDS_FOR_TWO_THREADS = 100_000
 
 interface ThreadTask {
@@ -22,7 +23,7 @@ export async function reportGroupsInTwo(store: EventStore, boundaries: readonly 
   // Only the built CLI can start itself as a thread (tests run the TypeScript sources).
   const bundle = typeof __filename === 'string' && __filename.endsWith('.cjs') ? __filename : undefined
   const minSends = Number(process.env['SMS_KANNEL_TEST_REPORT_SPLIT_AT'] ?? MIN_SENDS_FOR_TWO_THREADS)
-  const split = bundle === undefined ? undefined : store.reportSplit(boundaries, minSends)
+  const split = bundle === undefined || availableParallelism() < 2 ? undefined : store.reportSplit(boundaries, minSends)
   if (bundle === undefined || split === undefined) return store.reportGroups(boundaries)
   const task: ThreadTask = { path: store.path, boundaries, from: split }
   const worker = new Worker(bundle, { argv: [REPORT_THREAD_ARG], workerData: task, stdout: true, stderr: true })
