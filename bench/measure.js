@@ -14,17 +14,18 @@ export function checkTools() {
 export function measure(command, args, options = {}) {
   const report = join(tmpdir(), `sms-kannel-bench-${process.pid}-${Math.random().toString(36).slice(2)}.time`)
   return new Promise((resolve, reject) => {
-    const child = spawn(GNU_TIME, ['-f', '%e %M', '-o', report, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
+    const child = spawn(GNU_TIME, ['-f', '%e %M %U %S', '-o', report, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
     child.stderr.on('data', (chunk) => (stderr += chunk))
     child.on('error', reject)
     child.on('close', (code) => {
-      const [seconds, maxRssKb] = readFileSync(report, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+      const [seconds, maxRssKb, userSeconds, systemSeconds] = readFileSync(report, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
       rmSync(report, { force: true })
       if (!(options.allowExit ?? [0]).includes(code)) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`))
-      resolve({ seconds, peakMb: maxRssKb / 1024, stdout, code })
+      // CPU time as well: on a shared machine it says more about the code than wall time.
+      resolve({ seconds, cpuSeconds: userSeconds + systemSeconds, peakMb: maxRssKb / 1024, stdout, code })
     })
   })
 }

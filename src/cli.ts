@@ -67,4 +67,6 @@ function exitCodeFor(error: unknown, report: Reporter, options: { verbose: boole
   return EXIT.bug
 }
 
-void main(process.argv.slice(2))
+// report's second thread runs this bundle too (src/shell/report-threads.ts), not the CLI.
+if (process.argv[2] === '--sms-kannel-report-thread') void import('./shell/report-threads.js').then((threads) => threads.runReportThread(() => main(process.argv.slice(2))))
+else void main(process.argv.slice(2))

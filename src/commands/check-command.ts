@@ -30,14 +30,14 @@ export function checkCommand({ report, now }: CommandContext): CliCommand {
       .option('--max-pending <n>', 'CRITICAL when more PINs than this have no final report'),
     ['smskannel.store'],
     {
-      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      'smskannel.store': 'the event store send, feedback and serve write: an SQLite file or a postgres:// URL',
       json: 'print the state, its line and the figures as one JSON document on stdout',
       verbose: 'print the stack of an unexpected failure on stderr',
     },
   )
     .addHelpText('after', CHECK_HELP)
     .action(async (options: CheckOptions) => {
-      const [{ check }, io, gathered] = await Promise.all([import('./check.js'), reportStoreIo('check'), gatherSources(options, report)])
+      const [{ check }, io, gathered] = await Promise.all([import('./check.js'), reportStoreIo(), gatherSources(options, report)])
       const result = await check({ ...options, sources: gathered.sources, now: now() }, io)
       if (options.json) report.data(result)
       else report.text(result.line)

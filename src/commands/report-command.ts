@@ -14,10 +14,10 @@ Examples:
   sms-kannel report --since 2026-11-01 --until 2026-12-01 --by day --csv > november.csv
 ${EXIT_HELP}`
 
-/** How report and check read the store: SQLite, and whether the store is there at all. */
-export async function reportStoreIo(command: string) {
-  const [{ openStore }, { sqliteStoreOnly }, { existsSync }] = await Promise.all([import('../shell/store.js'), import('../shell/event-store.js'), import('node:fs')])
-  return { openStore: sqliteStoreOnly(command, (path) => openStore(path)), storeExists: (location: string) => isPostgresUrl(location) || existsSync(location) }
+/** How report and check read the store (an SQLite file or a postgres:// URL), and whether it is there at all. */
+export async function reportStoreIo() {
+  const [{ openEventStore }, { existsSync }] = await Promise.all([import('../shell/event-store.js'), import('node:fs')])
+  return { openStore: (location: string) => openEventStore(location), storeExists: (location: string) => isPostgresUrl(location) || existsSync(location) }
 }
 
 type ReportOptions = CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }
@@ -34,14 +34,14 @@ export function reportCommand({ report, now }: CommandContext): CliCommand {
       .option('--html <file>', 'write a self-contained HTML page with charts to FILE'),
     ['smskannel.store'],
     {
-      'smskannel.store': 'the SQLite event store send, feedback and serve write',
+      'smskannel.store': 'the event store send, feedback and serve write: an SQLite file or a postgres:// URL',
       json: 'print the report as one JSON document on stdout, times in UTC (ISO 8601)',
       verbose: 'print the stack of an unexpected failure on stderr',
     },
   )
     .addHelpText('after', REPORT_HELP)
     .action(async (options: ReportOptions) => {
-      const [{ report: buildReport }, format, io, gathered] = await Promise.all([import('./report.js'), import('../core/report-format.js'), reportStoreIo('report'), gatherSources(options, report)])
+      const [{ report: buildReport }, format, io, gathered] = await Promise.all([import('./report.js'), import('../core/report-format.js'), reportStoreIo(), gatherSources(options, report)])
       // `report | head` closes the pipe early: the rest of the table is simply not wanted.
       process.stdout.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code !== 'EPIPE') throw error

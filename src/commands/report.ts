@@ -1,14 +1,18 @@
 import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, StoreError, UsageError } from '../core/errors.js'
-import { deliveryReportFromGroups, type DeliveryReport } from '../core/report.js'
+import { deliveryReportFromGroups, type DeliveryReport, type MessageGroup } from '../core/report.js'
 import { reportDocument, type ReportDocument } from '../core/report-format.js'
 import { defaultUnit, intervalBoundaries, isKnownTimeZone, MAX_INTERVALS, parseReportTime, type IntervalUnit } from '../core/report-time.js'
-import type { EventStore } from '../shell/store.js'
+/** What report and check read: an SQLite file or a PostgreSQL database (SharedEventStore). */
+export interface ReportStore {
+  reportGroups(boundaries: readonly number[]): Promise<MessageGroup[]>
+  close(): Promise<void>
+}
 
 export interface ReportIo {
-  openStore: (path: string) => Promise<EventStore>
+  openStore: (location: string) => Promise<ReportStore>
   /** A store that is not there is an error here, not an empty report: the path may be wrong. */
-  storeExists: (path: string) => boolean
+  storeExists: (location: string) => boolean
 }
 
 export interface ReportInput {
@@ -49,8 +53,8 @@ export async function readDeliveryReport(sources: ConfigSources, boundaries: rea
   if (!io.storeExists(storePath)) throw new StoreError(`The event store ${storePath} does not exist.`, 'Check smskannel.store (or --store): it is the file send, feedback and serve write.')
   const store = await io.openStore(storePath)
   try {
-    return deliveryReportFromGroups(store.reportGroups(boundaries), boundaries)
+    return deliveryReportFromGroups(await store.reportGroups(boundaries), boundaries)
   } finally {
-    store.close()
+    await store.close()
   }
 }

@@ -43,19 +43,31 @@ export function reportEventId(meaning: ReportMeaning, fallback: () => string): s
  * Kannel's time with epoch seconds. Ids without a known time (prefix 0) are not included.
  */
 export function eventIdRanges(fromMs: number, toMs: number): Array<[string, string]> {
-  const hex8 = (value: number) => Math.max(0, Math.min(0xffffffff, Math.floor(value))).toString(16).padStart(8, '0')
-  const ranges: Array<[number, number]> = [
-    [Math.floor(fromMs / 65536), Math.floor(toMs / 65536) + 1],
-    [Math.floor(fromMs / 1000), Math.floor(toMs / 1000) + 1],
-  ]
-  ranges.sort((a, b) => a[0] - b[0])
+  const { byMessageId, byGatewayTime } = eventIdPrefixRanges(fromMs, toMs)
+  const ranges = [byMessageId, byGatewayTime].sort((a, b) => a[0] - b[0])
   const merged: Array<[number, number]> = []
   for (const [from, to] of ranges) {
     const last = merged.at(-1)
     if (last && from <= last[1]) last[1] = Math.max(last[1], to)
     else merged.push([Math.max(1, from), to])
   }
-  return merged.filter(([from, to]) => from < to).map(([from, to]) => [hex8(from), hex8(to)])
+  return merged.filter(([from, to]) => from < to).map(([from, to]) => [hexPrefix(from), hexPrefix(to)])
+}
+
+/**
+ * eventIdRanges' two ranges, unmerged, as numbers: ids from UUID v7 message ids (whose first 8
+ * hex digits are the id's own) and ids from Kannel's time in epoch seconds.
+ */
+export function eventIdPrefixRanges(fromMs: number, toMs: number): { byMessageId: [number, number]; byGatewayTime: [number, number] } {
+  return {
+    byMessageId: [Math.floor(fromMs / 65536), Math.floor(toMs / 65536) + 1],
+    byGatewayTime: [Math.floor(fromMs / 1000), Math.floor(toMs / 1000) + 1],
+  }
+}
+
+/** An id prefix as 8 hex digits, clamped to what 32 bits hold. */
+export function hexPrefix(value: number): string {
+  return Math.max(0, Math.min(0xffffffff, Math.floor(value))).toString(16).padStart(8, '0')
 }
 
 function digest(text: string): string {

@@ -12,8 +12,8 @@ export interface ReportSend {
 
 /**
  * A stored delivery report as `report` needs it. `atMs` is Kannel's time (whole seconds),
- * else the receive time; `eventId` matters only for reports without a message id, and
- * `smscReply` only for failures.
+ * else the receive time. `eventId` names a PIN without a message id and breaks ties between
+ * a PIN's reports (null: the order read does); `smscReply` matters only for failures.
  */
 export interface ReportEvent {
   eventId: string | null
@@ -82,7 +82,37 @@ interface MessageState {
   finalWholeSeconds: boolean
   finalDlr: number | null
   finalReply: string | null
+  /** Event ids of the reports that set the outcome and the SMSC, for ties (null: not known). */
+  finalEventId: string | null
   smsc: string | null
+  smscEventId: string | null
+}
+
+/** Reports are read from this long before a span (the rest of a PIN sent just before it) to this long after it (late reports). */
+export const REPORT_MARGIN_MS = 2 * 24 * 3_600_000
+
+const STORED_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:(Z)|([+-])(\d{2}):(\d{2}))?$/
+
+/**
+ * A stored time (sent_at, gateway_time, received_at) as epoch ms, read as the SQLite store's
+ * unixepoch(…, 'subsec') reads it: ISO 8601, a time without zone as UTC, days past a month's
+ * end carried over; NaN for anything else. For stores that hand over the text.
+ */
+export function storedTimeMs(text: string | null): number {
+  const match = text === null ? null : STORED_TIME.exec(text)
+  if (!match) return Number.NaN
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part)))
+  const [fraction, , sign, offsetHours, offsetMinutes] = match.slice(7)
+  if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour > 24 || minute > 59 || second > 59) return Number.NaN
+  if (sign !== undefined && (Number(offsetHours) > 14 || Number(offsetMinutes) > 59)) return Number.NaN
+  const offsetMs = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000
+  // Not Date.UTC: it reads the years 0 to 99 as 1900 to 1999.
+  const date = new Date(0)
+  date.setUTCFullYear(year!, month! - 1, day!)
+  date.setUTCHours(hour, minute, 0)
+  // As SQLite: the fraction capped at .999, then seconds to ms rounded.
+  const fractionValue = fraction === undefined ? 0 : Math.min(0.999, Number(fraction) / 10 ** fraction.length)
+  return date.getTime() + Math.trunc((second + fractionValue) * 1000 + 0.5) - offsetMs
 }
 
 /** Nearest rank: the smallest value with at least p% of all values at or below it. */
@@ -93,44 +123,69 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 function newMessage(startMs: number, fromSend: boolean): MessageState {
-  return { startMs, fromSend, accepted: false, outcome: NO_FINAL, finalMs: 0, finalWholeSeconds: false, finalDlr: null, finalReply: null, smsc: null }
+  return { startMs, fromSend, accepted: false, outcome: NO_FINAL, finalMs: 0, finalWholeSeconds: false, finalDlr: null, finalReply: null, finalEventId: null, smsc: null, smscEventId: null }
+}
+
+/** Whether report id `a` sorts before `b`; false when either is unknown (then the order read decides). */
+function idBefore(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && a < b
+}
+
+/** A PIN's state with its send added; a send without a valid time adds nothing. */
+function addSend(message: MessageState | undefined, sentAtMs: number): MessageState | undefined {
+  if (!Number.isFinite(sentAtMs)) return message
+  if (!message) return newMessage(sentAtMs, true)
+  message.startMs = sentAtMs
+  message.fromSend = true
+  return message
+}
+
+/**
+ * A PIN's state with one report added, whatever the order: the earliest final report decides
+ * (same time: the lowest event id), the SMSC is the one the highest event id names.
+ */
+function addReport(message: MessageState | undefined, event: ReportEvent): MessageState | undefined {
+  const atMs = event.atMs
+  const status = dlrStatusOf(event.dlr)
+  if (!Number.isFinite(atMs) || status === undefined) return message
+  if (!message) message = newMessage(atMs, false)
+  else if (!message.fromSend && atMs < message.startMs) message.startMs = atMs
+  if (event.smscId !== null && !idBefore(event.eventId, message.smscEventId)) {
+    message.smsc = event.smscId
+    message.smscEventId = event.eventId
+  }
+  if (status === 'accepted' || status === 'buffered') {
+    message.accepted = true
+    return message
+  }
+  if (status === 'delivered' || status === 'undelivered') message.accepted = true
+  if (message.outcome !== NO_FINAL && (message.finalMs < atMs || (message.finalMs === atMs && !idBefore(event.eventId, message.finalEventId)))) return message
+  message.outcome = status === 'delivered' ? DELIVERED : FAILED
+  message.finalMs = atMs
+  message.finalWholeSeconds = atMs % 1000 === 0
+  message.finalDlr = event.dlr
+  message.finalReply = event.smscReply
+  message.finalEventId = event.eventId
+  return message
 }
 
 /**
  * Folds sends and reports into one state per PIN. Reports may come in any order and more
- * than once: the earliest final report decides the outcome, repeats change nothing.
+ * than once: the earliest final report decides the outcome (same time: the lowest event id),
+ * repeats change nothing.
  * Reports without a message id (bearerbox's own log) each count as a PIN of their own.
  */
 export function collectMessages(sends: Iterable<ReportSend>, events: Iterable<ReportEvent>): Map<string, MessageState> {
   const messages = new Map<string, MessageState>()
   for (const send of sends) {
-    if (!Number.isFinite(send.sentAtMs)) continue
-    messages.set(send.messageId, newMessage(send.sentAtMs, true))
+    const message = addSend(undefined, send.sentAtMs)
+    if (message) messages.set(send.messageId, message)
   }
   for (const event of events) {
-    const atMs = event.atMs
-    const status = dlrStatusOf(event.dlr)
-    if (!Number.isFinite(atMs) || status === undefined) continue
     const key = event.messageId ?? `event:${event.eventId}`
-    let message = messages.get(key)
-    if (!message) {
-      message = newMessage(atMs, false)
-      messages.set(key, message)
-    } else if (!message.fromSend && atMs < message.startMs) {
-      message.startMs = atMs
-    }
-    if (event.smscId !== null) message.smsc = event.smscId
-    if (status === 'accepted' || status === 'buffered') {
-      message.accepted = true
-      continue
-    }
-    if (status === 'delivered' || status === 'undelivered') message.accepted = true
-    if (message.outcome !== NO_FINAL && message.finalMs <= atMs) continue
-    message.outcome = status === 'delivered' ? DELIVERED : FAILED
-    message.finalMs = atMs
-    message.finalWholeSeconds = atMs % 1000 === 0
-    message.finalDlr = event.dlr
-    message.finalReply = event.smscReply
+    const message = messages.get(key)
+    const added = addReport(message, event)
+    if (added && !message) messages.set(key, added)
   }
   return messages
 }
@@ -221,25 +276,77 @@ export function intervalIndex(boundaries: readonly number[], ms: number): number
   return low
 }
 
-/** Each PIN of the span as a group of one, the form the store adds up in SQL. */
+/** A PIN as a group of one; undefined when its start is outside the span. */
+function groupOf(message: MessageState, boundaries: readonly number[]): MessageGroup | undefined {
+  const interval = intervalIndex(boundaries, message.startMs)
+  if (interval === -1) return undefined
+  const failed = message.outcome === FAILED
+  return {
+    interval,
+    smsc: message.smsc,
+    accepted: message.accepted,
+    outcome: message.outcome === DELIVERED ? 'delivered' : failed ? 'failed' : 'pending',
+    failureDlr: failed ? message.finalDlr : null,
+    failureReply: failed ? message.finalReply : null,
+    latencyMs: latencyOf(message),
+    count: 1,
+  }
+}
+
+/** Each PIN of the span as a group of one. */
 export function groupMessages(messages: Iterable<MessageState>, boundaries: readonly number[]): MessageGroup[] {
   const groups: MessageGroup[] = []
   for (const message of messages) {
-    const interval = intervalIndex(boundaries, message.startMs)
-    if (interval === -1) continue
-    const failed = message.outcome === FAILED
-    groups.push({
-      interval,
-      smsc: message.smsc,
-      accepted: message.accepted,
-      outcome: message.outcome === DELIVERED ? 'delivered' : failed ? 'failed' : 'pending',
-      failureDlr: failed ? message.finalDlr : null,
-      failureReply: failed ? message.finalReply : null,
-      latencyMs: latencyOf(message),
-      count: 1,
-    })
+    const group = groupOf(message, boundaries)
+    if (group) groups.push(group)
   }
   return groups
+}
+
+/**
+ * groupMessages(collectMessages(...)) for rows that come PIN by PIN (every row of a PIN next
+ * to the others, in any order among them), with equal groups added up: a store can stream a
+ * million reports in the order of its message-id index and hold only one PIN at a time.
+ */
+export class PinGrouper {
+  private pin: string | undefined
+  private message: MessageState | undefined
+  private readonly groups = new Map<string, MessageGroup>()
+  private readonly boundaries: readonly number[]
+
+  constructor(boundaries: readonly number[]) {
+    this.boundaries = boundaries
+  }
+
+  send(send: ReportSend): void {
+    this.next(send.messageId)
+    this.message = addSend(this.message, send.sentAtMs)
+  }
+
+  /** Ties between a PIN's reports are decided by event id: give it for every report. */
+  event(event: ReportEvent): void {
+    this.next(event.messageId ?? `event:${event.eventId}`)
+    this.message = addReport(this.message, event)
+  }
+
+  finish(): MessageGroup[] {
+    this.next(undefined)
+    return [...this.groups.values()]
+  }
+
+  private next(pin: string | undefined): void {
+    if (pin === this.pin) return
+    const group = this.message && groupOf(this.message, this.boundaries)
+    if (group) {
+      // Lengths first: no SMSC name or reply can make two groups' keys equal.
+      const key = `${group.interval} ${group.accepted} ${group.outcome} ${group.failureDlr} ${group.latencyMs} ${group.smsc?.length ?? -1} ${group.failureReply?.length ?? -1} ${group.smsc ?? ''}${group.failureReply ?? ''}`
+      const seen = this.groups.get(key)
+      if (seen) seen.count += 1
+      else this.groups.set(key, group)
+    }
+    this.pin = pin
+    this.message = undefined
+  }
 }
 
 /**

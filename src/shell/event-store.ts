@@ -7,6 +7,7 @@ import { ConfigError } from '../core/errors.js'
 import { isPostgresUrl, shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
+import type { MessageGroup } from '../core/report.js'
 import type { SqliteRowCopier } from './sqlite-rows.js'
 import type { EventStore, ReplayProgress, Reject } from './store.js'
 
@@ -53,6 +54,8 @@ export interface SharedEventStore {
   exportRows(table: StoreTable, after: StoreRow | undefined, limit: number): Promise<StoreRow[]>
   /** One transaction: inserts the rows whose key is not there yet; how many were new. */
   importRows(table: StoreTable, rows: readonly StoreRow[]): Promise<number>
+  /** For report and check: the PINs of the span, in groups (see the SQLite store's reportGroups). */
+  reportGroups(boundaries: readonly number[]): Promise<MessageGroup[]>
   close(): Promise<void>
 }
 
@@ -137,6 +140,7 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
     sendsAwaitingReports: (provider, sinceIso) => run(() => store.sendsAwaitingReports(provider, sinceIso)),
     exportRows: (table, after, limit) => run(() => rows().export(table, after, limit)),
     importRows: (table, imported) => run(() => rows().import(table, imported)),
+    reportGroups: async (boundaries) => (await import('./report-threads.js')).reportGroupsInTwo(store, boundaries),
     close: () =>
       run(() => {
         copier?.close()

@@ -13,6 +13,7 @@ import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import type { AsyncBatchWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
 import { STORE_TABLES } from './event-store.js'
+import { postgresReportGroups } from './pg-report.js'
 import type { ReplayProgress, Reject } from './store.js'
 
 /** Numbered migrations; schema_version lists those that have run. Never edit one, add one. */
@@ -301,6 +302,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
       }),
     exportRows: (table, after, limit) => guard(() => exportRows(pool, table, after, limit)),
     importRows: (table, rows) => guard(() => inTransaction((client) => importRows(client, table, rows))),
+    reportGroups: (boundaries) => guard(() => postgresReportGroups(pool, boundaries)),
     close: shutDown,
   }
 }

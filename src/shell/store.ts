@@ -2,9 +2,9 @@ import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, link
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
-import { eventIdRanges, legacyEventId, timePrefix } from '../core/event-identity.js'
+import { eventIdPrefixRanges, eventIdRanges, hexPrefix, legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
-import { intervalIndex, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
+import { PinGrouper, REPORT_MARGIN_MS, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { syncDirectory } from './sync-directory.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
@@ -73,6 +73,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE replay_files ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
    UPDATE replay_files SET first_line = identity;
    CREATE INDEX replay_files_by_first_line ON replay_files(first_line);`,
+  // check reads the sends of its last minutes: found by time, not by scanning every send.
+  `CREATE INDEX IF NOT EXISTS sends_by_sent_at ON sends(sent_at);`,
 ]
 
 /** How far replay got in one file, found again by the hash of its first line and of its head. */
@@ -138,8 +140,17 @@ export interface EventStore {
    * PIN sent just before the span) to 2 days after `until` (late reports), plus untimed ones.
    */
   reportInput(sinceMs: number, untilMs: number): { sends: Iterable<ReportSend>; events: Iterable<ReportEvent> }
-  /** What groupMessages(collectMessages(reportInput(...))) gives, added up by SQLite: a few rows, not one per report. */
-  reportGroups(boundaries: readonly number[]): MessageGroup[]
+  /**
+   * What groupMessages(collectMessages(reportInput(...))) gives, equal groups added up. With
+   * `pins`, only the PINs whose key (message id, or "event:" and event id) is in [from, to):
+   * a share of the work for another thread.
+   */
+  reportGroups(boundaries: readonly number[], pins?: { from: string; to: string }): MessageGroup[]
+  /**
+   * A PIN key that splits the span's sends into two halves, for two threads; undefined when
+   * the span holds fewer than `minSends` sends.
+   */
+  reportSplit(boundaries: readonly number[], minSends: number): string | undefined
   /** When the report with the latest Kannel time was received (serve's /metrics at start). */
   lastReportReceivedAt(): string | undefined
   /** How long later writes wait for another process's lock; see OpenStoreOptions. */
@@ -149,7 +160,8 @@ export interface EventStore {
   close(): void
 }
 
-const REPORT_MARGIN_MS = 2 * 24 * 3_600_000
+/** Above every PIN key (message ids and "event:" keys are ASCII): the end of an open range. */
+export const PIN_KEY_END = '\u{10FFFF}'
 
 /** What each SQLite result code means for the admin; the longest matching prefix wins. */
 const SQLITE_REASONS: ReadonlyArray<[prefix: string, reason: string]> = [
@@ -451,53 +463,53 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
 
   const legacy = createLegacyCheck(db)
   // report reads a million rows a run: rows as arrays, times as epoch ms by SQLite (times
-  // without a zone are UTC, as in status), and only what is needed (an event id only
-  // without a message id, a reply only on a failure, DLR bits 2 or 16).
+  // without a zone are UTC, as in status), and only what is needed (a reply only on a
+  // failure, DLR bits 2 or 16).
   const epochMs = (column: string) => `CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`
   const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
-  const reportEventColumns = `CASE WHEN message_id IS NULL THEN lower(hex(event_id)) END, message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
+  const reportEventColumns = `lower(hex(event_id)), message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
        smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
   // Ranges of the primary key: an event id begins with a time (eventIdRanges), 0 when unknown.
   const selectUntimedReportEvents = db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id < x'00000001'`).raw()
   const selectReportEvents = db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id >= unhex(?) AND event_id < unhex(?)`).raw()
 
   const selectLastReport = db.prepare('SELECT max(received_at) AS receivedAt FROM events')
-  // reportGroups: collectMessages and groupMessages (core/report.ts) in SQL, so that only
-  // groups cross into JavaScript. Per PIN, the earliest final report (ties: lowest event id)
-  // and the last SMSC named (in event-id order) are picked as the min/max of a sortable key;
-  // event ids are 16 bytes, 32 hex digits.
-  let groupBoundaries: readonly number[] = [0, 0]
-  db.function('report_interval', { deterministic: true }, (ms) => intervalIndex(groupBoundaries, Number(ms)))
-  const selectReportGroups = db.prepare(
-    `WITH rows AS (
-       SELECT message_id AS pin, sent_ms, NULL AS at_ms, NULL AS dlr, NULL AS final_key, NULL AS smsc_key
-       FROM (SELECT message_id, ${epochMs('sent_at')} AS sent_ms FROM sends WHERE sent_at >= @since AND sent_at < @until) WHERE sent_ms IS NOT NULL
+  // reportGroups: every send and report of the span, PIN by PIN, folded by the pure core as
+  // SQLite hands them over (an aggregate's steps: no row arrays, no sort of a million rows).
+  // The PINs with UUID v7 ids come in the order of events_by_message (their event ids start
+  // as their message ids do); the rest (untimed, or timed by Kannel) are few and sorted.
+  // Event ids in upper-case hex, the cheapest: all of a PIN's compare alike.
+  let grouper: PinGrouper | undefined
+  type Value = string | number | null
+  const foldReportRow = (_total: number, sentMs: Value, messageId: Value, eventId: Value, dlr: Value, atMs: Value, smscId: Value, smscReply: Value): void => {
+    if (eventId === null) grouper!.send({ messageId: messageId as string, sentAtMs: (sentMs as number | null) ?? Number.NaN })
+    else grouper!.event({ eventId: eventId as string, messageId: messageId as string | null, dlr: dlr as number, atMs: (atMs as number | null) ?? Number.NaN, smscId: smscId as string | null, smscReply: smscReply as string | null })
+  }
+  // @types/better-sqlite3 gives step one value; with varargs it gets every argument.
+  db.aggregate('report_pins', { start: 0, varargs: true, step: foldReportRow as unknown as (total: number, next: number) => void })
+  const inMessageRange = 'message_id >= @messageFrom AND message_id < @messageTo AND event_id >= unhex(@messageFrom) AND event_id < unhex(@messageTo)'
+  const reportEventValues = `hex(event_id), dlr, ${epochMs('coalesce(gateway_time, received_at)')}, smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
+  // A span that holds most sends reads them all in message-id order; a short one (check) finds
+  // them by time and sorts the few ("+sent_at" keeps SQLite off sends_by_sent_at).
+  const selectReportPins = (sentAt: string) => db.prepare(
+    `SELECT report_pins(sent_ms, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
+       SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
+       FROM sends WHERE ${sentAt} >= @since AND ${sentAt} < @until AND message_id >= @pinFrom AND message_id < @pinTo
        UNION ALL
-       SELECT coalesce(message_id, 'event:' || lower(hex(event_id))), NULL, at_ms, dlr,
-         CASE WHEN dlr & 19 THEN printf('%015d', at_ms) || hex(event_id) || char(64 + dlr) || CASE WHEN dlr & 18 THEN coalesce(smsc_reply, '') ELSE '' END END,
-         CASE WHEN smsc_id IS NOT NULL THEN hex(event_id) || smsc_id END
-       FROM (SELECT event_id, message_id, dlr, smsc_id, smsc_reply, ${epochMs('coalesce(gateway_time, received_at)')} AS at_ms FROM events
-             WHERE (event_id < x'00000001' OR (event_id >= unhex(@from1) AND event_id < unhex(@to1)) OR (event_id >= unhex(@from2) AND event_id < unhex(@to2)))
-               AND dlr BETWEEN 1 AND 31)
-       WHERE at_ms IS NOT NULL
-     ),
-     pins AS (
-       SELECT max(sent_ms) AS sent_ms, min(at_ms) AS first_ms, max(dlr IS NOT NULL AND (dlr & 16) = 0) AS accepted, min(final_key) AS final_key, max(smsc_key) AS smsc_key
-       FROM rows GROUP BY pin
-     ),
-     finals AS (
-       SELECT coalesce(sent_ms, first_ms) AS start_ms, sent_ms, first_ms, substr(smsc_key, 33) AS smsc, accepted,
-         CAST(substr(final_key, 1, 15) AS INTEGER) AS final_ms, unicode(substr(final_key, 48, 1)) - 64 AS final_dlr, substr(final_key, 49) AS reply
-       FROM pins
-     )
-     SELECT report_interval(start_ms) AS interval, smsc, accepted,
-       CASE WHEN final_ms IS NULL THEN 'pending' WHEN final_dlr & 18 THEN 'failed' ELSE 'delivered' END AS outcome,
-       CASE WHEN final_dlr & 18 THEN final_dlr END AS failure_dlr, CASE WHEN final_dlr & 18 THEN reply END AS failure_reply,
-       CASE WHEN final_ms IS NOT NULL AND NOT final_dlr & 18 AND NOT (sent_ms IS NULL AND final_ms = first_ms) THEN nullif(max(-1,
-         final_ms - CASE WHEN final_ms % 1000 = 0 THEN start_ms - ((start_ms % 1000) + 1000) % 1000 ELSE start_ms END), -1) END AS latency,
-       count(*)
-     FROM finals GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING interval >= 0`,
-  ).raw()
+       SELECT message_id, NULL, message_id, ${reportEventValues} FROM events
+       WHERE message_id >= @pinMessageFrom AND message_id < @pinMessageTo AND event_id >= unhex(@messageFrom) AND event_id < unhex(@messageTo)
+       UNION ALL
+       SELECT coalesce(message_id, 'event:' || hex(event_id)), NULL, message_id, ${reportEventValues} FROM events
+       WHERE (event_id < x'00000001' OR (event_id >= unhex(@timeFrom) AND event_id < unhex(@timeTo))) AND NOT (${inMessageRange})
+         AND coalesce(message_id, 'event:' || hex(event_id)) >= @pinFrom AND coalesce(message_id, 'event:' || hex(event_id)) < @pinTo
+       ORDER BY 1
+     )`,
+  ).pluck()
+  const selectShortSpanPins = selectReportPins('sent_at')
+  const selectLongSpanPins = selectReportPins('+sent_at')
+  const countSendsInSpan = db.prepare('SELECT count(*) FROM sends WHERE sent_at >= ? AND sent_at < ?').pluck()
+  const lastSendRowid = db.prepare('SELECT coalesce(max(rowid), 0) FROM sends').pluck()
+  const nthSendInSpan = db.prepare('SELECT sent_at FROM sends WHERE sent_at >= ? AND sent_at < ? ORDER BY sent_at LIMIT 1 OFFSET ?').pluck()
 
   const insertOne = (event: DeliveryEvent, forward: boolean): boolean => {
     if (legacy?.(event)) return false
@@ -590,18 +602,36 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
         }),
       }
     },
-    reportGroups: (boundaries) =>
+    reportGroups: (boundaries, pins = { from: '', to: PIN_KEY_END }) =>
       guard(() => {
         const iso = (ms: number) => new Date(ms).toISOString()
         const sinceMs = boundaries[0]!
         const untilMs = boundaries[boundaries.length - 1]!
-        const ranges = eventIdRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS)
-        const [from1, to1] = ranges[0] ?? ['00000000', '00000000']
-        const [from2, to2] = ranges[1] ?? ['00000000', '00000000']
-        groupBoundaries = boundaries
-        type GroupRow = [number, string | null, number, MessageGroup['outcome'], number | null, string | null, number | null, number]
-        const rows = selectReportGroups.all({ since: iso(sinceMs), until: iso(untilMs), from1, to1, from2, to2 }) as GroupRow[]
-        return rows.map(([interval, smsc, accepted, outcome, failureDlr, failureReply, latencyMs, count]) => ({ interval, smsc, accepted: accepted === 1, outcome, failureDlr, failureReply, latencyMs, count }))
+        // Unlike reportInput, reports Kannel timed in 1970 (whose ids fall in the message-id range) are left out.
+        const { byMessageId, byGatewayTime } = eventIdPrefixRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS)
+        const [messageFrom, messageTo, timeFrom, timeTo] = [Math.max(1, byMessageId[0]), byMessageId[1], Math.max(1, byGatewayTime[0]), byGatewayTime[1]].map(hexPrefix)
+        grouper = new PinGrouper(boundaries)
+        try {
+          const [since, until] = [iso(sinceMs), iso(untilMs)]
+          const short = (countSendsInSpan.get(since, until) as number) * 4 < (lastSendRowid.get() as number)
+          // The message-id range of v7 PINs, narrowed to this share of the PINs.
+          const pinMessageFrom = messageFrom! > pins.from ? messageFrom : pins.from
+          const pinMessageTo = messageTo! < pins.to ? messageTo : pins.to
+          const [pinFrom, pinTo] = [pins.from, pins.to]
+          ;(short ? selectShortSpanPins : selectLongSpanPins).get({ since, until, messageFrom, messageTo, timeFrom, timeTo, pinFrom, pinTo, pinMessageFrom, pinMessageTo })
+          return grouper.finish()
+        } finally {
+          grouper = undefined
+        }
+      }),
+    reportSplit: (boundaries, minSends) =>
+      guard(() => {
+        const [since, until] = [new Date(boundaries[0]!).toISOString(), new Date(boundaries[boundaries.length - 1]!).toISOString()]
+        const sends = countSendsInSpan.get(since, until) as number
+        if (sends < minSends) return undefined
+        // Message ids begin with their time (ms / 2^16): the median send's splits them in two.
+        const median = Date.parse(nthSendInSpan.get(since, until, Math.floor(sends / 2)) as string)
+        return Number.isFinite(median) ? hexPrefix(median / 65536) : undefined
       }),
     lastReportReceivedAt: () => guard(() => (selectLastReport.get() as { receivedAt: string | null } | undefined)?.receivedAt ?? undefined),
     canWrite: () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildDeliveryReport, percentile, weightedPercentile, type DeliveryFigures, type ReportEvent, type ReportSend } from '../../src/core/report.js'
+import { buildDeliveryReport, deliveryReportFromGroups, PinGrouper, percentile, weightedPercentile, type DeliveryFigures, type ReportEvent, type ReportSend } from '../../src/core/report.js'
 import { failureReason } from '../../src/core/report-reason.js'
 
 const T0 = Date.parse('2026-11-28T10:00:00Z')
@@ -147,8 +147,61 @@ describe('buildDeliveryReport', () => {
     expect(buildDeliveryReport({ sends: [], events, boundaries: BOUNDARIES }).total).toMatchObject({ sent: 1, delivered: 1 })
   })
 
+  it('same-time finals: the lowest event id decides and the highest names the SMSC, in whatever order they are read', () => {
+    const events = [
+      report('a', 'delivered', 130, { eventId: 'a2', smscId: 'smpp1' }),
+      report('a', 'undelivered', 130, { eventId: 'a1', smscId: 'smpp2', smscReply: 'NACK/11/Invalid Destination Address' }),
+      report('a', 'accepted', 101, { eventId: 'a3', smscId: 'smpp3' }),
+    ]
+    for (const order of [events, [...events].reverse(), [events[1]!, events[2]!, events[0]!]]) {
+      const result = buildDeliveryReport({ sends: [send('a', 100)], events: order, boundaries: BOUNDARIES })
+      expect(result.total).toMatchObject({ sent: 1, delivered: 0, failed: 1 })
+      expect(result.bySmsc.map((row) => row.smsc)).toEqual(['smpp3'])
+    }
+  })
+
   it('refuses boundaries that make no interval', () => {
     expect(() => buildDeliveryReport({ sends: [], events: [], boundaries: [T0] })).toThrow(RangeError)
+  })
+})
+
+describe('PinGrouper: rows PIN by PIN, in any order within a PIN, give what buildDeliveryReport gives', () => {
+  /** Deterministic mixed PINs: sends in, before and without, repeats, ties, reports without a message id. */
+  function mixed(): { sends: ReportSend[]; events: ReportEvent[] } {
+    let seed = 7
+    const next = (limit: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % limit)
+    const statuses = Object.keys(DLR) as Array<keyof typeof DLR>
+    const sends: ReportSend[] = []
+    const events: ReportEvent[] = []
+    for (let pin = 0; pin < 300; pin++) {
+      const id = `m${String(pin).padStart(4, '0')}`
+      const sentSecond = next(4 * 3600) - 1800
+      if (next(4) !== 0) sends.push(send(id, sentSecond))
+      for (let count = next(5); count > 0; count--) {
+        events.push(report(next(10) === 0 ? null : id, statuses[next(statuses.length)]!, sentSecond + next(20) - 3, { eventId: `${id}-${next(6)}-${events.length}`, smscId: next(5) === 0 ? null : `smpp${next(3)}`, smscReply: `reply ${next(3)}` }))
+      }
+    }
+    return { sends, events }
+  }
+
+  it.each([{ name: 'hourly', boundaries: BOUNDARIES }, { name: 'one odd interval', boundaries: [T0 + 1234, T0 + 2 * HOUR + 567] }])('$name', ({ boundaries }) => {
+    const { sends, events } = mixed()
+    const expected = buildDeliveryReport({ sends, events, boundaries })
+    const byPin = new Map<string, Array<{ send?: ReportSend; event?: ReportEvent }>>()
+    const pinOf = (key: string) => byPin.get(key) ?? byPin.set(key, []).get(key)!
+    for (const row of sends) pinOf(row.messageId).push({ send: row })
+    for (const row of events) pinOf(row.messageId ?? `event:${row.eventId}`).push({ event: row })
+    const grouper = new PinGrouper(boundaries)
+    for (const rows of byPin.values()) {
+      // Reports first, then the send: the store reads them in its index's order, not by time.
+      for (const row of [...rows].reverse()) {
+        if (row.send) grouper.send(row.send)
+        else grouper.event(row.event!)
+      }
+    }
+    const groups = grouper.finish()
+    expect(groups.length).toBeLessThan(expected.total.sent)
+    expect(deliveryReportFromGroups(groups, boundaries)).toEqual(expected)
   })
 })
 

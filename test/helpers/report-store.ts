@@ -44,3 +44,28 @@ export async function makeReportStore(startIso: string, pins: readonly FakePin[]
   }
   return path
 }
+
+/** A UUID v7 message id made at `seconds` after `startIso`, as send makes them; `n` keeps it unique. */
+function v7(startIso: string, seconds: number, n: number): string {
+  const hex = (Date.parse(startIso) + seconds * 1000).toString(16).padStart(12, '0')
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-7000-8000-${String(n).padStart(12, '0')}`
+}
+
+/** Deterministic pseudo-random PINs around `startIso`: every kind of report, order, repeat and tie. */
+export function mixedPins(startIso: string, count: number): FakePin[] {
+  let seed = 12345
+  const next = (limit: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % limit)
+  const dlrs = [1, 2, 4, 8, 16, 3, 18, 24, 9]
+  const replies = ['NACK/11/Invalid Destination Address', 'NACK/no SMSC', 'id:x sub:001 dlvrd:000 stat:UNDELIV err:011 text:', 'ACK/', '', 'odd reply']
+  return Array.from({ length: count }, (_, index) => {
+    const sentAt = next(6 * 3600) - 3600
+    const reports = Array.from({ length: next(5) }, () => ({
+      dlr: dlrs[next(dlrs.length)]!,
+      at: sentAt + next(40) - 5,
+      reply: replies[next(replies.length)]!,
+      smsc: ['smpp1', 'smpp2', 'fake1'][next(3)]!,
+    }))
+    const messageId = index % 7 === 0 ? `legacy-${index}` : v7(startIso, sentAt, index)
+    return { messageId, sentAt, reports, recorded: next(5) !== 0 }
+  })
+}

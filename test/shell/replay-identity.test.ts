@@ -66,7 +66,7 @@ describe('replay knows a file by more than its first line', () => {
     appendFileSync(log, dlrs(20, 3))
     expect(await replay(store, log)).toMatchObject({ lines: 3, new: 3 })
     const upgraded = new Database(store, { readonly: true })
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(4)
+    expect(upgraded.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(4)
     expect(upgraded.prepare('SELECT head_bytes > 0 AS recorded FROM replay_files').get()).toEqual({ recorded: 1 })
     upgraded.close()
   })
