@@ -12,7 +12,6 @@ import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } fr
 import type { Config } from '../core/config.js'
 import type { SendRecord } from '../core/timeline.js'
 import { ignoredFlagWarnings } from '../core/provider-flags.js'
-import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
 import { redactingReplies, type HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
@@ -86,8 +85,8 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const analysis = provider.prepareText(rawText)
   const { text } = analysis
   io.report.verbose(`text: ${analysis.units} ${ENCODING_LABELS[analysis.encoding]} units, ${analysis.parts} part(s)`)
-  // SMS4.de checks its sender itself (stricter rules); Kannel passes what SMSCs may cut.
-  const warnings = [...ignoredFlagWarnings(input.sources, provider.name), ...(provider.name === 'kannel' ? senderWarnings(config.sender) : []), ...analysis.warnings, ...checkPinText(text, vlx)]
+  // SMS4.de's sender is checked with its config; Kannel and HTTP gateways pass what SMSCs may cut.
+  const warnings = [...ignoredFlagWarnings(input.sources, provider.name), ...provider.senderWarnings(), ...analysis.warnings, ...checkPinText(text, vlx)]
   if (input.text === undefined && vlx.text === undefined) {
     for (const name of unsetPlaceholders(config.template, vlx)) warnings.push(`smskannel.template uses \${${name}}, which is not set: the SMS has nothing there.`)
   }
