@@ -93,7 +93,7 @@ describe("a receipt's text: (the message's first characters) is never printed", 
 
   it('a receipt after a vendor prefix, or with its text before other keys, is no different', async () => {
     const store = newStore()
-    const prefixed = `4790000000SMSAlert^${reply}`
+    const prefixed = `SMSAlert^id:0A1D stat:UNDELIV err:027 text:${RECEIPT_TEXT}`
     const textFirst = `id:0A1C text:${RECEIPT_TEXT} stat:UNDELIV err:027`
     const run = await runCli(['feedback', '--store', store, '--verbose', query('44', prefixed), query('45', textFirst)])
     expect(run.code, run.stderr).toBe(EXIT.ok)

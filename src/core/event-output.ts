@@ -1,0 +1,36 @@
+import type { DeliveryEvent } from './dlr.js'
+import { redactSecrets } from './redact.js'
+import { withoutReceiptText } from './smsc-reply.js'
+
+/**
+ * A delivery event as it is printed: a receipt's `text:` (the message's first characters,
+ * the PIN) hidden in `smscReply` and in `raw`. The store keeps `raw` as received, since
+ * --forward passes it on to VISULOX byte for byte.
+ */
+export function eventForOutput(event: DeliveryEvent): DeliveryEvent {
+  const reply = event.smscReply
+  if (reply?.kind !== 'receipt' || !reply.text) return event
+  const shown = withoutReceiptText(reply)
+  // A raw that holds the reply in a way not foreseen still loses the text, in any encoding.
+  const raw = rawWithReply(event, reply.raw, shown.raw) ?? redactSecrets(event.raw, [reply.text])
+  return { ...event, smscReply: shown, raw }
+}
+
+/** `raw` with the reply replaced where it stands: a query parameter, or a bearerbox line's [msg:…]. */
+function rawWithReply(event: DeliveryEvent, reply: string, shown: string): string | undefined {
+  if (event.rawFormat === 'query') {
+    let found = false
+    const pairs = event.raw.split('&').map((pair) => {
+      const equals = pair.indexOf('=')
+      if (equals === -1 || new URLSearchParams(`v=${pair.slice(equals + 1)}`).get('v') !== reply) return pair
+      found = true
+      return `${pair.slice(0, equals)}=${encodeURIComponent(shown)}`
+    })
+    return found ? pairs.join('&') : undefined
+  }
+  if (event.rawFormat === 'bearerbox-log') {
+    const at = event.raw.lastIndexOf(`:${reply}] [udh:`)
+    return at === -1 ? undefined : `${event.raw.slice(0, at + 1)}${shown}${event.raw.slice(at + 1 + reply.length)}`
+  }
+  return undefined
+}
