@@ -149,7 +149,7 @@ interface Delivered {
  */
 async function deliver(config: Config, provider: SmsProvider, requestFor: (gatewayUrl: string) => SendRequest, to: string, io: SendIo): Promise<Delivered> {
   // A reply that quotes the request shows the number masked, as everything else does.
-  const http = redactingReplies(io.http(config), (text) => maskNumberIn(io.report.redact(text), to))
+  const http = redactingReplies(io.http(config), (text) => io.report.redact(maskNumberIn(text, to)))
   const deadline = io.now() + config.timeoutMs
   let tries = 0
   let backoffMs = INITIAL_BACKOFF_MS

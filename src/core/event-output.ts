@@ -16,13 +16,17 @@ export function eventForOutput(event: DeliveryEvent): DeliveryEvent {
   return { ...event, smscReply: shown, raw }
 }
 
+/** `text:` as it stands in a query: as is, or with the colon encoded (either hex case). */
+const MAY_HOLD_TEXT = /text(?::|%3a)/i
+
 /** `raw` with the reply replaced where it stands: a query parameter, or a bearerbox line's [msg:…]. */
 function rawWithReply(event: DeliveryEvent, reply: string, shown: string): string | undefined {
   if (event.rawFormat === 'query') {
     let found = false
     const pairs = event.raw.split('&').map((pair) => {
       const equals = pair.indexOf('=')
-      if (equals === -1 || new URLSearchParams(`v=${pair.slice(equals + 1)}`).get('v') !== reply) return pair
+      // Decoding every pair would double feedback's time per receipt; only the reply holds `text:`.
+      if (equals === -1 || !MAY_HOLD_TEXT.test(pair) || new URLSearchParams(`v=${pair.slice(equals + 1)}`).get('v') !== reply) return pair
       found = true
       return `${pair.slice(0, equals)}=${encodeURIComponent(shown)}`
     })
