@@ -1,5 +1,5 @@
 import type { DeliveryEvent } from './dlr.js'
-import { redactSecrets } from './redact.js'
+import { REDACTED, redactSecrets } from './redact.js'
 import { withoutReceiptText } from './smsc-reply.js'
 
 /**
@@ -9,11 +9,20 @@ import { withoutReceiptText } from './smsc-reply.js'
  */
 export function eventForOutput(event: DeliveryEvent): DeliveryEvent {
   const reply = event.smscReply
-  if (reply?.kind !== 'receipt' || !reply.text) return event
-  const shown = withoutReceiptText(reply)
+  const shown = reply && withoutReceiptText(reply)
+  if (!reply || !shown || shown === reply) return event
   // A raw that holds the reply in a way not foreseen still loses the text, in any encoding.
-  const raw = rawWithReply(event, reply.raw, shown.raw) ?? redactSecrets(event.raw, [reply.text])
+  const raw = rawWithReply(event, reply.raw, shown.raw) ?? redactSecrets(event.raw, [hiddenPart(reply.raw, shown.raw)])
   return { ...event, smscReply: shown, raw }
+}
+
+/** What hideReceiptText replaced: `shown` is `raw` with one stretch swapped for ********. */
+function hiddenPart(raw: string, shown: string): string {
+  let start = 0
+  while (start < raw.length && raw[start] === shown[start]) start++
+  // A text that starts with `*` matches into the stars: step back to where they begin.
+  while (start > 0 && !shown.startsWith(REDACTED, start)) start--
+  return raw.slice(start, raw.length - (shown.length - start - REDACTED.length))
 }
 
 /** `text:` as it stands in a query: as is, or with the colon encoded (either hex case). */

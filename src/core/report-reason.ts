@@ -1,6 +1,6 @@
 import type { DlrStatus } from './dlr.js'
 import { truncateForMessage } from './redact.js'
-import { parseSmscReply } from './smsc-reply.js'
+import { hideReceiptText, parseSmscReply } from './smsc-reply.js'
 
 const NACK_WITH_CODE = /^NACK\/(\d+)\/(.*)$/s
 const RECEIPT_STAT = /(?:^| )stat:(\S*)/
@@ -28,7 +28,7 @@ export function failureReason(status: DlrStatus, smscReply: string | null): stri
     // A receipt in another layout (`SMSAlert^id:…`): its stat and err, never its text (the PIN).
     const parsed = parseSmscReply(reply)
     const receipt = parsed.kind === 'receipt' ? [parsed.stat ? `stat ${parsed.stat}` : undefined, parsed.err ? `err ${parsed.err}` : undefined].filter(Boolean).join(', ') : ''
-    reason = parsed.kind === 'receipt' ? receipt || fallback : reply
+    reason = parsed.kind === 'receipt' ? receipt || fallback : hideReceiptText(reply)
   }
   // Reports are hostile input: no control characters (terminal escapes), bounded length.
   return truncateForMessage(reason, 80)

@@ -238,6 +238,9 @@ function trimmedSpan(raw: string, start: number, end: number): TextSpan {
   return [from, to]
 }
 
+/** A `text:` key at the start or after a space, in any case. */
+const LOOSE_TEXT = /(?<![^\s])text:/i
+
 /** CANONICAL_RECEIPT with the positions of its groups, only for the rare hideReceiptText. */
 const CANONICAL_RECEIPT_INDICES = new RegExp(CANONICAL_RECEIPT.source, 'd')
 
@@ -251,14 +254,19 @@ export function hideReceiptText(raw: string): string {
   if (/^N?ACK\//i.test(raw)) return raw
   const canonical = CANONICAL_RECEIPT_INDICES.exec(raw)
   const textGroup = canonical?.indices?.[8]
-  const span = canonical && parseCanonicalReceipt(raw) !== undefined ? textGroup && trimmedSpan(raw, textGroup[0], textGroup[1]) : readTolerantReceipt(raw)?.textSpan
+  const receipt = canonical && parseCanonicalReceipt(raw) !== undefined ? { textSpan: textGroup && trimmedSpan(raw, textGroup[0], textGroup[1]) } : readTolerantReceipt(raw)
+  // Not a receipt (no id:, no stat:), yet a text: field: hidden to the end all the same.
+  const loose = receipt ? undefined : LOOSE_TEXT.exec(raw)
+  const span = receipt ? receipt.textSpan : loose && trimmedSpan(raw, loose.index + loose[0].length, raw.length)
   return span && span[1] > span[0] ? `${raw.slice(0, span[0])}${REDACTED}${raw.slice(span[1])}` : raw
 }
 
 /** The parsed reply as people and --json see it: a receipt's text hidden (hideReceiptText). */
 export function withoutReceiptText(reply: SmscReply): SmscReply {
-  if (reply.kind !== 'receipt' || reply.text === null || reply.text === '') return reply
-  return { ...reply, text: REDACTED, raw: hideReceiptText(reply.raw) }
+  if (reply.kind === 'ack' || reply.kind === 'nack') return reply
+  const raw = hideReceiptText(reply.raw)
+  if (raw === reply.raw) return reply
+  return reply.kind === 'receipt' ? { ...reply, text: REDACTED, raw } : { ...reply, raw }
 }
 
 function dropRepeatedKeys(pairs: ReadonlyArray<[string, string]>): Array<[string, string]> {
@@ -338,7 +346,7 @@ export function describeSmscReply(raw: string): string {
       return `${state}${describeErr(reply.err)}`
     }
     default:
-      return `reply ${printable(raw)}`
+      return `reply ${printable(hideReceiptText(raw))}`
   }
 }
 

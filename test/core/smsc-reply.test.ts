@@ -154,6 +154,8 @@ describe('hideReceiptText: a receipt without the message text it quotes', () => 
     ['id:1 stat:DELIVRD err:000 text:', 'id:1 stat:DELIVRD err:000 text:'],
     ['NACK/0x0000000b/Invalid Destination Address text:x', 'NACK/0x0000000b/Invalid Destination Address text:x'],
     ['ACK/', 'ACK/'],
+    ['sub:001 dlvrd:001 err:000 TEXT:PIN 730215', 'sub:001 dlvrd:001 err:000 TEXT:********'],
+    ['vendor-text:kept', 'vendor-text:kept'],
   ])('%s', (raw, hidden) => {
     expect(hideReceiptText(raw)).toBe(hidden)
   })
