@@ -197,4 +197,16 @@ describe('a literal credential in http.headers is a secret', () => {
     }
     if (args.includes('--dry-run')) expect(output).toContain('visible-trace')
   })
+
+  it.each([
+    ['an entry without its name', 'Authorization: Bearer abc123-bearer; key-4711-value', 'http.headers "Authorization: …; …" (from environment SMSHTTP_HEADERS) is not usable: entry 2 is not Name: value.'],
+    ['an unknown placeholder', 'X-Api-Key: key-4711-value{nope}', 'http.headers "X-Api-Key: …" (from environment SMSHTTP_HEADERS) is not usable: X-Api-Key: {nope} is not one of'],
+  ])('an error in http.headers (%s) names the headers, never their values', async (_name, headers, message) => {
+    for (const args of [['--dry-run'], ['config']]) {
+      const run = await runCli(args, httpEnv({ SMSHTTP_HEADERS: headers }))
+      expect(run.code).toBe(EXIT.config)
+      expect(run.stderr).toContain(message)
+      for (const credential of credentials) expect(run.stderr).not.toContain(credential)
+    }
+  })
 })

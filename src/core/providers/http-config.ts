@@ -1,7 +1,7 @@
 import { CONTROL_CHARS, invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, type SourceValues } from '../config.js'
 import { MAX_PATTERN_LENGTH } from '../guarded-regexp.js'
 import { CHARSETS, type Charset } from './charset.js'
-import { parseHeaders, parseJsonTemplate, parseParams, templateNames, type JsonTemplate, type TemplatedField } from './http-template.js'
+import { headerNames, parseHeaders, parseJsonTemplate, parseParams, templateNames, type JsonTemplate, type TemplatedField } from './http-template.js'
 
 export type HttpMethod = 'get' | 'post-form' | 'post-json'
 
@@ -51,7 +51,8 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
   if (body === undefined && !params.some((field) => templateNames(field.value).includes('text'))) throw invalid('http.params', paramsValue!, 'never uses {text}: the SMS would go out without the PIN.')
 
   const headersValue = values['http.headers']
-  const headers = headersValue ? parsed('http.headers', headersValue, parseHeaders(headersValue.value)) : []
+  // Shown by their names only: the values may be credentials (headerSecrets).
+  const headers = headersValue ? parsed('http.headers', { ...headersValue, value: headerNames(headersValue.value) }, parseHeaders(headersValue.value)) : []
 
   const secret = (key: ConfigKey) => {
     const sourced = values[key]
