@@ -198,6 +198,17 @@ describe('a literal credential in http.headers is a secret', () => {
     if (args.includes('--dry-run')) expect(output).toContain('visible-trace')
   })
 
+  it('a literal API key in http.params is a secret too, also when http.params is refused', async () => {
+    const run = await runCli(['--verbose', '--json'], httpEnv({ SMSHTTP_PARAMS: 'to={to}&text={text}&apikey=key-4711-value' }))
+    expect(run.code).toBe(EXIT.gatewayRejected)
+    expect(run.stderr).toMatch(/^request: GET .*&apikey=\*{8}$/m)
+    expect(run.stdout + run.stderr).not.toContain('key-4711-value')
+    const refused = await runCli(['config'], httpEnv({ SMSHTTP_PARAMS: 'to={to}&apikey=key-4711-value' }))
+    expect(refused.code).toBe(EXIT.config)
+    expect(refused.stderr).toContain('http.params "to=…&apikey=…" (from environment SMSHTTP_PARAMS) never uses {text}')
+    expect(refused.stderr).not.toContain('key-4711-value')
+  })
+
   it.each([
     ['an entry without its name', 'Authorization: Bearer abc123-bearer; key-4711-value', 'http.headers "Authorization: …; …" (from environment SMSHTTP_HEADERS) is not usable: entry 2 is not Name: value.'],
     ['an unknown placeholder', 'X-Api-Key: key-4711-value{nope}', 'http.headers "X-Api-Key: …" (from environment SMSHTTP_HEADERS) is not usable: X-Api-Key: {nope} is not one of'],

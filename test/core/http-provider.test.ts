@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { resolveConfig, type SourceValues } from '../../src/core/config.js'
 import { EXIT } from '../../src/core/errors.js'
 import { exitCodeOf } from '../helpers/exit-code.js'
-import { buildHttpSendRequest, classifyHttpReply, headerSecrets } from '../../src/core/providers/generic-http.js'
+import { buildHttpSendRequest, classifyHttpReply, headerSecrets, paramSecrets } from '../../src/core/providers/generic-http.js'
 import { resolveHttpSettings } from '../../src/core/providers/http-config.js'
 import { parseHeaders, parseParams, parseTemplate, type TemplatedField } from '../../src/core/providers/http-template.js'
 import { providerFor } from '../../src/core/providers/index.js'
@@ -176,5 +176,12 @@ describe('headerSecrets: literal credentials in http.headers', () => {
     ['Accept: application/json; X-Trace: 4711', []],
   ])('%s', (text, secrets) => {
     expect(secretsOf(text)).toEqual(secrets)
+  })
+})
+
+describe('paramSecrets: literal credentials in http.params', () => {
+  it('takes the literal values of credential fields, never the message fields', () => {
+    const params = parseParams('to={to}&text={text}&apikey=k3y-literal&api_key={password}&pwd=pw-literal&sig=s1&from=VISULOX&token=t0k{sequence}') as TemplatedField[]
+    expect(paramSecrets(params)).toEqual(['k3y-literal', 'pw-literal', 't0k'])
   })
 })

@@ -124,6 +124,15 @@ export function headerSecrets(headers: readonly TemplatedField[]): string[] {
   return secrets
 }
 
+/** Fields whose name says credential: apikey, api_key, password, pwd, token, secret, auth, ... */
+const CREDENTIAL_PARAM = /(?:key|token|secret|password|passwd|pwd|pass|auth|signature)$/i
+
+/** The literal values written into credential fields of http.params (`apikey=abc` instead of `apikey={password}`). */
+export function paramSecrets(params: readonly TemplatedField[]): string[] {
+  return params.filter(({ name }) => CREDENTIAL_PARAM.test(name)).flatMap(({ value }) => value.filter((part): part is string => typeof part === 'string').map((part) => part.trim()))
+    .filter((literal) => literal !== '')
+}
+
 function decodeBase64(text: string): string | undefined {
   try {
     return /^[A-Za-z0-9+/]+=*$/.test(text) ? atob(text) : undefined
@@ -134,7 +143,7 @@ function decodeBase64(text: string): string | undefined {
 
 /** Any HTTP SMS gateway, from configuration alone (http.* keys; README). */
 export function createHttpProvider(settings: HttpSettings, config: Config): SmsProvider {
-  const secrets = [settings.password, settings.token, ...headerSecrets(settings.headers)].filter((secret): secret is string => secret !== undefined && secret !== '')
+  const secrets = [settings.password, settings.token, ...headerSecrets(settings.headers), ...paramSecrets(settings.params)].filter((secret): secret is string => secret !== undefined && secret !== '')
   const secretForms = [...new Set(secrets.flatMap((secret) => secretFormsIn(secret, settings.charset)))].sort((a, b) => b.length - a.length)
   const valuesFor = (sms: ProviderSms): TemplateValues => ({
     to: sms.to,

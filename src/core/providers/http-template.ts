@@ -49,6 +49,11 @@ export interface TemplatedField {
   value: Template
 }
 
+/** `to=…&text=…&apikey=…`: what an error may quote of http.params, whose values may be credentials. */
+export function paramNames(text: string): string {
+  return text.split('&').filter((pair) => pair.trim() !== '').map((pair) => `${pair.split('=', 1)[0]!.trim()}=…`).join('&')
+}
+
 /**
  * `name=value&name=value`: split on `&` and the first `=` before anything is filled in.
  * Names and the literal parts of values are taken as written (not percent-decoded).
