@@ -209,6 +209,17 @@ describe('a literal credential in http.headers is a secret', () => {
     expect(refused.stderr).not.toContain('key-4711-value')
   })
 
+  it('a literal API key in http.body (post-json) is a secret, and an error about http.body does not quote it', async () => {
+    const body = '{"messages":[{"to":"{to}","text":"{text}"}],"auth":{"apiKey":"key-4711-value"}}'
+    const run = await runCli(['--dry-run', '--json'], httpEnv({ SMSHTTP_METHOD: 'post-json', SMSHTTP_BODY: body }))
+    expect(run.code, run.stderr).toBe(EXIT.ok)
+    expect(JSON.parse(run.stdout).request.body).toBe('{"messages":[{"to":"+491701234567","text":"PIN ********"}],"auth":{"apiKey":"********"}}')
+    const refused = await runCli(['config'], httpEnv({ SMSHTTP_METHOD: 'get', SMSHTTP_BODY: body }))
+    expect(refused.code).toBe(EXIT.config)
+    expect(refused.stderr).toContain('http.body "{…}" (from environment SMSHTTP_BODY) is for http.method = post-json')
+    expect(refused.stderr).not.toContain('key-4711-value')
+  })
+
   it.each([
     ['an entry without its name', 'Authorization: Bearer abc123-bearer; key-4711-value', 'http.headers "Authorization: …; …" (from environment SMSHTTP_HEADERS) is not usable: entry 2 is not Name: value.'],
     ['an unknown placeholder', 'X-Api-Key: key-4711-value{nope}', 'http.headers "X-Api-Key: …" (from environment SMSHTTP_HEADERS) is not usable: X-Api-Key: {nope} is not one of'],

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { resolveConfig, type SourceValues } from '../../src/core/config.js'
 import { EXIT } from '../../src/core/errors.js'
 import { exitCodeOf } from '../helpers/exit-code.js'
-import { buildHttpSendRequest, classifyHttpReply, headerSecrets, paramSecrets } from '../../src/core/providers/generic-http.js'
+import { bodySecrets, buildHttpSendRequest, classifyHttpReply, headerSecrets, paramSecrets } from '../../src/core/providers/generic-http.js'
 import { resolveHttpSettings } from '../../src/core/providers/http-config.js'
-import { parseHeaders, parseParams, parseTemplate, type TemplatedField } from '../../src/core/providers/http-template.js'
+import { parseHeaders, parseJsonTemplate, parseParams, parseTemplate, type TemplatedField } from '../../src/core/providers/http-template.js'
 import { providerFor } from '../../src/core/providers/index.js'
 import { parseDlrStatusMap } from '../../src/core/providers/dlr-status-map.js'
 import { parseDlrLine, resolveDlrParamNames } from '../../src/core/dlr.js'
@@ -180,8 +180,16 @@ describe('headerSecrets: literal credentials in http.headers', () => {
 })
 
 describe('paramSecrets: literal credentials in http.params', () => {
-  it('takes the literal values of credential fields, never the message fields', () => {
+  it('takes the literal values of credential fields, never the message fields nor templated values', () => {
     const params = parseParams('to={to}&text={text}&apikey=k3y-literal&api_key={password}&pwd=pw-literal&sig=s1&from=VISULOX&token=t0k{sequence}') as TemplatedField[]
-    expect(paramSecrets(params)).toEqual(['k3y-literal', 'pw-literal', 't0k'])
+    expect(paramSecrets(params)).toEqual(['k3y-literal', 'pw-literal'])
+  })
+})
+
+describe('bodySecrets: literal credentials in http.body', () => {
+  it('takes literals under a credential key at any depth, never the message fields', () => {
+    const parsed = parseJsonTemplate('{"messages":[{"to":"{to}","text":"{text}"}],"auth":{"user":"vlx-user","key":"k3y-literal","ids":[4711]},"api_token":"Bearer {token}","from":"VISULOX"}')
+    if ('error' in parsed) throw new Error(parsed.error)
+    expect(bodySecrets(parsed.template)).toEqual(['vlx-user', 'k3y-literal', '4711'])
   })
 })

@@ -9,7 +9,7 @@ import { senderWarnings } from '../sender.js'
 import { prepareText } from '../sms-text.js'
 import { charactersOutside, encodeInCharset, type Charset } from './charset.js'
 import type { HttpSettings } from './http-config.js'
-import { fillJsonTemplate, fillTemplate, type TemplatedField, type TemplateValues } from './http-template.js'
+import { fillJsonTemplate, fillTemplate, TemplateText, type JsonTemplate, type Template, type TemplatedField, type TemplateValues } from './http-template.js'
 import type { DescribedRequest, ProviderReply, ProviderSms, SmsProvider } from './provider.js'
 import { percentEncodeBytes } from './sms4de-text.js'
 
@@ -129,8 +129,22 @@ const CREDENTIAL_PARAM = /(?:key|token|secret|password|passwd|pwd|pass|auth|sign
 
 /** The literal values written into credential fields of http.params (`apikey=abc` instead of `apikey={password}`). */
 export function paramSecrets(params: readonly TemplatedField[]): string[] {
-  return params.filter(({ name }) => CREDENTIAL_PARAM.test(name)).flatMap(({ value }) => value.filter((part): part is string => typeof part === 'string').map((part) => part.trim()))
-    .filter((literal) => literal !== '')
+  return params.filter(({ name }) => CREDENTIAL_PARAM.test(name)).flatMap(({ value }) => literalsOf(value))
+}
+
+/** The same for http.body: strings (and numbers) under a credential key, at any depth: `{"auth":{"key":"abc"}}`. */
+export function bodySecrets(body: JsonTemplate | undefined, underCredential = false): string[] {
+  if (body instanceof TemplateText) return underCredential ? literalsOf(body.template) : []
+  if (typeof body === 'number') return underCredential ? [String(body)] : []
+  if (Array.isArray(body)) return body.flatMap((inner) => bodySecrets(inner, underCredential))
+  if (body && typeof body === 'object') return Object.entries(body).flatMap(([key, inner]) => bodySecrets(inner, underCredential || CREDENTIAL_PARAM.test(key)))
+  return []
+}
+
+/** A value written out in full; one with a placeholder (`Bearer {token}`) already hides what is secret in it. */
+function literalsOf(template: Template): string[] {
+  const literal = template.every((part) => typeof part === 'string') ? template.join('').trim() : ''
+  return literal === '' ? [] : [literal]
 }
 
 function decodeBase64(text: string): string | undefined {
@@ -143,7 +157,7 @@ function decodeBase64(text: string): string | undefined {
 
 /** Any HTTP SMS gateway, from configuration alone (http.* keys; README). */
 export function createHttpProvider(settings: HttpSettings, config: Config): SmsProvider {
-  const secrets = [settings.password, settings.token, ...headerSecrets(settings.headers), ...paramSecrets(settings.params)].filter((secret): secret is string => secret !== undefined && secret !== '')
+  const secrets = [settings.password, settings.token, ...headerSecrets(settings.headers), ...paramSecrets(settings.params), ...bodySecrets(settings.body)].filter((secret): secret is string => secret !== undefined && secret !== '')
   const secretForms = [...new Set(secrets.flatMap((secret) => secretFormsIn(secret, settings.charset)))].sort((a, b) => b.length - a.length)
   const valuesFor = (sms: ProviderSms): TemplateValues => ({
     to: sms.to,

@@ -46,8 +46,9 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
   const paramsValue = values['http.params']
   const paramsShown = paramsValue && { ...paramsValue, value: paramNames(paramsValue.value) }
   const params = paramsValue ? parsed('http.params', paramsShown!, parseParams(paramsValue.value)) : []
-  const bodyValue = values['http.body']
-  const body = bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(bodyValue.value)).template : undefined
+  // Not quoted in errors: it may hold a literal API key (bodySecrets).
+  const bodyValue = values['http.body'] && { ...values['http.body'], value: '{…}' }
+  const body = bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(values['http.body']!.value)).template : undefined
   if (body !== undefined && method !== 'post-json') throw invalid('http.body', bodyValue!, 'is for http.method = post-json; get and post-form send http.params.')
   if (params.length === 0 && body === undefined) throw invalid('http.method', methodValue, 'needs http.params (or, for post-json, http.body): the fields of the request.')
   if (body === undefined && !params.some((field) => templateNames(field.value).includes('text'))) throw invalid('http.params', paramsShown!, 'never uses {text}: the SMS would go out without the PIN.')
