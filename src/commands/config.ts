@@ -3,7 +3,6 @@ import { SmsKannelError } from '../core/errors.js'
 import { providerFor } from '../core/providers/index.js'
 import type { ProviderCheckResult } from '../core/providers/provider.js'
 import { ignoredFlagWarnings } from '../core/provider-flags.js'
-import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
 import { showControlCharacters } from '../core/control-chars.js'
 import { redactingReplies, type HttpClient } from '../shell/http.js'
@@ -28,7 +27,7 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   const provider = providerFor(resolved)
   io.report.addSecrets(...provider.secrets, config.secret, proxyPassword(config.proxy))
   for (const warning of ignoredFlagWarnings(input.sources, provider.name)) io.report.warn(warning)
-  if (provider.name === 'kannel') for (const warning of senderWarnings(config.sender)) io.report.warn(warning)
+  for (const warning of provider.senderWarnings()) io.report.warn(warning)
   const checks: GatewayCheck[] = []
   if (!input.check) return { effective, checks }
   const tlsWarning = insecureTlsWarning({ insecure: config.insecure, gatewayUrls: [...provider.endpoints] })

@@ -2,6 +2,7 @@ import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { DEFAULT_FEEDBACK_PATH, parseDlrLine, type DeliveryEvent, type DlrParamNames, type EventSource } from '../core/dlr.js'
 import { ConfigError, GatewayUnavailableError, InputError } from '../core/errors.js'
 import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
+import { eventForOutput } from '../core/event-output.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import type { Reporter } from '../shell/output.js'
 import type { ReplayProgressReport, ReplaySummary } from '../shell/replay.js'
@@ -130,7 +131,7 @@ async function recordLines(
         report.error(`${describeSource(source)}: refused: ${REFUSED_REASON}`)
         continue
       }
-      report.data(parsed.event)
+      report.data(eventForOutput(parsed.event))
       if (verdict === 'store-unsigned') {
         summary.acceptedUnsigned += 1
         unsigned.push(parsed.event)

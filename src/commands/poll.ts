@@ -1,5 +1,6 @@
 import { proxyPassword, resolveConfig, type Config, type ConfigSources } from '../core/config.js'
 import { ConfigError } from '../core/errors.js'
+import { maskNumberFields } from '../core/phone-number.js'
 import { providerFor } from '../core/providers/index.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import type { HttpClient } from '../shell/http.js'
@@ -64,7 +65,7 @@ export async function pollDeliveryReports(input: PollInput, io: PollIo): Promise
       const request = polling.buildRequest(batch.map((send) => send.providerId))
       summary.requests += 1
       const reply = await http!.send(request, config.timeoutMs)
-      io.report.verbose(`reply from ${new URL(request.url).host}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
+      io.report.verbose(`reply from ${new URL(request.url).host}: HTTP ${reply.status} ${JSON.stringify(maskNumberFields(reply.body).slice(0, 200))}`)
       const answer = polling.parseReply(reply, batch, input.now)
       for (const warning of answer.warnings) io.report.warn(warning)
       const stored = await store.recordEvents(answer.events, false)

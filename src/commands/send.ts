@@ -1,7 +1,7 @@
 import { resolveConfig, type ConfigSources } from '../core/config.js'
 import type { SendRequest } from '../core/kannel-request.js'
 import type { SendOutcome } from '../core/kannel-response.js'
-import { maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from '../core/phone-number.js'
+import { maskNumberIn, maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from '../core/phone-number.js'
 import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders } from '../core/pin-text.js'
 import { describeKannelRequest } from '../core/providers/kannel.js'
 import { providerFor } from '../core/providers/index.js'
@@ -12,7 +12,6 @@ import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } fr
 import type { Config } from '../core/config.js'
 import type { SendRecord } from '../core/timeline.js'
 import { ignoredFlagWarnings } from '../core/provider-flags.js'
-import { senderWarnings } from '../core/sender.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
 import { redactingReplies, type HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
@@ -86,8 +85,8 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const analysis = provider.prepareText(rawText)
   const { text } = analysis
   io.report.verbose(`text: ${analysis.units} ${ENCODING_LABELS[analysis.encoding]} units, ${analysis.parts} part(s)`)
-  // SMS4.de checks its sender itself (stricter rules); Kannel passes what SMSCs may cut.
-  const warnings = [...ignoredFlagWarnings(input.sources, provider.name), ...(provider.name === 'kannel' ? senderWarnings(config.sender) : []), ...analysis.warnings, ...checkPinText(text, vlx)]
+  // SMS4.de's sender is checked with its config; Kannel and HTTP gateways pass what SMSCs may cut.
+  const warnings = [...ignoredFlagWarnings(input.sources, provider.name), ...provider.senderWarnings(), ...analysis.warnings, ...checkPinText(text, vlx)]
   if (input.text === undefined && vlx.text === undefined) {
     for (const name of unsetPlaceholders(config.template, vlx)) warnings.push(`smskannel.template uses \${${name}}, which is not set: the SMS has nothing there.`)
   }
@@ -96,7 +95,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const sms = { to, text, encoding: analysis.encoding, messageId: input.messageId, sequence: vlx.sequence }
   const request = provider.buildRequest(sms, provider.endpoints[0]!)
   const described = provider.describeRequest(request)
-  io.report.verbose(`request: ${described.method} ${described.url}`)
+  io.report.verbose(`request: ${described.method} ${maskNumberIn(described.url, to)}`)
   const base = {
     messageId: input.messageId,
     sequence: vlx.sequence ?? null,
@@ -117,7 +116,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
     config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway, provider: provider.name, providerId }) : Promise.resolve()
   let delivered: Delivered
   try {
-    delivered = await deliver(config, provider, (gatewayUrl) => provider.buildRequest(sms, gatewayUrl), io)
+    delivered = await deliver(config, provider, (gatewayUrl) => provider.buildRequest(sms, gatewayUrl), to, io)
   } catch (error) {
     if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode})`, base.gateway)
     throw error
@@ -148,8 +147,9 @@ interface Delivered {
  * Tries the gateways in order within the one timeout, and again round after round, but only
  * while every failure proves nothing was sent: a PIN must never arrive twice.
  */
-async function deliver(config: Config, provider: SmsProvider, requestFor: (gatewayUrl: string) => SendRequest, io: SendIo): Promise<Delivered> {
-  const http = redactingReplies(io.http(config), io.report.redact)
+async function deliver(config: Config, provider: SmsProvider, requestFor: (gatewayUrl: string) => SendRequest, to: string, io: SendIo): Promise<Delivered> {
+  // A reply that quotes the request shows the number masked, as everything else does.
+  const http = redactingReplies(io.http(config), (text) => io.report.redact(maskNumberIn(text, to)))
   const deadline = io.now() + config.timeoutMs
   let tries = 0
   let backoffMs = INITIAL_BACKOFF_MS

@@ -51,6 +51,29 @@ export function maskPhoneNumber(number: string): string {
   return start + '*'.repeat(number.length - start.length - 3) + number.slice(-3)
 }
 
+/**
+ * A known number masked wherever a gateway's reply quotes it: +49…, 0049…, 49…, %2B49…,
+ * \u002b49…, but not inside a longer run of digits (an id).
+ * @example maskNumberIn('{"to":"491701234567"}', '+491701234567') === '{"to":"4917*****567"}'
+ */
+export function maskNumberIn(text: string, number: string): string {
+  const digits = number.replace(/^\+/, '')
+  if (!/^[0-9]{7,}$/.test(digits)) return text
+  const masked = maskPhoneNumber(digits)
+  return text.replace(new RegExp(`(?<![0-9])(\\+|%2[Bb]|00|\\\\u002[Bb])?${digits}(?![0-9])`, 'g'), (_, prefix: string | undefined) => `${prefix ?? ''}${masked}`)
+}
+
+/** JSON fields that hold a phone number, by their usual names (SMS4.de's `mobile`, `to`, `msisdn`, ...). */
+const NUMBER_FIELD = /("(?:mobile|msisdn|phone|handynr|handy|recipient|receiver|destination|number|to)"\s*:\s*"?)(\+?[0-9]{7,15})(?![0-9])/gi
+
+/**
+ * Numbers masked in a provider's JSON when they are not known beforehand (feedback --poll):
+ * by the field that holds them, so ids (digits too) stay as they are.
+ */
+export function maskNumberFields(text: string): string {
+  return text.replace(NUMBER_FIELD, (_, head: string, number: string) => `${head}${maskPhoneNumber(number)}`)
+}
+
 /** libphonenumber-js's parser, passed in so this module stays free of its slow import. */
 export interface NumberParser {
   isSupportedCountry(country: string): boolean

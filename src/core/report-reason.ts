@@ -1,5 +1,6 @@
 import type { DlrStatus } from './dlr.js'
 import { truncateForMessage } from './redact.js'
+import { hideReceiptText, parseSmscReply } from './smsc-reply.js'
 
 const NACK_WITH_CODE = /^NACK\/(\d+)\/(.*)$/s
 const RECEIPT_STAT = /(?:^| )stat:(\S*)/
@@ -24,7 +25,10 @@ export function failureReason(status: DlrStatus, smscReply: string | null): stri
     const err = RECEIPT_ERR.exec(reply)?.[1]
     reason = [stat ? `stat ${stat}` : undefined, err ? `err ${err}` : undefined].filter(Boolean).join(', ') || fallback
   } else if (reply !== '' && !reply.startsWith('ACK/')) {
-    reason = reply
+    // A receipt in another layout (`SMSAlert^id:…`): its stat and err, never its text (the PIN).
+    const parsed = parseSmscReply(reply)
+    const receipt = parsed.kind === 'receipt' ? [parsed.stat ? `stat ${parsed.stat}` : undefined, parsed.err ? `err ${parsed.err}` : undefined].filter(Boolean).join(', ') : ''
+    reason = parsed.kind === 'receipt' ? receipt || fallback : hideReceiptText(reply)
   }
   // Reports are hostile input: no control characters (terminal escapes), bounded length.
   return truncateForMessage(reason, 80)

@@ -1,4 +1,5 @@
 import type { DlrStatus } from './dlr.js'
+import { REDACTED } from './redact.js'
 import { describeCommandStatus, formatCommandStatus, type SmppStatus } from './smpp-status.js'
 import { replaceControlCharacters } from './control-chars.js'
 
@@ -177,6 +178,12 @@ function receiptReply(raw: string, fields: ReceiptFields, extras: Record<string,
 
 /** Receipts in any layout: keys in any case and order, anywhere, with vendor extras. */
 export function parseTolerantReceipt(raw: string): SmscReply | undefined {
+  return readTolerantReceipt(raw)?.reply
+}
+
+/** The receipt, and where in `raw` its text's value stands (for hideReceiptText). */
+function readTolerantReceipt(raw: string): { reply: SmscReply; textSpan: TextSpan | undefined } | undefined {
+  let textSpan: TextSpan | undefined
   const fields: ReceiptFields = { id: null, sub: null, dlvrd: null, submitDate: null, doneDate: null, stat: null, err: null, text: null }
   const extras: Array<[string, string]> = []
   const claimed = new Set<ReceiptKey>()
@@ -190,6 +197,7 @@ export function parseTolerantReceipt(raw: string): SmscReply | undefined {
       extras.push([open.key.extra, value])
     } else if (open.key === 'text') {
       fields.text = value
+      textSpan = trimmedSpan(raw, open.valueStart, end)
     } else {
       // Kannel takes the first word; anything after it that is not a key is stray.
       const [first = '', ...rest] = value.split(/\s+/)
@@ -217,7 +225,49 @@ export function parseTolerantReceipt(raw: string): SmscReply | undefined {
 
   // Some SMSCs drop the `stat:` key and write the state alone.
   if (fields.stat === null) fields.stat = strayWords.find((word) => statMeaningOf(word) !== undefined && /^[A-Z]+$/.test(word)) ?? null
-  return receiptReply(raw, fields, Object.fromEntries(dropRepeatedKeys(extras)))
+  return { reply: receiptReply(raw, fields, Object.fromEntries(dropRepeatedKeys(extras))), textSpan }
+}
+
+/** Start and end of a value in the raw reply. */
+type TextSpan = readonly [number, number]
+
+function trimmedSpan(raw: string, start: number, end: number): TextSpan {
+  let from = start
+  let to = end
+  while (from < to && /\s/.test(raw[from]!)) from++
+  while (to > from && /\s/.test(raw[to - 1]!)) to--
+  return [from, to]
+}
+
+/** A `text:` key at the start or after a space, in any case. */
+const LOOSE_TEXT = /(?<![^\s])text:/i
+
+/** CANONICAL_RECEIPT with the positions of its groups, only for the rare hideReceiptText. */
+const CANONICAL_RECEIPT_INDICES = new RegExp(CANONICAL_RECEIPT.source, 'd')
+
+/**
+ * The reply with a receipt's `text:` value replaced by ********: it is the message's first
+ * characters, the PIN. Everything an admin reads (id, stat, err, dates) stays as written.
+ * @example hideReceiptText('id:1 submit date:2612071020 done date:2612071021 stat:DELIVRD err:000 text:PIN 4711')
+ * // 'id:1 submit date:2612071020 done date:2612071021 stat:DELIVRD err:000 text:********'
+ */
+export function hideReceiptText(raw: string): string {
+  if (/^N?ACK\//i.test(raw)) return raw
+  const canonical = CANONICAL_RECEIPT_INDICES.exec(raw)
+  const textGroup = canonical?.indices?.[8]
+  const receipt = canonical && parseCanonicalReceipt(raw) !== undefined ? { textSpan: textGroup && trimmedSpan(raw, textGroup[0], textGroup[1]) } : readTolerantReceipt(raw)
+  // Not a receipt (no id:, no stat:), yet a text: field: hidden to the end all the same.
+  const loose = receipt ? undefined : LOOSE_TEXT.exec(raw)
+  const span = receipt ? receipt.textSpan : loose && trimmedSpan(raw, loose.index + loose[0].length, raw.length)
+  return span && span[1] > span[0] ? `${raw.slice(0, span[0])}${REDACTED}${raw.slice(span[1])}` : raw
+}
+
+/** The parsed reply as people and --json see it: a receipt's text hidden (hideReceiptText). */
+export function withoutReceiptText(reply: SmscReply): SmscReply {
+  if (reply.kind === 'ack' || reply.kind === 'nack') return reply
+  const raw = hideReceiptText(reply.raw)
+  if (raw === reply.raw) return reply
+  return reply.kind === 'receipt' ? { ...reply, text: REDACTED, raw } : { ...reply, raw }
 }
 
 function dropRepeatedKeys(pairs: ReadonlyArray<[string, string]>): Array<[string, string]> {
@@ -292,7 +342,7 @@ export function describeSmscReply(raw: string): string {
       return `${state}${describeErr(reply.err)}`
     }
     default:
-      return `reply ${replaceControlCharacters(raw)}`
+      return `reply ${replaceControlCharacters(hideReceiptText(raw))}`
   }
 }
 

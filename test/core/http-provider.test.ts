@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { resolveConfig, type SourceValues } from '../../src/core/config.js'
 import { EXIT } from '../../src/core/errors.js'
 import { exitCodeOf } from '../helpers/exit-code.js'
-import { buildHttpSendRequest, classifyHttpReply } from '../../src/core/providers/generic-http.js'
+import { bodySecrets, buildHttpSendRequest, classifyHttpReply, headerSecrets, paramSecrets } from '../../src/core/providers/generic-http.js'
 import { resolveHttpSettings } from '../../src/core/providers/http-config.js'
-import { parseHeaders, parseParams, parseTemplate } from '../../src/core/providers/http-template.js'
+import { parseHeaders, parseJsonTemplate, parseParams, parseTemplate, type TemplatedField } from '../../src/core/providers/http-template.js'
 import { providerFor } from '../../src/core/providers/index.js'
 import { parseDlrStatusMap } from '../../src/core/providers/dlr-status-map.js'
 import { parseDlrLine, resolveDlrParamNames } from '../../src/core/dlr.js'
@@ -160,5 +160,36 @@ describe('http.dlr-status: another gateway\'s status values in its callbacks', (
     expect(parseDlrLine('ref=m-1&status=UNDELIV', context)).toMatchObject({ kind: 'event', event: { status: 'undelivered' } })
     expect(parseDlrLine('ref=m-1&status=1', context)).toMatchObject({ kind: 'event', event: { status: 'delivered' } })
     expect(parseDlrLine('ref=m-1&status=WHATEVER', context)).toMatchObject({ kind: 'bad' })
+  })
+})
+
+describe('headerSecrets: literal credentials in http.headers', () => {
+  const secretsOf = (text: string) => headerSecrets(parseHeaders(text) as TemplatedField[])
+  it.each([
+    ['Authorization: Bearer abc123', ['abc123']],
+    ['Authorization: Bearer {token}', []],
+    ['Proxy-Authorization: Basic dXNlcjpwQHNz', ['dXNlcjpwQHNz', 'user:p@ss', 'p@ss']],
+    ['Authorization: Basic not!base64', ['not!base64']],
+    ['Authorization: abc123', ['abc123']],
+    ['X-Api-Key: k3y; X-Auth-Token: t0k; Client-Secret: s3c', ['k3y', 't0k', 's3c']],
+    ['Cookie: session=c00kie', ['session=c00kie', 'c00kie']],
+    ['Accept: application/json; X-Trace: 4711', []],
+  ])('%s', (text, secrets) => {
+    expect(secretsOf(text)).toEqual(secrets)
+  })
+})
+
+describe('paramSecrets: literal credentials in http.params', () => {
+  it('takes the literal values of credential fields, never the message fields nor templated values', () => {
+    const params = parseParams('to={to}&text={text}&apikey=k3y-literal&api_key={password}&pwd=pw-literal&sig=s1&from=VISULOX&token=t0k{sequence}') as TemplatedField[]
+    expect(paramSecrets(params)).toEqual(['k3y-literal', 'pw-literal'])
+  })
+})
+
+describe('bodySecrets: literal credentials in http.body', () => {
+  it('takes literals under a credential key at any depth, never the message fields', () => {
+    const parsed = parseJsonTemplate('{"messages":[{"to":"{to}","text":"{text}"}],"auth":{"user":"vlx-user","key":"k3y-literal","ids":[4711]},"api_token":"Bearer {token}","from":"VISULOX"}')
+    if ('error' in parsed) throw new Error(parsed.error)
+    expect(bodySecrets(parsed.template)).toEqual(['vlx-user', 'k3y-literal', '4711'])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { maskPhoneNumber, normalisePhoneNumber, toE164 } from '../../src/core/phone-number.js'
+import { maskNumberFields, maskNumberIn, maskPhoneNumber, normalisePhoneNumber, toE164 } from '../../src/core/phone-number.js'
 import { DEFAULT_NUMBER_PATTERN } from '../../src/core/config.js'
 import { ConfigError, InputError } from '../../src/core/errors.js'
 import { loadNumberParser } from '../../src/shell/phone-numbers.js'
@@ -77,5 +77,26 @@ describe('a hostile regexp.sms cannot hang or crash a login', () => {
   ])('$name is a configuration error', ({ pattern, raw, message }) => {
     expect(() => normalisePhoneNumber(raw, pattern)).toThrow(ConfigError)
     expect(() => normalisePhoneNumber(raw, pattern)).toThrow(message)
+  })
+})
+
+describe('maskNumberIn: a known number masked in a reply, in every form a gateway quotes it', () => {
+  it.each([
+    ['{"to":"491701234567"}', '{"to":"4917*****567"}'],
+    ['to=%2B491701234567&x=1', 'to=%2B4917*****567&x=1'],
+    ['to=%2b491701234567', 'to=%2b4917*****567'],
+    ['00491701234567 +491701234567', '004917*****567 +4917*****567'],
+    ['"\\u002b491701234567"', '"\\u002b4917*****567"'],
+    ['id 1491701234567 4917012345678', 'id 1491701234567 4917012345678'],
+  ])('%s', (text, masked) => {
+    expect(maskNumberIn(text, '+491701234567')).toBe(masked)
+  })
+})
+
+describe('maskNumberFields: numbers in a JSON reply by their field, ids untouched', () => {
+  it('masks mobile, to and msisdn, in strings and numbers, and keeps smsId', () => {
+    expect(maskNumberFields('[{"smsId":"404000123","mobile":"491701234567"},{"mobile":491701234567, "To": "+491701234567","msisdn":"4915112345678"}]')).toBe(
+      '[{"smsId":"404000123","mobile":"4917*****567"},{"mobile":4917*****567, "To": "+4917*****567","msisdn":"4915******678"}]',
+    )
   })
 })

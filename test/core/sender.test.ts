@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/core/config.js'
 import { senderWarnings } from '../../src/core/sender.js'
+import { providerFor } from '../../src/core/providers/index.js'
 
 const required = {
   'smskannel.gwurl': { value: 'http://kannel:13013', where: 'f:1' },
@@ -29,5 +30,15 @@ describe('senderWarnings says what an SMSC would commonly keep', () => {
     { sender: undefined, warnings: [] },
   ])('$sender', ({ sender, warnings }) => {
     expect(senderWarnings(sender)).toEqual(warnings)
+  })
+})
+
+describe('the generic HTTP provider warns about http.sender the same way', () => {
+  it('names its own key and who passes the sender on', () => {
+    const { config, values } = resolveConfig({ file: { 'sms.provider': { value: 'http', where: 'f:1' }, 'http.url': { value: 'https://gw.example/send', where: 'f:2' }, 'http.params': { value: 'to={to}&text={text}&from={sender}', where: 'f:3' }, 'http.sender': { value: 'Ваш банк 2FA PIN', where: 'f:4' } } })
+    expect(providerFor({ config, values }).senderWarnings()).toEqual([
+      'http.sender "Ваш банк 2FA PIN" is 16 characters; SMSCs commonly keep 11 of a sender with letters, so phones may show "Ваш банк 2F". sms-kannel passes it to the gateway as configured.',
+      'http.sender "Ваш банк 2FA PIN" has characters outside the GSM alphabet (В а ш б н), which SMSCs replace or drop. sms-kannel passes it to the gateway as configured.',
+    ])
   })
 })

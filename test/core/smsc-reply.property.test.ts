@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { describeSmscReply, parseSmscReply } from '../../src/core/smsc-reply.js'
+import { describeSmscReply, hideReceiptText, parseSmscReply } from '../../src/core/smsc-reply.js'
 
 const chars = (alphabet: string, minLength: number, maxLength: number) => fc.string({ unit: fc.constantFrom(...alphabet), minLength, maxLength })
 const ALNUM = 'ABCDEFabcdefxyzXYZ0123456789'
@@ -56,6 +56,21 @@ describe('parseSmscReply over any receipt text', () => {
         expect(reply.stat).toBe(parts.stat ?? null)
         expect(reply.err).toBe(parts.err ?? null)
         expect(reply.raw).toBe(raw)
+      }),
+      { numRuns: 1500 },
+    )
+  })
+
+  it('hideReceiptText replaces the text (the PIN) and nothing else: the hidden reply reads the same but for its text', () => {
+    fc.assert(
+      fc.property(receipts, ({ raw }) => {
+        const reply = parseSmscReply(raw)
+        const hidden = parseSmscReply(hideReceiptText(raw))
+        if (reply.kind !== 'receipt' || hidden.kind !== 'receipt') throw new Error(`not a receipt: ${raw}`)
+        const { raw: _raw, text, ...fields } = reply
+        const { raw: _hiddenRaw, text: hiddenText, ...hiddenFields } = hidden
+        expect(hiddenFields).toEqual(fields)
+        expect(hiddenText).toBe(text === null || text === '' ? text : '********')
       }),
       { numRuns: 1500 },
     )

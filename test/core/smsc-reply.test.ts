@@ -3,7 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { DLR_PARAMS } from '../../src/core/kannel-request.js'
 import { parseDlrLine } from '../../src/core/dlr.js'
-import { describeSmscReply, parseReceiptTime, parseSmscReply } from '../../src/core/smsc-reply.js'
+import { describeSmscReply, hideReceiptText, parseReceiptTime, parseSmscReply } from '../../src/core/smsc-reply.js'
 import { describeCommandStatus, formatCommandStatus } from '../../src/core/smpp-status.js'
 
 interface CorpusEntry {
@@ -143,5 +143,20 @@ describe('describeSmscReply, as status shows a reply', () => {
     { raw: 'weird\u001b[31mred', want: 'reply weird?[31mred' },
   ])('shows $raw as "$want"', ({ raw, want }) => {
     expect(describeSmscReply(raw)).toBe(want)
+  })
+})
+
+describe('hideReceiptText: a receipt without the message text it quotes', () => {
+  it.each([
+    ['id:1 sub:001 dlvrd:001 submit date:2612071020 done date:2612071021 stat:DELIVRD err:000 text:Your PIN is 730215', 'id:1 sub:001 dlvrd:001 submit date:2612071020 done date:2612071021 stat:DELIVRD err:000 text:********'],
+    ['id:1 submit date:2612071020 done date:2612071021 stat:DELIVRD err:000 Text:PIN 1  ', 'id:1 submit date:2612071020 done date:2612071021 stat:DELIVRD err:000 Text:********  '],
+    ['SMSAlert^id:1 text:PIN 730215 stat:UNDELIV err:027', 'SMSAlert^id:1 text:******** stat:UNDELIV err:027'],
+    ['id:1 stat:DELIVRD err:000 text:', 'id:1 stat:DELIVRD err:000 text:'],
+    ['NACK/0x0000000b/Invalid Destination Address text:x', 'NACK/0x0000000b/Invalid Destination Address text:x'],
+    ['ACK/', 'ACK/'],
+    ['sub:001 dlvrd:001 err:000 TEXT:PIN 730215', 'sub:001 dlvrd:001 err:000 TEXT:********'],
+    ['vendor-text:kept', 'vendor-text:kept'],
+  ])('%s', (raw, hidden) => {
+    expect(hideReceiptText(raw)).toBe(hidden)
   })
 })

@@ -5,10 +5,11 @@ import { DLR_PARAMS, type SendRequest } from '../kannel-request.js'
 import type { GatewayReply } from '../kannel-response.js'
 import { callbackToken } from '../callback-token.js'
 import { redactForms, truncateForMessage } from '../redact.js'
+import { senderWarnings } from '../sender.js'
 import { prepareText } from '../sms-text.js'
 import { charactersOutside, encodeInCharset, type Charset } from './charset.js'
 import type { HttpSettings } from './http-config.js'
-import { fillJsonTemplate, fillTemplate, type TemplateValues } from './http-template.js'
+import { fillJsonTemplate, fillTemplate, TemplateText, type JsonTemplate, type Template, type TemplatedField, type TemplateValues } from './http-template.js'
 import type { DescribedRequest, ProviderReply, ProviderSms, SmsProvider } from './provider.js'
 import { percentEncodeBytes } from './sms4de-text.js'
 
@@ -91,9 +92,72 @@ export function classifyHttpReply(settings: HttpSettings, reply: GatewayReply, s
   throw new GatewayRejectedError(`The gateway did not confirm the message (${described}).`, isSuccessStatus(settings, reply.status) ? 'The body did not match http.success-pattern.' : 'The status is not in http.success-status.')
 }
 
+/** Headers that carry credentials by their name: Authorization, Cookie, X-Api-Key, X-Auth-Token, Client-Secret, ... */
+const CREDENTIAL_HEADER = /^(?:proxy-)?authorization$|^cookie$|(?:key|token|secret|password|passwd|auth|session|signature)$/i
+/** `Bearer abc`, `Basic dXNlcjpwYXNz`: the scheme is not the secret. */
+const AUTH_SCHEME = /^\s*[A-Za-z][A-Za-z0-9_-]*\s+(?=\S)/
+
+/**
+ * The literal values written into credential headers (`Authorization: Bearer abc`,
+ * `X-Api-Key: k`), which are as secret as http.token; a cookie's value and a Basic
+ * password also on their own, since a server may echo them apart.
+ */
+export function headerSecrets(headers: readonly TemplatedField[]): string[] {
+  const secrets: string[] = []
+  for (const { name, value } of headers) {
+    if (!CREDENTIAL_HEADER.test(name)) continue
+    const authorization = /authorization$/i.test(name)
+    value.forEach((part, index) => {
+      if (typeof part !== 'string') return
+      // `Bearer {token}`: the literal before the placeholder is only the scheme.
+      const scheme = index === 0 && authorization ? (AUTH_SCHEME.exec(part)?.[0] ?? (value.length > 1 ? part : '')) : ''
+      const literal = part.slice(scheme.length).trim()
+      if (literal === '') return
+      secrets.push(literal)
+      const equals = literal.indexOf('=')
+      if (name === 'cookie' && equals > 0) secrets.push(literal.slice(equals + 1))
+      const decoded = /^\s*basic\s/i.test(scheme) ? decodeBase64(literal) : undefined
+      const colon = decoded?.indexOf(':') ?? -1
+      if (decoded !== undefined && colon !== -1) secrets.push(decoded, decoded.slice(colon + 1))
+    })
+  }
+  return secrets
+}
+
+/** Fields whose name says credential: apikey, api_key, password, pwd, token, secret, auth, ... */
+const CREDENTIAL_PARAM = /(?:key|token|secret|password|passwd|pwd|pass|auth|signature)$/i
+
+/** The literal values written into credential fields of http.params (`apikey=abc` instead of `apikey={password}`). */
+export function paramSecrets(params: readonly TemplatedField[]): string[] {
+  return params.filter(({ name }) => CREDENTIAL_PARAM.test(name)).flatMap(({ value }) => literalsOf(value))
+}
+
+/** The same for http.body: strings (and numbers) under a credential key, at any depth: `{"auth":{"key":"abc"}}`. */
+export function bodySecrets(body: JsonTemplate | undefined, underCredential = false): string[] {
+  if (body instanceof TemplateText) return underCredential ? literalsOf(body.template) : []
+  if (typeof body === 'number') return underCredential ? [String(body)] : []
+  if (Array.isArray(body)) return body.flatMap((inner) => bodySecrets(inner, underCredential))
+  if (body && typeof body === 'object') return Object.entries(body).flatMap(([key, inner]) => bodySecrets(inner, underCredential || CREDENTIAL_PARAM.test(key)))
+  return []
+}
+
+/** A value written out in full; one with a placeholder (`Bearer {token}`) already hides what is secret in it. */
+function literalsOf(template: Template): string[] {
+  const literal = template.every((part) => typeof part === 'string') ? template.join('').trim() : ''
+  return literal === '' ? [] : [literal]
+}
+
+function decodeBase64(text: string): string | undefined {
+  try {
+    return /^[A-Za-z0-9+/]+=*$/.test(text) ? atob(text) : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** Any HTTP SMS gateway, from configuration alone (http.* keys; README). */
 export function createHttpProvider(settings: HttpSettings, config: Config): SmsProvider {
-  const secrets = [settings.password, settings.token].filter((secret): secret is string => secret !== undefined && secret !== '')
+  const secrets = [settings.password, settings.token, ...headerSecrets(settings.headers), ...paramSecrets(settings.params), ...bodySecrets(settings.body)].filter((secret): secret is string => secret !== undefined && secret !== '')
   const secretForms = [...new Set(secrets.flatMap((secret) => secretFormsIn(secret, settings.charset)))].sort((a, b) => b.length - a.length)
   const valuesFor = (sms: ProviderSms): TemplateValues => ({
     to: sms.to,
@@ -123,6 +187,7 @@ export function createHttpProvider(settings: HttpSettings, config: Config): SmsP
     endpoints: settings.urls,
     secrets: secretForms,
     encodedForms: (secret) => secretFormsIn(secret, settings.charset),
+    senderWarnings: () => senderWarnings(settings.sender, 'http.sender', 'sms-kannel passes it to the gateway as configured.'),
     prepareText(raw) {
       const { text, analysis, warnings } = prepareText(raw, config.maxParts)
       const outside = charactersOutside(text, settings.charset)

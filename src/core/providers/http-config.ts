@@ -2,7 +2,7 @@ import { invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, typ
 import { hasControlCharacters } from '../control-chars.js'
 import { MAX_PATTERN_LENGTH } from '../guarded-regexp.js'
 import { CHARSETS, type Charset } from './charset.js'
-import { parseHeaders, parseJsonTemplate, parseParams, templateNames, type JsonTemplate, type TemplatedField } from './http-template.js'
+import { headerNames, paramNames, parseHeaders, parseJsonTemplate, parseParams, templateNames, type JsonTemplate, type TemplatedField } from './http-template.js'
 
 export type HttpMethod = 'get' | 'post-form' | 'post-json'
 
@@ -43,16 +43,20 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
   const method = methodValue.value.trim().toLowerCase()
   if (method !== 'get' && method !== 'post-form' && method !== 'post-json') throw invalid('http.method', methodValue, 'must be get, post-form or post-json.')
 
+  // Quoted by their names only in errors: a value may be a literal API key (paramSecrets).
   const paramsValue = values['http.params']
-  const params = paramsValue ? parsed('http.params', paramsValue, parseParams(paramsValue.value)) : []
-  const bodyValue = values['http.body']
-  const body = bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(bodyValue.value)).template : undefined
+  const paramsShown = paramsValue && { ...paramsValue, value: paramNames(paramsValue.value) }
+  const params = paramsValue ? parsed('http.params', paramsShown!, parseParams(paramsValue.value)) : []
+  // Not quoted in errors: it may hold a literal API key (bodySecrets).
+  const bodyValue = values['http.body'] && { ...values['http.body'], value: '{…}' }
+  const body = bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(values['http.body']!.value)).template : undefined
   if (body !== undefined && method !== 'post-json') throw invalid('http.body', bodyValue!, 'is for http.method = post-json; get and post-form send http.params.')
   if (params.length === 0 && body === undefined) throw invalid('http.method', methodValue, 'needs http.params (or, for post-json, http.body): the fields of the request.')
-  if (body === undefined && !params.some((field) => templateNames(field.value).includes('text'))) throw invalid('http.params', paramsValue!, 'never uses {text}: the SMS would go out without the PIN.')
+  if (body === undefined && !params.some((field) => templateNames(field.value).includes('text'))) throw invalid('http.params', paramsShown!, 'never uses {text}: the SMS would go out without the PIN.')
 
   const headersValue = values['http.headers']
-  const headers = headersValue ? parsed('http.headers', headersValue, parseHeaders(headersValue.value)) : []
+  // Shown by their names only: the values may be credentials (headerSecrets).
+  const headers = headersValue ? parsed('http.headers', { ...headersValue, value: headerNames(headersValue.value) }, parseHeaders(headersValue.value)) : []
 
   const secret = (key: ConfigKey) => {
     const sourced = values[key]

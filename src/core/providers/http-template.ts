@@ -49,6 +49,11 @@ export interface TemplatedField {
   value: Template
 }
 
+/** `to=…&text=…&apikey=…`: what an error may quote of http.params, whose values may be credentials. */
+export function paramNames(text: string): string {
+  return text.split('&').filter((pair) => pair.trim() !== '').map((pair) => `${pair.split('=', 1)[0]!.trim()}=…`).join('&')
+}
+
 /**
  * `name=value&name=value`: split on `&` and the first `=` before anything is filled in.
  * Names and the literal parts of values are taken as written (not percent-decoded).
@@ -67,13 +72,22 @@ export function parseParams(text: string): TemplatedField[] | { error: string } 
   return fields
 }
 
+const HEADER_ENTRY = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*:\s?(.*?)\s*$/
+
+/** `Authorization: …; X-Trace: …`: what an error may quote of http.headers, whose values may be credentials. */
+export function headerNames(text: string): string {
+  const names = text.split(';').filter((entry) => entry.trim() !== '').map((entry) => HEADER_ENTRY.exec(entry)?.[1])
+  return names.map((name) => (name ? `${name}: …` : '…')).join('; ')
+}
+
 /** `Name: value; Name: value`, values templated. */
 export function parseHeaders(text: string): TemplatedField[] | { error: string } {
   const headers: TemplatedField[] = []
-  for (const entry of text.split(';')) {
+  for (const [index, entry] of text.split(';').entries()) {
     if (entry.trim() === '') continue
-    const match = /^\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s*:\s?(.*?)\s*$/.exec(entry)
-    if (!match) return { error: `"${entry.trim().slice(0, 30)}" is not Name: value` }
+    const match = HEADER_ENTRY.exec(entry)
+    // Not quoted: the entry may be a credential whose name was left out.
+    if (!match) return { error: `entry ${index + 1} is not Name: value` }
     const value = parseTemplate(match[2]!)
     if ('error' in value) return { error: `${match[1]}: ${value.error}` }
     headers.push({ name: match[1]!.toLowerCase(), value })

@@ -2,6 +2,7 @@ import type { Config } from '../config.js'
 import { buildCheckRequest, buildSendRequest, sendSmsEndpoint, type OutgoingSms, type SendRequest } from '../kannel-request.js'
 import { classifyCheckResponse, classifySendResponse } from '../kannel-response.js'
 import { redactUrl, REDACTED } from '../redact.js'
+import { senderWarnings } from '../sender.js'
 import { prepareText } from '../sms-text.js'
 import type { DescribedRequest, SmsProvider } from './provider.js'
 
@@ -13,6 +14,7 @@ export function createKannelProvider(config: Config): SmsProvider {
     endpoints: config.gatewayUrls,
     secrets: [config.password],
     encodedForms: () => [],
+    senderWarnings: () => senderWarnings(config.sender),
     prepareText(raw) {
       const { text, analysis, warnings } = prepareText(raw, config.maxParts)
       if (analysis.splitsSurrogatePair) warnings.push('An emoji falls on an SMS part boundary; Kannel splits it there and the phone may show it broken.')

@@ -19,6 +19,8 @@ export interface SmsProvider {
   readonly secrets: ReadonlyArray<string | undefined>
   /** Further forms a secret (the PIN) takes in this provider's requests, for the output filter. */
   encodedForms(secret: string): string[]
+  /** What an SMSC may do to the configured sender (cut it, replace letters): warnings, at send and in config. */
+  senderWarnings(): string[]
   /** Cleans and checks the text; refuses (InputError) what the provider would cut or mangle. */
   prepareText(raw: string): PreparedText
   /** The request for one SMS; throws InputError for a number the provider cannot take. */

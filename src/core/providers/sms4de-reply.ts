@@ -1,5 +1,6 @@
 import { buildEvent, DLR_TYPES, parseGatewayTime, type DeliveryEvent } from '../dlr.js'
 import { reportEventId } from '../event-identity.js'
+import { maskNumberFields } from '../phone-number.js'
 import { AuthError, ConfigError, GatewayRejectedError, GatewayUnavailableError, ProtocolError } from '../errors.js'
 import type { GatewayReply } from '../kannel-response.js'
 import { redactSecrets, truncateForMessage } from '../redact.js'
@@ -129,7 +130,7 @@ export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly Awaited
   } catch {
     if (reply.status >= 500) throw new GatewayUnavailableError(`SMS4.de's delivery report API failed (HTTP ${reply.status}).`, { mayHaveBeenSent: false, hint: 'Try again at the next run.' })
     if (reply.status === 401 || reply.status === 403) throw new AuthError(`SMS4.de's delivery report API refused access (HTTP ${reply.status}).`, 'Check sms4de.kdnr and sms4de.dlrurl.')
-    throw new ProtocolError(`The reply is not JSON from SMS4.de's delivery report API (HTTP ${reply.status}: ${truncateForMessage(reply.body.trim(), 80)}).`, 'Check sms4de.dlrurl.')
+    throw new ProtocolError(`The reply is not JSON from SMS4.de's delivery report API (HTTP ${reply.status}: ${truncateForMessage(maskNumberFields(reply.body.trim()), 80)}).`, 'Check sms4de.dlrurl.')
   }
   const bySmsId = new Map(sends.map((send) => [send.providerId, send]))
   const entries = Array.isArray(parsed) ? parsed : [parsed]
@@ -144,7 +145,7 @@ export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly Awaited
     const report = readReport(entry)
     const send = report && bySmsId.get(report.smsId)
     if (!report || !send) {
-      answer.warnings.push(`SMS4.de answered with a report sms-kannel did not ask for or cannot read: ${truncateForMessage(JSON.stringify(entry) ?? String(entry), 80)}`)
+      answer.warnings.push(`SMS4.de answered with a report sms-kannel did not ask for or cannot read: ${truncateForMessage(maskNumberFields(JSON.stringify(entry) ?? String(entry)), 80)}`)
       continue
     }
     answered.add(report.smsId)

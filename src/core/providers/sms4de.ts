@@ -32,6 +32,8 @@ export function createSms4deProvider(settings: Sms4deSettings): SmsProvider {
       const hex = toUcs2Hex(secret)
       return [...(latin9 ? [percentEncodeBytes(latin9)] : []), hex, hex.toLowerCase()]
     },
+    // sms4de.sender is refused when SMS4.de would refuse it (sms4de-config.ts): nothing left to warn about.
+    senderWarnings: () => [],
     prepareText: prepareSms4deText,
     buildRequest: (sms, endpoint) => buildSms4deSendRequest(settings, sms, endpoint),
     describeRequest: describeSms4deRequest,
