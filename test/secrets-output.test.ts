@@ -84,7 +84,7 @@ describe("a receipt's text: (the message's first characters) is never printed", 
     expect(received.slice(forwarded).map((request) => request.url)).toEqual([`/ok?${query('43', reply)}`])
 
     for (const args of [['status', '42'], ['status', '42', '--json'], ['report', '--since', '30d', '--json'], ['report', '--since', '30d']]) {
-      const shown = await runCli([...args, '--store', store], { SMS_KANNEL_TEST_NOW: '2026-12-07T10:30:00Z' })
+      const shown = await runCli([...args, '--store', store], {}, { now: '2026-12-07T10:30:00Z' })
       expect(shown.code, `${args.join(' ')}: ${shown.stderr}`).toBe(EXIT.ok)
       expectNoReceiptText(shown.stdout + shown.stderr)
     }
@@ -101,7 +101,7 @@ describe("a receipt's text: (the message's first characters) is never printed", 
     expect(first.smscReply).toMatchObject({ stat: 'UNDELIV', err: '027', text: '********' })
     expect(second.smscReply).toMatchObject({ id: '0A1C', stat: 'UNDELIV', err: '027', text: '********' })
     expect(second.smscReply.raw).toBe('id:0A1C text:******** stat:UNDELIV err:027')
-    const report = await runCli(['report', '--since', '30d', '--json', '--store', store], { SMS_KANNEL_TEST_NOW: '2026-12-07T10:30:00Z' })
+    const report = await runCli(['report', '--since', '30d', '--json', '--store', store], {}, { now: '2026-12-07T10:30:00Z' })
     expect(report.code, report.stderr).toBe(EXIT.ok)
     expectNoReceiptText(report.stdout + report.stderr)
     expect(report.stdout).toContain('stat UNDELIV, err 027')
@@ -139,18 +139,18 @@ describe('phone numbers are shown masked', () => {
       const env = {
         SMS_PROVIDER: 'sms4de', SMS4DE_USER: 'vlxsms', SMS4DE_PASSWORD: 'sms4de-Pa55', SMS4DE_KDNR: '12345',
         SMS4DE_URL: standIn.sendUrl, SMS4DE_CHECKURL: standIn.checkUrl, SMS4DE_DLRURL: standIn.dlrUrl,
-        SMSKANNEL_STORE: store, SMS_KANNEL_TEST_NOW: '2026-11-28T10:16:50.000Z',
+        SMSKANNEL_STORE: store,
       }
-      const sent = await runCli([], { ...env, VLXSMS: NUMBER, VLXPIN: PIN, VLXPIN_SEQUENCE: '42', VLXPIN_TEXT: `PIN ${PIN}` })
+      const sent = await runCli([], { ...env, VLXSMS: NUMBER, VLXPIN: PIN, VLXPIN_SEQUENCE: '42', VLXPIN_TEXT: `PIN ${PIN}` }, { now: '2026-11-28T10:16:50.000Z' })
       expect(sent.code, sent.stderr).toBe(EXIT.ok)
       const smsId = standIn.messages.at(-1)!.smsId
       standIn.report(smsId, { status: '2', statusText: 'ERROR', statusDetailText: 'Transfer failed', dateTime: '2026-11-28 10:17:03' })
-      const poll = await runCli(['feedback', '--poll', '--verbose', '--json'], env)
+      const poll = await runCli(['feedback', '--poll', '--verbose', '--json'], env, { now: '2026-11-28T10:16:50.000Z' })
       expect(poll.code, poll.stderr).toBe(EXIT.ok)
       expectNoFullNumber(poll.stdout + poll.stderr)
       expect(poll.stderr).toContain(smsId)
       expect(poll.stderr).toContain('4917*****567')
-      const status = await runCli(['status', '42', '--json'], env)
+      const status = await runCli(['status', '42', '--json'], env, { now: '2026-11-28T10:16:50.000Z' })
       expectNoFullNumber(status.stdout + status.stderr)
     })
   })
