@@ -1,9 +1,10 @@
 import { resolveStoreConfig, type ConfigSources } from '../core/config.js'
-import { DEFAULT_FEEDBACK_PATH, parseDlrLine, resolveDlrParamNames, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
+import { DEFAULT_FEEDBACK_PATH, resolveDlrParamNames, type DlrParamNames, type ParseContext } from '../core/dlr.js'
 import { ConfigError, UsageError } from '../core/errors.js'
 import type { CallbackJournal, discardJournal, JournalRecovery } from '../shell/callback-journal.js'
 import { STORE_WAIT_MS, type CallbackMetrics, type createCallbackServer } from '../shell/callback-server.js'
 import type { ForwardSummary } from '../shell/forward.js'
+import { createIngest, ingestLines } from '../shell/ingest.js'
 import type { Reporter } from '../shell/output.js'
 import type { EventStore } from '../shell/store.js'
 
@@ -34,6 +35,9 @@ export interface ServeIo {
   /** Resolves when the process is asked to stop (SIGTERM, SIGINT, SIGHUP). */
   stopRequested: Promise<string>
 }
+
+/** Journal records stored per transaction at start. */
+const RECOVERY_BATCH_EVENTS = 2000
 
 /** Receives Kannel's DLR callbacks until told to stop; every 200 means stored. */
 export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
@@ -145,15 +149,11 @@ async function storeJournalLeftovers(store: EventStore, parse: { names: DlrParam
     io.report.warn(`the journal had ${recovery.damaged} unreadable line(s), kept in ${recovery.keptAs.join(', ')}: a power cut or a damaged disk?`)
   }
   if (recovery.records.length === 0) return io.journal.discard(store.path)
-  const events: DeliveryEvent[] = []
-  for (const record of recovery.records) {
-    const parsed = parseDlrLine(record.target, { names: parse.names, feedbackPath: parse.feedbackPath, statusMap: parse.statusMap, receivedAt: new Date(record.receivedAt), source: { kind: 'http' } })
-    if (parsed.kind === 'event') events.push(parsed.event)
-  }
-  let fresh = 0
-  for (let start = 0; start < events.length; start += 2000) {
-    fresh += store.recordEvents(events.slice(start, start + 2000), parse.forward).filter(Boolean).length
-  }
+  // The journal holds only callbacks that were admitted when they came: not checked again.
+  const context: ParseContext = { names: parse.names, feedbackPath: parse.feedbackPath, statusMap: parse.statusMap, receivedAt: new Date(0), source: { kind: 'http' } }
+  const ingest = createIngest({ store, rules: { secret: undefined, acceptUnsigned: false, forward: parse.forward }, context })
+  const lines = recovery.records.map((record) => ({ text: record.target, source: { kind: 'http' } as const, receivedAt: new Date(record.receivedAt) }))
+  const { new: fresh } = await ingestLines(ingest, context, lines, { batchEvents: RECOVERY_BATCH_EVENTS })
   await store.onDisk()
   io.journal.discard(store.path)
   io.report.info(`journal: ${recovery.records.length} callback(s) from before the last stop, ${fresh} of them not yet in the store, now stored`)

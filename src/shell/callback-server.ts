@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { parseDlrLine, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
-import { admitReport } from '../core/event-identity.js'
+import type { DeliveryEvent, DlrParamNames } from '../core/dlr.js'
+import { admitLine } from '../core/ingest.js'
 import { maskPhoneNumber } from '../core/phone-number.js'
 import { truncateForMessage } from '../core/redact.js'
 import type { CallbackJournal, JournalRecord } from './callback-journal.js'
 import type { EventStore } from './store.js'
+import { storeEvents } from './event-store.js'
 
 /**
  * The longest a callback waits for another process's write lock (a replay, a send) before it
@@ -27,8 +28,11 @@ export const DEFAULT_LIMITS = {
   checkIntervalMs: 1_000,
 }
 
+/** What the callback server needs of a store: its writer, a health probe and a sync. */
+export type CallbackStore = Pick<EventStore, 'beginBatch' | 'canWrite' | 'onDisk'>
+
 export interface CallbackServerOptions {
-  store: EventStore
+  store: CallbackStore
   /** Durability full: each callback's journal line is on disk before its 200. */
   journal?: CallbackJournal | undefined
   names: DlrParamNames
@@ -71,7 +75,7 @@ interface Pending {
  * once it is in the store and its journal line is on disk; without one, once it is in the
  * store (which survives a killed process, not a power cut).
  */
-function createGroupCommitter(store: EventStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined, metrics: CallbackMetrics | undefined) {
+function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined, metrics: CallbackMetrics | undefined) {
   let queue: Pending[] = []
   let scheduled = false
   let syncing = false
@@ -100,18 +104,16 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
       journalBroken = true
       return fail(batch)
     }
-    let fresh: boolean[] | undefined
     const storeStart = performance.now()
-    try {
-      fresh = store.recordEvents(batch.map((pending) => pending.event), forward)
+    // Failed: left in the journal, stored at the next start; Kannel may retry it meanwhile.
+    const stored = storeEvents(store, batch.map((pending) => pending.event), forward).then((fresh) => {
       metrics?.storeWritten((performance.now() - storeStart) / 1000)
-    } catch {
-      // Left in the journal: stored on the next start, and Kannel may retry it meanwhile.
-    }
+      return fresh
+    }, () => undefined)
     syncing = true
-    synced
+    Promise.all([synced, stored])
       .then(
-        () => {
+        ([, fresh]) => {
           if (!fresh) return fail(batch)
           batch.forEach((pending, index) => pending.settle(fresh[index] ? 'new' : 'duplicate'))
           onStored?.()
@@ -171,6 +173,8 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
   const { metrics } = options
   const committer = createGroupCommitter(options.store, options.journal, options.forward, options.onStored, metrics)
   const log = batchedLog(options.log)
+  const parseSettings = { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, source: { kind: 'http' } as const }
+  const rules = { secret: options.secret, acceptUnsigned: false, forward: options.forward }
   let inFlight = 0
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -201,15 +205,15 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
     }
     if (path !== options.feedbackPath) return answer(response, 404, 'not found\n')
 
-    const parsed = parseDlrLine(target, { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, receivedAt: options.now(), source: { kind: 'http' } })
-    if (parsed.kind !== 'event') {
+    const verdict = admitLine(target, { ...parseSettings, receivedAt: options.now() }, rules)
+    if (verdict.kind === 'bad' || verdict.kind === 'skip') {
       metrics?.refused('bad')
-      log(`400 not a delivery report: ${parsed.reason}`)
+      log(`400 not a delivery report: ${verdict.reason}`)
       return answer(response, 400, 'not a delivery report\n')
     }
-    const { event } = parsed
+    const { event } = verdict
     // The one rule feedback and replay apply too: with a secret, no valid token, not stored.
-    if (admitReport(options.secret, false, parsed) === 'refuse') {
+    if (verdict.kind === 'refused') {
       metrics?.refused('forged')
       log(`403 forged or unsigned callback refused: ${describe(event)}`)
       return answer(response, 403, 'forbidden\n')

@@ -9,7 +9,7 @@ import { BusyError, ConfigError, StoreError } from '../core/errors.js'
 import { shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
-import type { AsyncBatchWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
+import type { EventWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
 import { STORE_TABLES } from './event-store.js'
 import type { ReplayProgress, Reject } from './store.js'
 
@@ -199,36 +199,39 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
           [send.messageId, send.sequence, send.recipient, send.sentAt, send.outcome, send.gateway, send.provider ?? 'kannel', send.providerId ?? null],
         )
       }),
-    recordEvents: (events, forward) => guard(() => insertEvents(pool, events, events.map(() => forward))),
     beginBatch: (forward) => {
       let events: DeliveryEvent[] = []
       let forwards: boolean[] = []
       let rejects: Reject[] = []
-      const writer: AsyncBatchWriter = {
+      const writer: EventWriter = {
         add: (event, forwardThis = forward) => {
           events.push(event)
           forwards.push(forwardThis)
         },
         reject: (reject) => void rejects.push(reject),
-        commit: (progress) =>
-          guard(() =>
+        commit: (progress) => {
+          if (events.length === 0 && rejects.length === 0 && !progress) return Promise.resolve([])
+          return guard(() =>
             inTransaction(async (client) => {
-              let added = 0
+              const fresh: boolean[] = []
               for (let start = 0; start < Math.max(events.length, rejects.length); start += GROUP) {
-                added += (await insertEvents(client, events.slice(start, start + GROUP), forwards.slice(start, start + GROUP))).filter(Boolean).length
+                fresh.push(...(await insertEvents(client, events.slice(start, start + GROUP), forwards.slice(start, start + GROUP))))
                 await insertRejects(client, rejects.slice(start, start + GROUP))
               }
-              await client.query(
-                `INSERT INTO replay_files (identity, path, byte_offset, line, first_line, head_bytes, head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line,
-                   first_line = excluded.first_line, head_bytes = excluded.head_bytes, head_hash = excluded.head_hash`,
-                [progress.identity, progress.path, progress.byteOffset, progress.line, progress.firstLine, progress.headBytes, progress.headHash],
-              )
-              return added
+              if (progress) {
+                await client.query(
+                  `INSERT INTO replay_files (identity, path, byte_offset, line, first_line, head_bytes, head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   ON CONFLICT (identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line,
+                     first_line = excluded.first_line, head_bytes = excluded.head_bytes, head_hash = excluded.head_hash`,
+                  [progress.identity, progress.path, progress.byteOffset, progress.line, progress.firstLine, progress.headBytes, progress.headHash],
+                )
+              }
+              return fresh
             }),
           ).finally(() => {
             ;[events, forwards, rejects] = [[], [], []]
-          }),
+          })
+        },
         abandon: async () => {
           ;[events, forwards, rejects] = [[], [], []]
         },
