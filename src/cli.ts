@@ -38,9 +38,10 @@ const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flags: '--proxy <url>', key: 'smskannel.proxy' },
   { flags: '--retry-unsafe', key: 'smskannel.retryunsafe' },
   { flags: '--durability <level>', key: 'smskannel.durability', choices: ['full', 'normal'] },
+  { flags: '--journal <path>', key: 'smskannel.journal' },
   { flags: '--provider <name>', key: 'sms.provider', choices: [...PROVIDER_NAMES] },
 ]
-const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability')
+const SEND_KEYS = CONFIG_FLAGS.map((flag) => flag.key).filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability' && key !== 'smskannel.journal')
 const STORE_KEYS: ConfigKey[] = ['smskannel.store', 'smskannel.feedbackurl', 'smskannel.timeout']
 
 /**
@@ -346,9 +347,9 @@ function buildProgram(report: Reporter): Command {
       .description('receive Kannel\'s DLR callbacks at the feedback URL and store each before answering 200')
       .option('--forward <url>', 'also pass each new report on to this URL, without delaying the answer to Kannel', parseUrlFlag)
       .option('--param <name=queryname>', 'parameter name of another dlr-url template (repeatable)', (value: string, previous: string[] = []) => [...previous, value]),
-    [...STORE_KEYS, 'smskannel.listen', 'smskannel.durability'],
+    [...STORE_KEYS, 'smskannel.listen', 'smskannel.durability', 'smskannel.journal'],
     {
-      'smskannel.store': 'SQLite event store each callback is committed to before its 200',
+      'smskannel.store': 'event store each callback is committed to before its 200: an SQLite file or a postgres:// URL',
       'smskannel.feedbackurl': 'its path is where callbacks are answered; its port is where serve listens without --listen',
       'smskannel.timeout': FORWARD_TIMEOUT_HELP,
       json: false,
@@ -357,10 +358,9 @@ function buildProgram(report: Reporter): Command {
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL; param?: string[] }) => {
-      const [{ serve }, { openStore: openSqlite }, { sqliteStoreOnly }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
+      const [{ serve }, { openServeStore }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
         import('./commands/serve.js'),
-        import('./shell/store.js'),
-        import('./shell/event-store.js'),
+        import('./shell/serve-store.js'),
         import('./shell/callback-server.js'),
         import('./shell/forward.js'),
         import('./shell/callback-journal.js'),
@@ -375,8 +375,18 @@ function buildProgram(report: Reporter): Command {
         { sources: gathered.sources, paramOverrides: options.param ?? [], forwardUrl: options.forward },
         {
           report,
-          openStore: sqliteStoreOnly('serve', openSqlite),
-          journal: { read: (storePath) => journal.readJournal(storePath, wallClock), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal, bytes: journal.journalBytes },
+          openStore: openServeStore,
+          journal: {
+            defaultPath: () => journal.prepareDefaultJournal(process.env),
+            read: (path) => journal.readJournal(path, wallClock),
+            readSegment: (path, segment) => journal.readSegment(path, segment, wallClock),
+            discard: journal.discardJournal,
+            discardSegment: journal.discardSegment,
+            segments: journal.segmentNumbers,
+            open: journal.openCallbackJournal,
+            lock: journal.lockJournal,
+            bytes: journal.journalBytes,
+          },
           createMetrics: async (probes) => (await import('./shell/metrics.js')).createServeMetrics(probes),
           createCallbackServer,
           forward: forwardPending,

@@ -7,7 +7,7 @@ import { canMount, mountSmallFs } from '../helpers/small-fs.js'
 import { decodeRecords, discardJournal, encodeRecords, openCallbackJournal, readJournal, SEGMENT_LIMIT_BYTES, type JournalRecord } from '../../src/shell/callback-journal.js'
 
 const now = () => new Date('2026-11-28T12:00:00Z')
-const storeIn = () => join(mkdtempSync(join(tmpdir(), 'sms-kannel-journal-')), 'events.db')
+const storeIn = () => join(mkdtempSync(join(tmpdir(), 'sms-kannel-journal-')), 'events.db.journal')
 const record = (n: number): JournalRecord => ({ receivedAt: '2026-11-28T12:00:00.000Z', target: `/smsKannelfeedback?seq=${n}&msgid=m-${n}&dlr=1` })
 const segmentsOf = (store: string) => readdirSync(join(store, '..')).filter((name) => name.startsWith('events.db.journal.')).sort()
 
@@ -54,11 +54,11 @@ describe('the journal on disk', () => {
 
   it('keeps a damaged segment aside for a person instead of deleting it', () => {
     const store = storeIn()
-    writeFileSync(`${store}.journal.00000001`, `${encodeRecords([record(1)])}not json\n`)
+    writeFileSync(`${store}.00000001`, `${encodeRecords([record(1)])}not json\n`)
     const recovery = readJournal(store, now)
     expect(recovery.records).toEqual([record(1)])
     expect(recovery.damaged).toBe(1)
-    expect(recovery.keptAs).toEqual([`${store}.journal.00000001.damaged-${now().getTime()}`])
+    expect(recovery.keptAs).toEqual([`${store}.00000001.damaged-${now().getTime()}`])
     expect(existsSync(recovery.keptAs[0]!)).toBe(true)
     discardJournal(store)
     expect(existsSync(recovery.keptAs[0]!)).toBe(true)

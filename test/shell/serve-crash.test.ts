@@ -51,7 +51,7 @@ it.each(['full', 'normal'])('killed with SIGKILL under a stream of callbacks, se
 it('stores at start what the journal holds but the store lost (a power cut after the 200), then deletes the journal', async () => {
   const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-journal-')), 'events.db')
   // What a power cut leaves: journal lines fsynced and answered 200, their store commit gone.
-  const journal = openCallbackJournal(store)
+  const journal = openCallbackJournal(`${store}.journal`)
   journal.append([
     { receivedAt: '2026-11-28T11:59:00.000Z', target: '/smsKannelfeedback?seq=4711&msgid=lost-1&dlr=8&time=1795858642' },
     { receivedAt: '2026-11-28T11:59:01.000Z', target: '/smsKannelfeedback?seq=4711&msgid=lost-1&dlr=1&time=1795858643' },
@@ -97,6 +97,6 @@ it('names a journal it cannot use as a store problem (exit 74), not as a bug', a
   mkdirSync(`${store}.journal.00000001`)
   const run = await runCli(['serve', '--listen', '127.0.0.1:0', '--store', store])
   expect(run.code).toBe(74)
-  expect(run.stderr).toMatch(/The journal next to the event store .*events\.db cannot be used: it is a directory \(EISDIR\)/)
+  expect(run.stderr).toMatch(/serve's journal .*events\.db\.journal\.\* cannot be used: it is a directory \(EISDIR\)/)
   expect(run.stderr).not.toMatch(/unexpected failure|at .*\.cjs:\d+/)
 }, 30_000)
