@@ -213,12 +213,11 @@ function warnDamaged(recovery: JournalRecovery, io: ServeIo): void {
   }
 }
 
-/** One closed segment of an outage's backlog into the database; how many callbacks it held. */
+/** One closed segment of an outage's backlog into the database; how many of its callbacks were not there yet. */
 async function storeSegment(store: ServeStore, journalPath: string, segment: number, parse: ParseSettings, io: ServeIo): Promise<number> {
   const recovery = io.journal.readSegment(journalPath, segment)
   warnDamaged(recovery, io)
-  await storeRecords(store, recovery.records, parse)
-  return recovery.records.length
+  return storeRecords(store, recovery.records, parse)
 }
 
 /** Stores what a journal left by an earlier run holds (idempotently), then deletes it. */

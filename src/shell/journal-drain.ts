@@ -7,7 +7,7 @@
 export interface JournalDrainOptions {
   /** Closed segments, oldest first. */
   sealed: () => number[]
-  /** Stores one closed segment's records (idempotently); how many there were. Throws while the database is down. */
+  /** Stores one closed segment's records (idempotently); how many were new. Throws while the database is down. */
   storeSegment: (segment: number) => Promise<number>
   discardSegment: (segment: number) => void
   /** Whether callbacks still go to the journal alone. */
@@ -66,7 +66,7 @@ export function createJournalDrain(options: JournalDrainOptions): JournalDrain {
         delayMs = Math.min(options.retryMs.max, Math.max(options.retryMs.first, delayMs * 2))
       }
     }
-    if (!stopping) options.info(`journal: the database is back; ${stored} callback(s) kept in the journal meanwhile are stored, and callbacks go to it again`)
+    if (!stopping) options.info(`journal: the database is back; the ${stored} callback(s) kept in the journal alone meanwhile are stored, and callbacks go to it again`)
     running = undefined
   }
 

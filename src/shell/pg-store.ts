@@ -156,16 +156,24 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   }
   const inTransaction = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect()
+    // A connection that breaks between two statements (a database restart) emits an error the
+    // pool does not catch for a client in use: it fails the next statement instead.
+    const ignore = () => undefined
+    client.on('error', ignore)
+    let broken: Error | undefined
     try {
       await client.query('BEGIN')
       const result = await work(client)
       await client.query('COMMIT')
       return result
     } catch (error) {
+      broken = error as Error
       await client.query('ROLLBACK').catch(() => undefined)
       throw error
     } finally {
-      client.release()
+      client.off('error', ignore)
+      // After a failure the connection may be dead: the pool opens a new one rather than reuse it.
+      client.release(broken)
     }
   }
 
