@@ -27,7 +27,7 @@ const serveVariants = [
   { connections: 128, durability: 'full' },
   { connections: 32, durability: 'normal' },
 ]
-if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, log })))
+if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, postgresConnections: [32], rounds, log })))
 if (wanted('smsc-reply')) rows.push(...benchSmscReply({ rounds: Number(process.env.BENCH_SMSC_REPLY_ROUNDS ?? 15), log }))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
 if (wanted('report')) rows.push(...(await benchReport({ events: Number(process.env.BENCH_REPORT_EVENTS ?? 1_000_000), rounds, log })))

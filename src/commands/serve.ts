@@ -22,8 +22,13 @@ export interface ServeStore {
   /** The SQLite file; undefined for a database server, whose outages serve rides out in its journal. */
   readonly localPath: string | undefined
   beginBatch(forward: boolean): EventWriter
-  /** Resolves once what was committed before would survive a power cut. */
+  /**
+   * Resolves once what was committed before would survive a power cut. A database server
+   * that restarted since the last call may have lost commits: it rejects, after telling the
+   * watchRestarts listener.
+   */
   onDisk(): Promise<void>
+  watchRestarts?(listener: (cause: Error) => void): void
   /** Whether a write could start now; writes nothing. */
   canWrite(): boolean
   setBusyTimeout(ms: number): void
@@ -62,6 +67,9 @@ export interface ServeIo {
   /** Resolves when the process is asked to stop (SIGTERM, SIGINT, SIGHUP). */
   stopRequested: Promise<string>
 }
+
+/** How often serve asks a database server whether it restarted (and so may have lost commits). */
+const RESTART_CHECK_MS = 5_000
 
 /** While the database is down: the first retry, and the longest wait between two. */
 export const DRAIN_RETRY_MS = { first: 500, max: 5_000 }
@@ -124,7 +132,12 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const forwarding = createForwardLoop(store, input.forwardUrl, config.timeoutMs, io)
   const drain = createJournalDrain({
     sealed: () => io.journal.segments(journalPath).filter((segment) => segment < journal!.currentSegment),
-    storeSegment: (segment) => storeSegment(store, journalPath, segment, parse, io).finally(forwarding.kick),
+    storeSegment: async (segment) => {
+      const fresh = await storeSegment(store, journalPath, segment, parse, io).finally(forwarding.kick)
+      // Deleted only once the database vouches for it.
+      await store.onDisk()
+      return fresh
+    },
     discardSegment: (segment) => io.journal.discardSegment(journalPath, segment),
     journalOnly: () => callbackServer.journalOnly,
     resume: () => callbackServer.resume(),
@@ -147,6 +160,10 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     metrics,
     outage: rideOutOutages ? { syncJournal: config.durability === 'full', began: (cause) => drain.began(cause) } : undefined,
   })
+  // Commits made before a database restart are stored again from the journal, as after an outage;
+  // asked every few seconds, so that a quiet node notices too.
+  store.watchRestarts?.((cause) => callbackServer.suspend(cause))
+  const restartCheck = rideOutOutages ? setInterval(() => store.onDisk().catch(() => undefined), RESTART_CHECK_MS).unref() : undefined
   try {
     await new Promise<void>((resolve, reject) => {
       callbackServer.server.once('error', reject)
@@ -175,6 +192,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const signal = await io.stopRequested
   io.report.info(`${signal}: finishing callbacks in flight`)
   await callbackServer.close()
+  clearInterval(restartCheck)
   await drain.stop()
   await forwarding.stop()
   if (journal) {

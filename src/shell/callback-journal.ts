@@ -259,7 +259,12 @@ function createJournal(journalPath: string): CallbackJournal {
 
   const remove = (segment: { fd: number; number: number }) => {
     closeSync(segment.fd)
-    unlinkSync(segmentPath(journalPath, segment.number))
+    try {
+      unlinkSync(segmentPath(journalPath, segment.number))
+    } catch (error) {
+      // A database's drain may have stored and deleted it already.
+      if (errorCodeOf(error) !== 'ENOENT') throw error
+    }
   }
 
   return {

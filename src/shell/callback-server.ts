@@ -213,6 +213,12 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
     get journalOnly() {
       return journalOnly
     },
+    /** With an outage policy: callbacks go to the journal alone, as after a failed write, until resume(). */
+    suspend(cause: unknown): void {
+      if (!outage || !journal || journalBroken) return
+      journalOnly = true
+      outage.began(cause)
+    },
     /** Writes go to the store again, from the next group on; resolves once the backlog's segments are all closed. */
     resume(): Promise<void> {
       if (!journalOnly) return Promise.resolve()
@@ -240,6 +246,8 @@ export interface CallbackServer {
   readonly journalOnly: boolean
   /** With an outage policy: the drain stored the backlog; writes go to the store again. */
   resume(): Promise<void>
+  /** With an outage policy: callbacks go to the journal alone until resume() (the database restarted). */
+  suspend(cause: unknown): void
 }
 
 /** Log lines of one turn of the event loop go out in one write: a write per callback cost ~9% of serve's time. */
@@ -348,6 +356,7 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       return committer.journalOnly
     },
     resume: () => committer.resume(),
+    suspend: (cause) => committer.suspend(cause),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve())

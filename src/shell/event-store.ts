@@ -98,6 +98,11 @@ export type StoreRow = Record<string, string | number | null>
 export interface OpenOptions {
   /** PostgreSQL only: connections kept open (serve wants several; one-shot commands one). */
   connections?: number
+  /**
+   * PostgreSQL only: commit without waiting for the server's disk (synchronous_commit off),
+   * for serve, whose journal holds each report until flushCommits() has vouched for it.
+   */
+  asyncCommit?: boolean
   /** PostgreSQL only: how long connecting may take (default 10 s). */
   connectTimeoutMs?: number
   /** SQLite only: open for reading (status), as openStore's readOnly. */

@@ -1,6 +1,6 @@
 /**
  * The store serve writes: SQLite's (synchronous, embedded) as it is, or PostgreSQL's, whose
- * outages serve rides out in its journal (so it never waits on a busy lock or a disk sync).
+ * outages and restarts serve rides out in its journal.
  */
 import type { ServeStore } from '../commands/serve.js'
 import { isPostgresUrl } from '../core/store-location.js'
@@ -11,14 +11,33 @@ const SERVE_CONNECTIONS = 4
 
 export async function openServeStore(location: string): Promise<ServeStore> {
   if (isPostgresUrl(location)) {
-    const { openPostgresStore } = await import('./pg-store.js')
-    const store = await openPostgresStore(location, { connections: SERVE_CONNECTIONS })
+    const [{ openPostgresStore }, { StoreError }] = await Promise.all([import('./pg-store.js'), import('../core/errors.js')])
+    // Commits do not wait for the server's disk: the journal holds each report until onDisk vouches for it.
+    const store = await openPostgresStore(location, { connections: SERVE_CONNECTIONS, asyncCommit: true })
+    let startedAt: string
+    try {
+      startedAt = await store.flushCommits()
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+    let restarted: ((cause: Error) => void) | undefined
     return {
       location: store.location,
       localPath: undefined,
       beginBatch: (forward) => store.beginBatch(forward),
-      // A commit PostgreSQL acknowledged is on its disk (synchronous_commit, its default).
-      onDisk: async () => undefined,
+      onDisk: async () => {
+        const now = await store.flushCommits()
+        if (now === startedAt) return
+        startedAt = now
+        // What was committed just before a restart may be gone: the journal still holds it.
+        const cause = new StoreError(`The event store ${store.location} restarted (at ${now}): reports stored just before may be lost, and are stored again from the journal.`, 'Nothing to do: serve stores them again.')
+        restarted?.(cause)
+        throw cause
+      },
+      watchRestarts: (listener) => {
+        restarted = listener
+      },
       // A write that fails goes to the journal: serve takes callbacks whatever the database does.
       canWrite: () => true,
       setBusyTimeout: () => undefined,

@@ -139,6 +139,25 @@ describeWithPostgres('serve on a PostgreSQL store', () => {
     expect(journalFiles(env.SMSKANNEL_JOURNAL)).toEqual([])
   }, 60_000)
 
+  it('a quiet node notices a database restart on its own and stores again what the database may have lost', async () => {
+    const url = await server.createDatabase()
+    const env = node(url)
+    const serve = await startServe([], env)
+    const ids = Array.from({ length: 30 }, (_, i) => `quiet-${i}`)
+    for (const id of ids) {
+      const response = await request(`${serve.base}/smsKannelfeedback?seq=1&msgid=${id}&dlr=1&time=1795858642`)
+      expect([response.statusCode, await response.body.text()]).toEqual([200, 'OK\n'])
+    }
+    // Committed without waiting for the server's disk: an immediate stop may lose the last of them.
+    await server.restart()
+    for (let tries = 0; tries < 100 && !/journal: the database is back/.test(serve.stderr()); tries++) await pause(200)
+    expect(serve.stderr()).toMatch(/warning: The event store .* restarted \(at .*\): reports stored just before may be lost, and are stored again from the journal\./)
+    expect(serve.stderr()).toMatch(/journal: the database is back; the \d+ callback\(s\) kept in the journal alone meanwhile are stored/)
+    expect(notStoredOnce(await eventCounts(url), ids)).toEqual([])
+    await stop(serve)
+    expect(journalFiles(env.SMSKANNEL_JOURNAL)).toEqual([])
+  }, 60_000)
+
   it('while the database is down: /healthz stays 200, /metrics shows the backlog, SIGTERM keeps the journal, and the next start stores it', async () => {
     const url = await server.createDatabase()
     const env = node(url)
