@@ -55,8 +55,11 @@ Kannel's callbacks at that URL's path (default /smsKannelfeedback):
 GET /healthz: 200, or 503 while callbacks would get 503; GET /metrics in the Prometheus
 text format. SIGTERM, SIGINT or SIGHUP: finish what is in flight, stop (forwarding is
 aborted; its reports stay pending).
-With --durability full (the default) each callback's journal line (<store>.journal.*) is
-fsynced before its 200; what a crash leaves there is stored at the next start.
+With --durability full (the default) each callback's journal line (<store>.journal.*, or
+--journal PATH) is fsynced before its 200; what a crash leaves there is stored at the next
+start. With a postgres:// store the journal is $STATE_DIRECTORY/serve.journal by default,
+and while the database is down callbacks are answered 200 from the journal alone and
+stored when it is back.
 
 With smskannel.secret set, send adds a token (HMAC-SHA256 over message id and sequence)
 to the dlr-url and serve refuses callbacks without it. Without a secret serve warns.

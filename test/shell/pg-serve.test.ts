@@ -4,13 +4,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { request } from 'undici'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { describeWithPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js'
 import { runCli } from '../helpers/run-cli.js'
-import { startServe, streamCallbacks, type ServeProcess } from '../helpers/serve-process.js'
+import { startServe as startServeProcess, streamCallbacks, type ServeProcess } from '../helpers/serve-process.js'
 
 const alive = (serve: ServeProcess) => () => serve.child.exitCode === null && serve.child.signalCode === null
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const started: ServeProcess[] = []
+/** Every serve a test starts; one that a failing test left running is killed after it. */
+async function startServe(...args: Parameters<typeof startServeProcess>): Promise<ServeProcess> {
+  const serve = await startServeProcess(...args)
+  started.push(serve)
+  return serve
+}
 
 describeWithPostgres('serve on a PostgreSQL store', () => {
   let server: PostgresServer
@@ -18,6 +25,9 @@ describeWithPostgres('serve on a PostgreSQL store', () => {
     server = await startPostgres()
   })
   afterAll(() => server?.stop())
+  afterEach(() => {
+    for (const serve of started.splice(0)) if (alive(serve)()) serve.child.kill('SIGKILL')
+  })
 
   /** A node: its own journal directory; the store's URL (password included) in the environment, never in argv. */
   const node = (url: string, extra: Record<string, string> = {}) => ({ SMSKANNEL_STORE: url, SMSKANNEL_JOURNAL: join(mkdtempSync(join(tmpdir(), 'sms-kannel-pg-node-')), 'serve.journal'), ...extra })
