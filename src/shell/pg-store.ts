@@ -327,7 +327,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
         inTransaction(async (client) => {
           // A transaction with an id commits with a record of its own, which waits for the disk and everything before it.
           await client.query('SET LOCAL synchronous_commit = on')
-          const { rows } = await client.query<{ started: string }>('SELECT pg_current_xact_id(), pg_postmaster_start_time()::text AS started')
+          const { rows } = await client.query<{ started: string }>('SELECT txid_current(), pg_postmaster_start_time()::text AS started')
           return rows[0]!.started
         }),
       ),
