@@ -1,5 +1,7 @@
 /** serve on a PostgreSQL store: its journal, a killed node, a restarted database, two nodes. */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -193,6 +195,33 @@ describeWithPostgres('serve on a PostgreSQL store', () => {
     expect(notStoredOnce(await eventCounts(url), ids)).toEqual([])
     expect(journalFiles(env.SMSKANNEL_JOURNAL)).toEqual([])
   }, 60_000)
+
+  it('--forward passes each new report on from the database, and marks it there', async () => {
+    const url = await server.createDatabase()
+    const received: string[] = []
+    const target = createServer((request, response) => {
+      received.push(request.url ?? '')
+      response.end('OK')
+    })
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve))
+    try {
+      const serve = await startServe(['--forward', `http://127.0.0.1:${(target.address() as AddressInfo).port}/vlx`], node(url))
+      for (const id of ['fw-1', 'fw-2', 'fw-1']) {
+        const response = await request(`${serve.base}/smsKannelfeedback?seq=3&msgid=${id}&dlr=1&time=1795858642`)
+        expect(response.statusCode).toBe(200)
+        await response.body.text()
+      }
+      for (let tries = 0; tries < 50 && received.length < 2; tries++) await pause(100)
+      await stop(serve)
+      expect(received.sort()).toEqual(['/vlx?seq=3&msgid=fw-1&dlr=1&time=1795858642', '/vlx?seq=3&msgid=fw-2&dlr=1&time=1795858642'])
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      const { rows } = await client.query<{ state: string }>('SELECT forward_state AS state FROM events').finally(() => client.end())
+      expect(rows.map((row) => row.state)).toEqual(['done', 'done'])
+    } finally {
+      target.close()
+    }
+  }, 30_000)
 
   it('two nodes on one database: the same callbacks sent to both are stored once each', async () => {
     const url = await server.createDatabase()
