@@ -21,6 +21,8 @@ export interface ServeStore {
   readonly location: string
   /** The SQLite file; undefined for a database server, whose outages serve rides out in its journal. */
   readonly localPath: string | undefined
+  /** A database server that did not answer at start: why. serve starts with the journal alone. */
+  readonly unreachable?: Error | undefined
   beginBatch(forward: boolean): EventWriter
   /**
    * Resolves once what was committed before would survive a power cut. A database server
@@ -111,8 +113,9 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
       throw new ConfigError('serve has no place for its journal: neither STATE_DIRECTORY nor HOME is set.', 'Set smskannel.journal (--journal PATH) to a file path on a local disk, e.g. /var/lib/sms-kannel/serve.journal.')
     }
     releaseJournal = io.journal.lock(journalPath, store.location)
-    // Whatever the journal holds from before (a crash, a power cut, an outage) is stored before new callbacks.
-    await storeJournalLeftovers(store, journalPath, parse, io)
+    // Whatever the journal holds from before (a crash, a power cut, an outage) is stored before
+    // new callbacks; with the database down, it waits in closed segments for the drain.
+    if (!store.unreachable) await storeJournalLeftovers(store, journalPath, parse, io)
     if (config.durability === 'full' || rideOutOutages) journal = io.journal.open(journalPath)
     // From now on a callback never waits on another writer (a replay, a send) longer than its budget.
     store.setBusyTimeout(STORE_WAIT_MS)
@@ -160,10 +163,6 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     metrics,
     outage: rideOutOutages ? { syncJournal: config.durability === 'full', began: (cause) => drain.began(cause) } : undefined,
   })
-  // Commits made before a database restart are stored again from the journal, as after an outage;
-  // asked every few seconds, so that a quiet node notices too.
-  store.watchRestarts?.((cause) => callbackServer.suspend(cause))
-  const restartCheck = rideOutOutages ? setInterval(() => store.onDisk().catch(() => undefined), RESTART_CHECK_MS).unref() : undefined
   try {
     await new Promise<void>((resolve, reject) => {
       callbackServer.server.once('error', reject)
@@ -172,8 +171,8 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   } catch (error) {
     if (journal) {
       journal.close()
-      // Nothing was received: the segment just opened is empty, and leftovers were stored above.
-      io.journal.discard(journalPath)
+      // Nothing was received: the segment just opened is empty, and leftovers were stored above (unless the database was down).
+      if (!store.unreachable) io.journal.discard(journalPath)
     }
     releaseJournal()
     await store.close()
@@ -188,6 +187,11 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const journalShown = journal ? `, journal ${journalPath}` : ''
   io.report.info(`listening on http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${parse.feedbackPath} (store ${store.location}, durability ${config.durability}${rideOutOutages ? journalShown : ''})`)
   forwarding.kick()
+  if (store.unreachable) callbackServer.suspend(store.unreachable)
+  // Commits made before a database restart are stored again from the journal, as after an outage;
+  // asked every few seconds, so that a quiet node notices too.
+  store.watchRestarts?.((cause) => callbackServer.suspend(cause))
+  const restartCheck = rideOutOutages ? setInterval(() => store.onDisk().catch(() => undefined), RESTART_CHECK_MS).unref() : undefined
 
   const signal = await io.stopRequested
   io.report.info(`${signal}: finishing callbacks in flight`)
