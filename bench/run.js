@@ -29,7 +29,7 @@ const serveVariants = [
   { connections: 128, durability: 'full' },
   { connections: 32, durability: 'normal' },
 ]
-if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, log })))
+if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, postgresConnections: [32], rounds, log })))
 if (wanted('smsc-reply')) rows.push(...benchSmscReply({ rounds: Number(process.env.BENCH_SMSC_REPLY_ROUNDS ?? 15), log }))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
 if (wanted('pg-replay')) rows.push(...(await benchPgReplay({ lines: Number(process.env.BENCH_PG_REPLAY_LINES ?? 50_000), rounds, log })))

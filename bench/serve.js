@@ -16,9 +16,9 @@ const NAIVE = new URL('./naive-serve.js', import.meta.url).pathname
  * read by this process (busy running autocannon) filled up and stalled the server, which
  * measured 2.6k/s where the same build does ~6.8k/s.
  */
-function startServer(args, logFile) {
+function startServer(args, logFile, env = {}) {
   const fd = openSync(logFile, 'w')
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', fd] })
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', fd], env: { ...process.env, ...env } })
   closeSync(fd)
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
@@ -68,10 +68,66 @@ async function stop(child) {
   await new Promise((resolve) => child.once('exit', resolve))
 }
 
-export async function benchServe({ seconds, variants, log }) {
+export async function benchServe({ seconds, variants, postgresConnections = [], rounds = 3, log }) {
   const rows = []
   for (const variant of variants) rows.push(...(await benchServeAt({ seconds, ...variant, log })))
+  for (const connections of postgresConnections) rows.push(...(await benchServePostgres({ seconds, connections, rounds, log })))
   return rows
+}
+
+const describeRun = ({ result, peakMb }) =>
+  `${Math.round(result.requests.average).toLocaleString('en')}/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(peakMb)} MB`
+
+/** One server under load: warm-up, then the timed run; its result and peak memory. */
+async function loadServer(args, logFile, seconds, connections, env) {
+  const { child, base } = await startServer(args, logFile, env)
+  await load(base, 1, connections) // warm-up: JIT, the store's first pages, the connections
+  const result = await load(base, seconds, connections)
+  const peakMb = peakRssMb(child.pid)
+  await stop(child)
+  return { result, peakMb }
+}
+
+/** serve into PostgreSQL (journal fsync, then the database) beside serve into SQLite, same run. */
+async function benchServePostgres({ seconds, connections, rounds, log }) {
+  const name = `serve: callbacks into PostgreSQL, ${connections} connections, durability full`
+  const { startBenchPostgres } = await import('./postgres.js')
+  const server = await startBenchPostgres()
+  if (!server) {
+    log('serve into PostgreSQL: SKIPPED, PostgreSQL is not installed (apt-get install -y postgresql)')
+    return [{ name, baseline: '', ours: 'SKIPPED: PostgreSQL not installed', ratio: '', note: '' }]
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-bench-serve-pg-'))
+  try {
+    // Alternated, round by round, so that the machine's other load falls on both alike; medians.
+    const runs = { sqlite: [], postgres: [] }
+    let stored = 0
+    for (let round = 1; round <= rounds; round++) {
+      const url = await server.createDatabase()
+      log(`serve: into SQLite, ${connections} connections for ${seconds} s (round ${round} of ${rounds})`)
+      runs.sqlite.push(await loadServer([BIN, 'serve', '--listen', '127.0.0.1:0', '--store', join(dir, `events-${round}.db`)], join(dir, 'sqlite.log'), seconds, connections))
+      log(`serve: into PostgreSQL, ${connections} connections for ${seconds} s (round ${round} of ${rounds})`)
+      // The URL (with its password) in the environment, as on a node; never in argv.
+      runs.postgres.push(await loadServer([BIN, 'serve', '--listen', '127.0.0.1:0'], join(dir, 'postgres.log'), seconds, connections, { SMSKANNEL_STORE: url, SMSKANNEL_JOURNAL: join(dir, 'serve.journal') }))
+      stored += await server.count(url, 'events')
+    }
+    const middle = (list) => [...list].sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(list.length / 2)]
+    const [sqlite, postgres] = [middle(runs.sqlite), middle(runs.postgres)]
+    const answered = runs.postgres.reduce((sum, run) => sum + run.result['2xx'], 0)
+    const ratios = runs.postgres.map((run, index) => (run.result.requests.average / runs.sqlite[index].result.requests.average).toFixed(2)).join(', ')
+    return [
+      {
+        name,
+        baseline: `serve into SQLite, same run: ${describeRun(sqlite)}`,
+        ours: describeRun(postgres),
+        ratio: `${(postgres.result.requests.average / sqlite.result.requests.average).toFixed(2)}x SQLite's throughput (medians of ${rounds}; rounds ${ratios})`,
+        note: `${answered.toLocaleString('en')} answered 200 (incl. warm-up: ${stored.toLocaleString('en')} stored), non-2xx ${runs.postgres.reduce((sum, run) => sum + run.result.non2xx, 0)}, errors ${runs.postgres.reduce((sum, run) => sum + run.result.errors, 0)}`,
+      },
+    ]
+  } finally {
+    server.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 async function benchServeAt({ seconds, connections, durability, log }) {

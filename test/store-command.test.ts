@@ -206,12 +206,4 @@ describeWithPostgres('sms-kannel store, on PostgreSQL', () => {
     const result = await runCli(['store', 'copy', join(dir, 'missing.db'), join(dir, 'to.db')])
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 65, stderr: expect.stringMatching(/no store at .*missing\.db/) })
   })
-
-  it('commands not yet on PostgreSQL refuse it clearly instead of making a file of the URL', async () => {
-    const url = withoutPassword(await server.createDatabase())
-    const dir = tempDir()
-    const result = await runCli(['serve', '--listen', '127.0.0.1:0', '--store', url], { PGPASSWORD: server.password }, { cwd: dir })
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 78, stderr: expect.stringMatching(/serve cannot use a PostgreSQL store .* yet/) })
-    expect(readdirSync(dir)).toEqual([])
-  })
 })

@@ -1,9 +1,10 @@
 import { resolveConfig, type ConfigSources } from '../core/config.js'
-import { DEFAULT_FEEDBACK_PATH, parseDlrLine, type DeliveryEvent, type DlrParamNames, type EventSource } from '../core/dlr.js'
+import { DEFAULT_FEEDBACK_PATH, type DlrParamNames, type EventSource, type ParseContext } from '../core/dlr.js'
 import { ConfigError, GatewayUnavailableError, InputError } from '../core/errors.js'
-import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
 import { eventForOutput } from '../core/event-output.js'
+import type { Tally } from '../core/ingest.js'
 import type { ForwardSummary } from '../shell/forward.js'
+import { createIngest, ingestLines } from '../shell/ingest.js'
 import type { Reporter } from '../shell/output.js'
 import type { ReplayProgressReport, ReplaySummary } from '../shell/replay.js'
 import type { SharedEventStore } from '../shell/event-store.js'
@@ -28,17 +29,7 @@ export interface FeedbackIo {
   onProgress: ((report: ReplayProgressReport) => void) | undefined
 }
 
-export interface FeedbackSummary {
-  lines: number
-  new: number
-  duplicates: number
-  bad: number
-  skipped: number
-  /** Not stored: token missing or wrong while smskannel.secret is set, as serve would refuse. */
-  refused: number
-  acceptedUnsigned: number
-  /** Access-log requests the receiver answered with a non-2xx status: not reports it took. */
-  answeredNon2xx: number
+export interface FeedbackSummary extends Tally {
   store: string | null
   forwarded?: number
   forwardFailed?: number
@@ -104,55 +95,19 @@ async function recordLines(
   store: SharedEventStore | undefined,
   report: Reporter,
 ): Promise<FeedbackSummary> {
-  const summary: FeedbackSummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, store: store?.location ?? null }
-  // Unsigned reports let in by --accept-unsigned are stored but never forwarded.
-  let batch: DeliveryEvent[] = []
-  let unsigned: DeliveryEvent[] = []
-  const flush = async () => {
-    if (!store) return
-    for (const [events, forward] of [[batch, input.forwardUrl !== undefined], [unsigned, false]] as const) {
-      if (events.length === 0) continue
-      const inserted = (await store.recordEvents(events, forward)).filter(Boolean).length
-      summary.new += inserted
-      summary.duplicates += events.length - inserted
-    }
-    batch = []
-    unsigned = []
-  }
-  for await (const { text, source } of input.lines) {
+  const context: ParseContext = { ...parse, source: { kind: 'argument', index: 0 }, receivedAt: input.now }
+  const ingest = createIngest({ store, rules: { ...admission, forward: input.forwardUrl !== undefined }, context })
+  const tally = await ingestLines(ingest, context, input.lines, {
+    batchEvents: BATCH_EVENTS,
     // Nobody reads our output any more (EPIPE): store what was read, read no further.
-    if (report.outputClosed) break
-    summary.lines += 1
-    const parsed = parseDlrLine(text, { ...parse, source, receivedAt: input.now })
-    if (parsed.kind === 'event') {
-      const verdict = admitReport(admission.secret, admission.acceptUnsigned, parsed)
-      if (verdict === 'refuse') {
-        summary.refused += 1
-        report.error(`${describeSource(source)}: refused: ${REFUSED_REASON}`)
-        continue
-      }
-      report.data(eventForOutput(parsed.event))
-      if (verdict === 'store-unsigned') {
-        summary.acceptedUnsigned += 1
-        unsigned.push(parsed.event)
-      } else {
-        batch.push(parsed.event)
-      }
-      if (batch.length + unsigned.length >= BATCH_EVENTS) {
-        await flush()
-        // Lets stdout report a closed pipe (its error comes as an event) before we read on.
-        await new Promise((resolve) => setImmediate(resolve))
-      }
-    } else if (parsed.kind === 'skip') {
-      if (parsed.httpStatus === undefined) summary.skipped += 1
-      else summary.answeredNon2xx += 1
-    } else {
-      summary.bad += 1
-      report.error(`${describeSource(source)}: not a delivery report: ${parsed.reason}`)
-    }
-  }
-  await flush()
-  return summary
+    stopped: () => report.outputClosed,
+    onVerdict: (verdict, { source }) => {
+      if (verdict.kind === 'store') report.data(eventForOutput(verdict.event))
+      else if (verdict.kind === 'refused') report.error(`${describeSource(source)}: refused: ${verdict.reason}`)
+      else if (verdict.kind === 'bad') report.error(`${describeSource(source)}: not a delivery report: ${verdict.reason}`)
+    },
+  })
+  return { ...tally, store: store?.location ?? null }
 }
 
 export function describeSource(source: EventSource): string {

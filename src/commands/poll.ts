@@ -5,7 +5,7 @@ import { providerFor } from '../core/providers/index.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import type { HttpClient } from '../shell/http.js'
 import type { Reporter } from '../shell/output.js'
-import type { SharedEventStore } from '../shell/event-store.js'
+import { storeEvents, type SharedEventStore } from '../shell/event-store.js'
 
 export interface PollInput {
   sources: ConfigSources
@@ -68,7 +68,7 @@ export async function pollDeliveryReports(input: PollInput, io: PollIo): Promise
       io.report.verbose(`reply from ${new URL(request.url).host}: HTTP ${reply.status} ${JSON.stringify(maskNumberFields(reply.body).slice(0, 200))}`)
       const answer = polling.parseReply(reply, batch, input.now)
       for (const warning of answer.warnings) io.report.warn(warning)
-      const stored = await store.recordEvents(answer.events, false)
+      const stored = await storeEvents(store, answer.events, false)
       const added = stored.filter(Boolean).length
       summary.reports += answer.events.length
       summary.new += added

@@ -12,8 +12,11 @@ Kannel's callbacks at that URL's path (default /smsKannelfeedback):
 GET /healthz: 200, or 503 while callbacks would get 503; GET /metrics in the Prometheus
 text format. SIGTERM, SIGINT or SIGHUP: finish what is in flight, stop (forwarding is
 aborted; its reports stay pending).
-With --durability full (the default) each callback's journal line (<store>.journal.*) is
-fsynced before its 200; what a crash leaves there is stored at the next start.
+With --durability full (the default) each callback's journal line (<store>.journal.*, or
+--journal PATH) is fsynced before its 200; what a crash leaves there is stored at the next
+start. With a postgres:// store the journal is $STATE_DIRECTORY/serve.journal by default,
+and while the database is down callbacks are answered 200 from the journal alone and
+stored when it is back.
 
 With smskannel.secret set, send adds a token (HMAC-SHA256 over message id and sequence)
 to the dlr-url and serve refuses callbacks without it. Without a secret serve warns.
@@ -28,9 +31,9 @@ export function serveCommand({ report, now }: CommandContext): CliCommand {
     new Command('serve')
       .description('receive Kannel\'s DLR callbacks at the feedback URL and store each before answering 200')
       .option('--forward <url>', 'also pass each new report on to this URL, without delaying the answer to Kannel', parseUrlFlag),
-    [...REPORT_INTAKE_KEYS, 'smskannel.listen', 'smskannel.durability'],
+    [...REPORT_INTAKE_KEYS, 'smskannel.listen', 'smskannel.durability', 'smskannel.journal'],
     {
-      'smskannel.store': 'SQLite event store each callback is committed to before its 200',
+      'smskannel.store': 'event store each callback is committed to before its 200: an SQLite file or a postgres:// URL',
       'smskannel.feedbackurl': 'its path is where callbacks are answered; its port is where serve listens without --listen',
       'smskannel.timeout': 'with --forward: how long each forwarded report may take: 500ms, 10s, 10',
       'smskannel.dlrparams': 'parameter names of another dlr-url template (repeatable)',
@@ -40,10 +43,9 @@ export function serveCommand({ report, now }: CommandContext): CliCommand {
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL }) => {
-      const [{ serve }, { openStore }, { sqliteStoreOnly }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
+      const [{ serve }, { openServeStore }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
         import('./serve.js'),
-        import('../shell/store.js'),
-        import('../shell/event-store.js'),
+        import('../shell/serve-store.js'),
         import('../shell/callback-server.js'),
         import('../shell/forward.js'),
         import('../shell/callback-journal.js'),
@@ -58,8 +60,18 @@ export function serveCommand({ report, now }: CommandContext): CliCommand {
         { sources: gathered.sources, forwardUrl: options.forward },
         {
           report,
-          openStore: sqliteStoreOnly('serve', openStore),
-          journal: { read: (storePath) => journal.readJournal(storePath, now), discard: journal.discardJournal, open: journal.openCallbackJournal, lock: journal.lockJournal, bytes: journal.journalBytes },
+          openStore: openServeStore,
+          journal: {
+            defaultPath: () => journal.prepareDefaultJournal(process.env),
+            read: (path) => journal.readJournal(path, now),
+            readSegment: (path, segment) => journal.readSegment(path, segment, now),
+            discard: journal.discardJournal,
+            discardSegment: journal.discardSegment,
+            segments: journal.segmentNumbers,
+            open: journal.openCallbackJournal,
+            lock: journal.lockJournal,
+            bytes: journal.journalBytes,
+          },
           createMetrics: async (probes) => (await import('../shell/metrics.js')).createServeMetrics(probes),
           createCallbackServer,
           forward: forwardPending,

@@ -1,43 +1,87 @@
 import { resolveConfig, type ConfigSources } from '../core/config.js'
-import { DEFAULT_FEEDBACK_PATH, parseDlrLine, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
+import { DEFAULT_FEEDBACK_PATH, type DlrParamNames, type ParseContext } from '../core/dlr.js'
 import { ConfigError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
-import type { CallbackJournal, discardJournal, JournalRecovery } from '../shell/callback-journal.js'
+import type { CallbackJournal, discardJournal, JournalRecord, JournalRecovery } from '../shell/callback-journal.js'
 import { STORE_WAIT_MS, type CallbackMetrics, type createCallbackServer } from '../shell/callback-server.js'
+import type { EventWriter } from '../shell/event-store.js'
 import type { ForwardSummary } from '../shell/forward.js'
+import { createIngest, ingestLines } from '../shell/ingest.js'
+import { createJournalDrain } from '../shell/journal-drain.js'
 import type { Reporter } from '../shell/output.js'
-import type { EventStore } from '../shell/store.js'
 
 export interface ServeInput {
   sources: ConfigSources
   forwardUrl: URL | undefined
 }
 
+/** What serve needs of a store, SQLite's or PostgreSQL's (src/shell/serve-store.ts). */
+export interface ServeStore {
+  /** As it may be shown: a URL's password hidden. */
+  readonly location: string
+  /** The SQLite file; undefined for a database server, whose outages serve rides out in its journal. */
+  readonly localPath: string | undefined
+  /** A database server that did not answer at start: why. serve starts with the journal alone. */
+  readonly unreachable?: Error | undefined
+  beginBatch(forward: boolean): EventWriter
+  /**
+   * Resolves once what was committed before would survive a power cut. A database server
+   * that restarted since the last call may have lost commits: it rejects, after telling the
+   * watchRestarts listener.
+   */
+  onDisk(): Promise<void>
+  watchRestarts?(listener: (cause: Error) => void): void
+  /** Whether a write could start now; writes nothing. */
+  canWrite(): boolean
+  setBusyTimeout(ms: number): void
+  lastReportReceivedAt(): Promise<string | undefined>
+  pendingForwards(afterEventId: string, limit: number): Promise<Array<{ eventId: string; raw: string }>>
+  markForwarded(eventIds: readonly string[]): Promise<void>
+  close(): Promise<void>
+}
+
 export interface ServeIo {
   report: Reporter
-  openStore: (path: string) => Promise<EventStore>
-  /** serve's write-ahead journal (durability full), next to the store. */
+  openStore: (location: string) => Promise<ServeStore>
+  /** serve's write-ahead journal, at a path prefix (smskannel.journal). */
   journal: {
-    read: (storePath: string) => JournalRecovery
+    /** Where a store without a file (PostgreSQL) journals by default; undefined if there is no state directory. */
+    defaultPath: () => string | undefined
+    read: (journalPath: string) => JournalRecovery
+    /** One closed segment's records. */
+    readSegment: (journalPath: string, segment: number) => JournalRecovery
     discard: typeof discardJournal
-    open: (storePath: string) => CallbackJournal
-    /** Throws BusyError while another serve uses this store; returns the release. */
-    lock: (storePath: string) => () => void
+    /** Deletes one closed segment. */
+    discardSegment: (journalPath: string, segment: number) => void
+    /** The segments' numbers, oldest first. */
+    segments: (journalPath: string) => number[]
+    open: (journalPath: string) => CallbackJournal
+    /** Throws BusyError while another serve uses this journal; returns the release. */
+    lock: (journalPath: string, store: string) => () => void
     /** Bytes in the journal's segments, for /metrics. */
-    bytes: (storePath: string) => number
+    bytes: (journalPath: string) => number
   }
   /** GET /metrics; loads the Prometheus client, so only serve pays for it. */
   createMetrics?: (probes: { journalBytes: () => number; lastReportAtStart: Date | undefined; now: () => Date }) => Promise<CallbackMetrics>
   createCallbackServer: typeof createCallbackServer
-  forward: (store: EventStore, target: URL, timeoutMs: number, stop: AbortSignal) => Promise<ForwardSummary>
+  forward: (store: ServeStore, target: URL, timeoutMs: number, stop: AbortSignal) => Promise<ForwardSummary>
   now: () => Date
   /** Resolves when the process is asked to stop (SIGTERM, SIGINT, SIGHUP). */
   stopRequested: Promise<string>
 }
 
+/** How often serve asks a database server whether it restarted (and so may have lost commits). */
+const RESTART_CHECK_MS = 5_000
+
+/** While the database is down: the first retry, and the longest wait between two. */
+export const DRAIN_RETRY_MS = { first: 500, max: 5_000 }
+
+/** Journal records stored per transaction at start. */
+const RECOVERY_BATCH_EVENTS = 2000
+
 /** Receives Kannel's DLR callbacks until told to stop; every 200 means stored. */
 export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
-  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'listen', 'durability']).config
+  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'listen', 'durability', 'journalPath']).config
   const names = config.dlrParamNames
   if (!config.storePath) throw new ConfigError('serve needs an event store: a callback is answered 200 only once it is stored.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   const listen = config.listen
@@ -56,43 +100,67 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   }
 
   const store = await io.openStore(config.storePath)
-  const feedbackPath = config.feedbackPath ?? DEFAULT_FEEDBACK_PATH
-  const forward = input.forwardUrl !== undefined
+  // A database server's store: the journal is what carries the node through its outages.
+  const rideOutOutages = store.localPath === undefined
+  const journalPath = config.journalPath ?? (rideOutOutages ? io.journal.defaultPath() : `${store.localPath}.journal`)
+  const parse = { names, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap, forward: input.forwardUrl !== undefined }
   let journal: CallbackJournal | undefined
   let releaseJournal: () => void = () => undefined
   let metrics: CallbackMetrics | undefined
   try {
-    releaseJournal = io.journal.lock(store.path)
-    // Whatever the journal holds from before (a crash, a power cut) is stored before new callbacks.
-    await storeJournalLeftovers(store, { names, feedbackPath, statusMap: config.dlrStatusMap, forward }, io)
-    if (config.durability === 'full') journal = io.journal.open(store.path)
+    if (journalPath === undefined) {
+      throw new ConfigError('serve has no place for its journal: neither STATE_DIRECTORY nor HOME is set.', 'Set smskannel.journal (--journal PATH) to a file path on a local disk, e.g. /var/lib/sms-kannel/serve.journal.')
+    }
+    releaseJournal = io.journal.lock(journalPath, store.location)
+    // Whatever the journal holds from before (a crash, a power cut, an outage) is stored before
+    // new callbacks; with the database down, it waits in closed segments for the drain.
+    if (!store.unreachable) await storeJournalLeftovers(store, journalPath, parse, io)
+    if (config.durability === 'full' || rideOutOutages) journal = io.journal.open(journalPath)
     // From now on a callback never waits on another writer (a replay, a send) longer than its budget.
     store.setBusyTimeout(STORE_WAIT_MS)
-    const lastReport = store.lastReportReceivedAt()
+    const lastReport = await store.lastReportReceivedAt()
     metrics = await io.createMetrics?.({
-      journalBytes: () => io.journal.bytes(store.path),
+      // A database store's current segment holds stored callbacks, until an outage: the backlog is the rest.
+      journalBytes: () => io.journal.bytes(journalPath) - (rideOutOutages && journal && !callbackServer?.journalOnly ? journal.currentBytes : 0),
       lastReportAtStart: lastReport === undefined ? undefined : new Date(lastReport),
       now: io.now,
     })
   } catch (error) {
     journal?.close()
     releaseJournal()
-    store.close()
+    await store.close()
     throw error
   }
   const forwarding = createForwardLoop(store, input.forwardUrl, config.timeoutMs, io)
-  const callbackServer = io.createCallbackServer({
+  const drain = createJournalDrain({
+    sealed: () => io.journal.segments(journalPath).filter((segment) => segment < journal!.currentSegment),
+    storeSegment: async (segment) => {
+      const fresh = await storeSegment(store, journalPath, segment, parse, io).finally(forwarding.kick)
+      // Deleted only once the database vouches for it.
+      await store.onDisk()
+      return fresh
+    },
+    discardSegment: (segment) => io.journal.discardSegment(journalPath, segment),
+    journalOnly: () => callbackServer.journalOnly,
+    resume: () => callbackServer.resume(),
+    warn: (line) => io.report.warn(line),
+    info: (line) => io.report.info(line),
+    describe: (error) => (error instanceof Error ? error.message : 'The event store cannot be written.'),
+    retryMs: DRAIN_RETRY_MS,
+  })
+  const callbackServer: ReturnType<typeof createCallbackServer> = io.createCallbackServer({
     store,
     journal,
     names,
-    feedbackPath,
+    feedbackPath: parse.feedbackPath,
     statusMap: config.dlrStatusMap,
     secret: config.secret,
-    forward,
+    forward: parse.forward,
     now: io.now,
     log: (line) => io.report.info(line),
     onStored: forwarding.kick,
     metrics,
+    outage: rideOutOutages ? { syncJournal: config.durability === 'full', began: (cause) => drain.began(cause) } : undefined,
   })
   try {
     await new Promise<void>((resolve, reject) => {
@@ -102,11 +170,11 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   } catch (error) {
     if (journal) {
       journal.close()
-      // Nothing was received: the segment just opened is empty, and leftovers were stored above.
-      io.journal.discard(store.path)
+      // Nothing was received: the segment just opened is empty, and leftovers were stored above (unless the database was down).
+      if (!store.unreachable) io.journal.discard(journalPath)
     }
     releaseJournal()
-    store.close()
+    await store.close()
     throw new ConfigError(
       `Cannot listen on ${listen.host}:${listen.port}: ${describeFileError(errorCodeOf(error))}.`,
       'Choose another with --listen HOST:PORT (smskannel.listen).',
@@ -114,51 +182,77 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   }
   const address = callbackServer.server.address()
   const port = typeof address === 'object' && address ? address.port : listen.port
-  io.report.info(`listening on http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${feedbackPath} (store ${store.path}, durability ${config.durability})`)
+  const journalShown = journal ? `, journal ${journalPath}` : ''
+  io.report.info(`listening on http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${parse.feedbackPath} (store ${store.location}, durability ${config.durability}${rideOutOutages ? journalShown : ''})`)
   forwarding.kick()
+  if (store.unreachable) callbackServer.suspend(store.unreachable)
+  // Commits made before a database restart are stored again from the journal, as after an outage;
+  // asked every few seconds, so that a quiet node notices too.
+  store.watchRestarts?.((cause) => callbackServer.suspend(cause))
+  const restartCheck = rideOutOutages ? setInterval(() => store.onDisk().catch(() => undefined), RESTART_CHECK_MS).unref() : undefined
 
   const signal = await io.stopRequested
   io.report.info(`${signal}: finishing callbacks in flight`)
   await callbackServer.close()
+  clearInterval(restartCheck)
+  await drain.stop()
   await forwarding.stop()
   if (journal) {
     journal.close()
-    // Everything answered 200 is in the store; once that is on disk the journal has done its job.
-    try {
-      await store.onDisk()
-      io.journal.discard(store.path)
-    } catch {
-      io.report.warn('the store could not be synced to disk or the journal not deleted; it is kept and re-read at the next start')
+    if (callbackServer.journalOnly || drain.active || io.journal.segments(journalPath).some((segment) => segment < journal!.currentSegment)) {
+      io.report.warn(`the database has not taken every callback kept in the journal ${journalPath}; they are stored at the next start`)
+    } else {
+      // Everything answered 200 is in the store; once that is on disk the journal has done its job.
+      try {
+        await store.onDisk()
+        io.journal.discard(journalPath)
+      } catch {
+        io.report.warn('the store could not be synced to disk or the journal not deleted; it is kept and re-read at the next start')
+      }
     }
   }
   releaseJournal()
-  store.close()
+  await store.close()
   io.report.info('stopped')
 }
 
-/** Stores what a journal left by an earlier run holds (idempotently), then deletes it. */
-async function storeJournalLeftovers(store: EventStore, parse: { names: DlrParamNames; feedbackPath: string; statusMap: ReadonlyMap<string, number> | undefined; forward: boolean }, io: ServeIo): Promise<void> {
-  const recovery = io.journal.read(store.path)
+type ParseSettings = { names: DlrParamNames; feedbackPath: string; statusMap: ReadonlyMap<string, number> | undefined; forward: boolean }
+
+/** Journal records into the store (idempotently) through the one pipeline; how many were new. */
+async function storeRecords(store: ServeStore, records: readonly JournalRecord[], parse: ParseSettings): Promise<number> {
+  // The journal holds only callbacks that were admitted when they came: not checked again.
+  const context: ParseContext = { names: parse.names, feedbackPath: parse.feedbackPath, statusMap: parse.statusMap, receivedAt: new Date(0), source: { kind: 'http' } }
+  const ingest = createIngest({ store, rules: { secret: undefined, acceptUnsigned: false, forward: parse.forward }, context })
+  const lines = records.map((record) => ({ text: record.target, source: { kind: 'http' } as const, receivedAt: new Date(record.receivedAt) }))
+  return (await ingestLines(ingest, context, lines, { batchEvents: RECOVERY_BATCH_EVENTS })).new
+}
+
+function warnDamaged(recovery: JournalRecovery, io: ServeIo): void {
   if (recovery.damaged > 0) {
     io.report.warn(`the journal had ${recovery.damaged} unreadable line(s), kept in ${recovery.keptAs.join(', ')}: a power cut or a damaged disk?`)
   }
-  if (recovery.records.length === 0) return io.journal.discard(store.path)
-  const events: DeliveryEvent[] = []
-  for (const record of recovery.records) {
-    const parsed = parseDlrLine(record.target, { names: parse.names, feedbackPath: parse.feedbackPath, statusMap: parse.statusMap, receivedAt: new Date(record.receivedAt), source: { kind: 'http' } })
-    if (parsed.kind === 'event') events.push(parsed.event)
-  }
-  let fresh = 0
-  for (let start = 0; start < events.length; start += 2000) {
-    fresh += store.recordEvents(events.slice(start, start + 2000), parse.forward).filter(Boolean).length
-  }
+}
+
+/** One closed segment of an outage's backlog into the database; how many of its callbacks were not there yet. */
+async function storeSegment(store: ServeStore, journalPath: string, segment: number, parse: ParseSettings, io: ServeIo): Promise<number> {
+  const recovery = io.journal.readSegment(journalPath, segment)
+  warnDamaged(recovery, io)
+  return storeRecords(store, recovery.records, parse)
+}
+
+/** Stores what a journal left by an earlier run holds (idempotently), then deletes it. */
+async function storeJournalLeftovers(store: ServeStore, journalPath: string, parse: ParseSettings, io: ServeIo): Promise<void> {
+  const recovery = io.journal.read(journalPath)
+  warnDamaged(recovery, io)
+  if (recovery.records.length === 0) return io.journal.discard(journalPath)
+  const fresh = await storeRecords(store, recovery.records, parse)
   await store.onDisk()
-  io.journal.discard(store.path)
+  io.journal.discard(journalPath)
   io.report.info(`journal: ${recovery.records.length} callback(s) from before the last stop, ${fresh} of them not yet in the store, now stored`)
 }
 
 /** Forwards in the background, one pass at a time, so Kannel's answers never wait for it. */
-function createForwardLoop(store: EventStore, target: URL | undefined, timeoutMs: number, io: ServeIo) {
+function createForwardLoop(store: ServeStore, target: URL | undefined, timeoutMs: number, io: ServeIo) {
   let running: Promise<void> | undefined
   let again = false
   const stopping = new AbortController()

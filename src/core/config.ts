@@ -38,6 +38,7 @@ export type ConfigKey =
   | 'smskannel.proxy'
   | 'smskannel.retryunsafe'
   | 'smskannel.durability'
+  | 'smskannel.journal'
   | 'sms.provider'
   | 'sms4de.user'
   | 'sms4de.password'
@@ -117,6 +118,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.proxy': { flag: '--proxy', flagValue: '<url>', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
   'smskannel.durability': { defaultValue: 'full', flag: '--durability', flagValue: '<level>', choices: ['full', 'normal'], describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
+  'smskannel.journal': { flag: '--journal', flagValue: '<path>', describe: 'serve: path of its journal (PATH.00000001…, PATH.lock) on a local disk; default <store>.journal beside an SQLite store, $STATE_DIRECTORY/serve.journal for PostgreSQL' },
   'sms.provider': { defaultValue: 'kannel', flag: '--provider', flagValue: '<name>', choices: PROVIDER_NAMES, describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
   'sms4de.user': { provider: 'sms4de', describe: 'SMS4.de user (not the login user)' },
   'sms4de.password': { provider: 'sms4de', secret: true, describe: 'SMS4.de password (env, .env or config file only)' },
@@ -213,6 +215,8 @@ export interface Config {
   listen: { host: string; port: number } | undefined
   /** serve's commit: full fsyncs each group's journal lines (power-cut safe); normal survives a killed process. */
   durability: 'full' | 'normal'
+  /** serve's journal (a path prefix) when smskannel.journal sets it; else serve's default. */
+  journalPath: string | undefined
   /** http.dlr-status: another gateway's status values, as DLR types. */
   dlrStatusMap: ReadonlyMap<string, number> | undefined
 }
@@ -296,6 +300,7 @@ function settingsFrom(values: SourceValues): Config {
     dlrParamNames: () => parseDlrParams(values['smskannel.dlrparams']),
     listen: () => parseListen(values['smskannel.listen'], feedbackUrl()),
     durability: () => parseDurability(required(values, 'smskannel.durability')),
+    journalPath: () => values['smskannel.journal']?.value.trim(),
     dlrStatusMap: () => parseStatusMapKey(values['http.dlr-status']),
   })
 }

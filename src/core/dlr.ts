@@ -11,6 +11,7 @@ export const DLR_EVENT_SCHEMA = 'sms-kannel/dlr-event@1'
 
 /** A callback URL longer than this is not Kannel's. */
 export const MAX_LINE_LENGTH = 64 * 1024
+export const OVERLONG_LINE_REASON = `longer than ${MAX_LINE_LENGTH / 1024} KiB`
 
 /** Kannel's DLR types, a bit each (user guide, "dlr-mask"); a value may combine several. */
 export const DLR_TYPES = { 1: 'delivered', 2: 'undelivered', 4: 'buffered', 8: 'accepted', 16: 'rejected' } as const
@@ -107,7 +108,7 @@ const MONTHS: Readonly<Record<string, string>> = {
  */
 export function parseDlrLine(rawLine: string, context: ParseContext): ParsedLine {
   const line = rawLine.replace(/\r$/, '')
-  if (line.length > MAX_LINE_LENGTH) return { kind: 'bad', reason: `longer than ${MAX_LINE_LENGTH / 1024} KiB` }
+  if (line.length > MAX_LINE_LENGTH) return { kind: 'bad', reason: OVERLONG_LINE_REASON }
   if (line.trim() === '') return { kind: 'skip', reason: 'blank line' }
 
   const kannelLog = KANNEL_LOG_LINE.exec(line)

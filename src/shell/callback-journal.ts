@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, mkdirSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
@@ -12,9 +12,10 @@ import { acquirePidLock } from './pid-lock.js'
  * hundred bytes per callback instead of SQLite's changed pages (four or more per event, on
  * random pages of its indexes) is what lets one disk keep up with thousands a second.
  *
- * The journal is a set of numbered segment files next to the store. A segment is deleted
- * only after everything in it is in the store and the store is on disk; until then, a
- * restart re-reads it, and storing a report twice is harmless (it is one event).
+ * The journal is a set of numbered segment files, PATH.00000001 and on, where PATH is
+ * smskannel.journal (by default <store>.journal next to an SQLite store). A segment is
+ * deleted only after everything in it is in the store and the store is on disk; until then,
+ * a restart re-reads it, and storing a report twice is harmless (it is one event).
  */
 
 export interface JournalRecord {
@@ -42,6 +43,16 @@ export interface CallbackJournal {
    * one started; the old one is deleted once `storeOnDisk` resolves.
    */
   rotateIfLarge(storeOnDisk: () => Promise<void>): void
+  /**
+   * Closes the current segment and starts a new one, keeping the old one on disk: a backlog
+   * for the drain (the database was down). With `ifLarge`, only a segment over the limit.
+   * Returns whether the segment being written is now empty.
+   */
+  seal(ifLarge?: boolean): boolean
+  /** Bytes in the segment being written. */
+  readonly currentBytes: number
+  /** Number of the segment being written; those below it are closed. */
+  readonly currentSegment: number
   close(): void
 }
 
@@ -49,24 +60,43 @@ export interface CallbackJournal {
 export const SEGMENT_LIMIT_BYTES = 4 * 1024 * 1024
 const SEGMENT_DIGITS = 8
 
-export function journalPrefix(storePath: string): string {
-  return `${basename(storePath)}.journal.`
+/** Where serve journals for an SQLite store unless smskannel.journal says otherwise. */
+export function journalPathForStore(storePath: string): string {
+  return `${storePath}.journal`
 }
 
-/** Segments of this store's journal, oldest first. */
-function listSegments(storePath: string): Array<{ path: string; number: number }> {
-  const directory = dirname(storePath)
-  const prefix = journalPrefix(storePath)
+/**
+ * For a database server there is no file to put it next to: the service's state directory
+ * (systemd's StateDirectory=), else the user's ($XDG_STATE_HOME, ~/.local/state).
+ */
+export function defaultJournalPath(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0]
+  if (stateDirectory) return join(stateDirectory, 'serve.journal')
+  const base = env['XDG_STATE_HOME'] || (env['HOME'] ? join(env['HOME'], '.local', 'state') : undefined)
+  return base ? join(base, 'sms-kannel', 'serve.journal') : undefined
+}
+
+/** defaultJournalPath, its directory created (mode 0700: the journal holds each report's query). */
+export function prepareDefaultJournal(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const path = defaultJournalPath(env)
+  if (path) asStoreError(path, () => mkdirSync(dirname(path), { recursive: true, mode: 0o700 }))
+  return path
+}
+
+/** Segments of this journal, oldest first. */
+function listSegments(journalPath: string): Array<{ path: string; number: number }> {
+  const directory = dirname(journalPath)
+  const prefix = `${basename(journalPath)}.`
   return readdirSync(directory)
     .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
     .map((name) => ({ path: join(directory, name), number: Number(name.slice(prefix.length)) }))
     .sort((a, b) => a.number - b.number)
 }
 
-/** Bytes in this store's journal segments: what a restart would re-read. */
-export function journalBytes(storePath: string): number {
+/** Bytes in this journal's segments: what a restart would re-read. */
+export function journalBytes(journalPath: string): number {
   let bytes = 0
-  for (const segment of listSegments(storePath)) {
+  for (const segment of listSegments(journalPath)) {
     try {
       bytes += statSync(segment.path).size
     } catch {
@@ -76,8 +106,8 @@ export function journalBytes(storePath: string): number {
   return bytes
 }
 
-function segmentPath(storePath: string, number: number): string {
-  return join(dirname(storePath), `${journalPrefix(storePath)}${String(number).padStart(SEGMENT_DIGITS, '0')}`)
+function segmentPath(journalPath: string, number: number): string {
+  return `${journalPath}.${String(number).padStart(SEGMENT_DIGITS, '0')}`
 }
 
 /** One record per line, as JSON: any byte of a hostile URL is escaped, never a line break. */
@@ -115,24 +145,24 @@ function decodeLine(line: string): JournalRecord | undefined {
 }
 
 /** A file-system failure around the journal, named for the admin (exit 74), not as a bug. */
-function asStoreError<T>(storePath: string, work: () => T): T {
+function asStoreError<T>(journalPath: string, work: () => T): T {
   try {
     return work()
   } catch (error) {
     if (error instanceof SmsKannelError) throw error
     const why = describeFileError(errorCodeOf(error))
-    throw new StoreError(`The journal next to the event store ${storePath} cannot be used: ${why}.`, "serve keeps <store>.journal.* next to the store: check that directory's permissions and free space.")
+    throw new StoreError(`serve's journal ${journalPath}.* cannot be used: ${why}.`, "Check that directory's permissions and free space; smskannel.journal (--journal) sets where it is.")
   }
 }
 
 /**
- * One serve per store: a second would read (and delete) the first one's journal as if it
- * were left by a crash. Returns the release.
+ * One serve per journal: a second would read (and delete) the first one's journal as if it
+ * were left by a crash. `store` names the store in the message. Returns the release.
  */
-export function lockJournal(storePath: string): () => void {
-  const lockPath = `${storePath}.journal.lock`
-  return asStoreError(storePath, () =>
-    acquirePidLock(lockPath, (holder) => new BusyError(`Another serve (pid ${holder}) is receiving callbacks into ${storePath}.`, `Stop it first, or give this one its own --store; a stale lock is ${lockPath}.`)),
+export function lockJournal(journalPath: string, store: string): () => void {
+  const lockPath = `${journalPath}.lock`
+  return asStoreError(journalPath, () =>
+    acquirePidLock(lockPath, (holder) => new BusyError(`Another serve (pid ${holder}) is receiving callbacks into ${store} with the journal ${journalPath}.`, `Stop it first, or give this one its own --store or --journal; a stale lock is ${lockPath}.`)),
   )
 }
 
@@ -140,21 +170,43 @@ export function lockJournal(storePath: string): () => void {
  * Deletes the journal's segments. Only once the store holds everything in them and is on
  * disk; what was never stored (its callback answered 503) is no loss.
  */
-export function discardJournal(storePath: string): void {
-  asStoreError(storePath, () => {
-    for (const segment of listSegments(storePath)) unlinkSync(segment.path)
-    syncDirectory(dirname(storePath))
+export function discardJournal(journalPath: string): void {
+  asStoreError(journalPath, () => {
+    for (const segment of listSegments(journalPath)) unlinkSync(segment.path)
+    syncDirectory(dirname(journalPath))
+  })
+}
+
+/** Deletes one closed segment whose records are all in the store. */
+export function discardSegment(journalPath: string, number: number): void {
+  asStoreError(journalPath, () => {
+    try {
+      unlinkSync(segmentPath(journalPath, number))
+    } catch (error) {
+      if (errorCodeOf(error) !== 'ENOENT') throw error
+    }
   })
 }
 
 /** What earlier runs left: to be stored before new callbacks are taken, then discarded. */
-export function readJournal(storePath: string, now: () => Date): JournalRecovery {
-  return asStoreError(storePath, () => readSegments(storePath, now))
+export function readJournal(journalPath: string, now: () => Date): JournalRecovery {
+  return asStoreError(journalPath, () => readSegments(journalPath, now, Number.POSITIVE_INFINITY))
 }
 
-function readSegments(storePath: string, now: () => Date): JournalRecovery {
+/** The numbers of this journal's segments, oldest first. */
+export function segmentNumbers(journalPath: string): number[] {
+  return asStoreError(journalPath, () => listSegments(journalPath).map((segment) => segment.number))
+}
+
+/** The records of one closed segment (a backlog), damaged lines set aside as at start. */
+export function readSegment(journalPath: string, number: number, now: () => Date): JournalRecovery {
+  return asStoreError(journalPath, () => readSegments(journalPath, now, number + 1, number))
+}
+
+function readSegments(journalPath: string, now: () => Date, below: number, from = 0): JournalRecovery {
   const recovery: JournalRecovery = { records: [], damaged: 0, keptAs: [] }
-  for (const segment of listSegments(storePath)) {
+  for (const segment of listSegments(journalPath)) {
+    if (segment.number < from || segment.number >= below) continue
     const { records, damaged } = decodeRecords(readFileSync(segment.path, 'utf8'))
     recovery.records.push(...records)
     if (damaged > 0) {
@@ -168,15 +220,15 @@ function readSegments(storePath: string, now: () => Date): JournalRecovery {
   return recovery
 }
 
-export function openCallbackJournal(storePath: string): CallbackJournal {
-  return asStoreError(storePath, () => createJournal(storePath))
+export function openCallbackJournal(journalPath: string): CallbackJournal {
+  return asStoreError(journalPath, () => createJournal(journalPath))
 }
 
-function createJournal(storePath: string): CallbackJournal {
-  const directory = dirname(storePath)
-  let number = (listSegments(storePath).at(-1)?.number ?? 0) + 1
+function createJournal(journalPath: string): CallbackJournal {
+  const directory = dirname(journalPath)
+  let number = (listSegments(journalPath).at(-1)?.number ?? 0) + 1
   const openSegment = () => {
-    const fd = openSync(segmentPath(storePath, number), 'a', 0o600)
+    const fd = openSync(segmentPath(journalPath, number), 'a', 0o600)
     // The new file's name must be on disk before anything in it is acknowledged.
     syncDirectory(directory)
     return { fd, number, size: fstatSync(fd).size }
@@ -199,7 +251,12 @@ function createJournal(storePath: string): CallbackJournal {
 
   const remove = (segment: { fd: number; number: number }) => {
     closeSync(segment.fd)
-    unlinkSync(segmentPath(storePath, segment.number))
+    try {
+      unlinkSync(segmentPath(journalPath, segment.number))
+    } catch (error) {
+      // A database's drain may have stored and deleted it already.
+      if (errorCodeOf(error) !== 'ENOENT') throw error
+    }
   }
 
   return {
@@ -246,6 +303,30 @@ function createJournal(storePath: string): CallbackJournal {
         .finally(() => {
           rotating = false
         })
+    },
+    seal(ifLarge = false) {
+      if (current.size === 0) return true
+      // Between groups only, as rotateIfLarge.
+      if (failure || !syncs.idle || (ifLarge && current.size < SEGMENT_LIMIT_BYTES)) return false
+      const old = current
+      number += 1
+      try {
+        current = openSegment()
+      } catch (error) {
+        current = old
+        number -= 1
+        // Its records could no longer be told from stored ones: take no more callbacks.
+        failure ??= error as Error
+        return false
+      }
+      closeSync(old.fd)
+      return true
+    },
+    get currentBytes() {
+      return current.size
+    },
+    get currentSegment() {
+      return current.number
     },
     close() {
       for (const segment of [...closed, current]) closeSync(segment.fd)

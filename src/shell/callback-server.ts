@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { parseDlrLine, type DeliveryEvent, type DlrParamNames } from '../core/dlr.js'
-import { admitReport } from '../core/event-identity.js'
+import type { DeliveryEvent, DlrParamNames } from '../core/dlr.js'
+import { admitLine } from '../core/ingest.js'
 import { maskPhoneNumber } from '../core/phone-number.js'
 import { truncateForMessage } from '../core/redact.js'
 import type { CallbackJournal, JournalRecord } from './callback-journal.js'
 import type { EventStore } from './store.js'
+import { storeEvents } from './event-store.js'
 
 /**
  * The longest a callback waits for another process's write lock (a replay, a send) before it
@@ -27,8 +28,11 @@ export const DEFAULT_LIMITS = {
   checkIntervalMs: 1_000,
 }
 
+/** What the callback server needs of a store: its writer, a health probe and a sync. */
+export type CallbackStore = Pick<EventStore, 'beginBatch' | 'canWrite' | 'onDisk'>
+
 export interface CallbackServerOptions {
-  store: EventStore
+  store: CallbackStore
   /** Durability full: each callback's journal line is on disk before its 200. */
   journal?: CallbackJournal | undefined
   names: DlrParamNames
@@ -45,13 +49,29 @@ export interface CallbackServerOptions {
   limits?: Partial<typeof DEFAULT_LIMITS>
   /** With metrics, GET /metrics answers in the Prometheus text format. */
   metrics?: CallbackMetrics | undefined
+  /**
+   * A database server's store (PostgreSQL): a group it cannot take is answered 200 once its
+   * journal lines are written, and later callbacks go to the journal alone until the drain
+   * has stored the backlog and calls resume(). Without it (SQLite) such a group gets 503.
+   */
+  outage?: OutagePolicy | undefined
 }
+
+export interface OutagePolicy {
+  /** Whether each group's journal lines are fsynced before the 200s (durability full). */
+  syncJournal: boolean
+  /** Called when a write fails and callbacks start going to the journal alone. */
+  began: (cause: unknown) => void
+}
+
+export type CallbackOutcome = 'new' | 'duplicate' | 'queued' | 'failed'
 
 export type RefusalReason = 'bad' | 'forged' | 'too_large' | 'timeout'
 
 /** What serve counts and times for /metrics; see shell/metrics.ts. */
 export interface CallbackMetrics {
-  answered(event: DeliveryEvent, result: 'new' | 'duplicate' | 'failed'): void
+  /** queued: kept in the journal while the database is down, stored by the drain. */
+  answered(event: DeliveryEvent, result: CallbackOutcome): void
   refused(reason: RefusalReason): void
   journalWritten(seconds: number): void
   storeWritten(seconds: number): void
@@ -61,7 +81,7 @@ export interface CallbackMetrics {
 interface Pending {
   event: DeliveryEvent
   record: JournalRecord
-  settle: (outcome: 'new' | 'duplicate' | 'failed') => void
+  settle: (outcome: CallbackOutcome) => void
 }
 
 /**
@@ -69,20 +89,37 @@ interface Pending {
  * and go together into one journal write, one fsync and one transaction. Under load the
  * groups grow by themselves. With a journal (durability full) each callback is answered
  * once it is in the store and its journal line is on disk; without one, once it is in the
- * store (which survives a killed process, not a power cut).
+ * store (which survives a killed process, not a power cut). With an outage policy, see
+ * CallbackServerOptions.outage.
  */
-function createGroupCommitter(store: EventStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined, metrics: CallbackMetrics | undefined) {
+function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined, metrics: CallbackMetrics | undefined, outage: OutagePolicy | undefined) {
   let queue: Pending[] = []
   let scheduled = false
   let syncing = false
   // A failed journal write or fsync never recovers (see the journal): every later callback gets 503.
   let journalBroken = false
+  // Only with an outage policy: the store failed, callbacks go to the journal alone.
+  let journalOnly = false
+  let resumed: Array<() => void> = []
   const schedule = () => {
     if (scheduled || syncing || queue.length === 0) return
     scheduled = true
     setImmediate(flush)
   }
   const fail = (batch: readonly Pending[]) => batch.forEach((pending) => pending.settle('failed'))
+  const queued = (batch: readonly Pending[]) => batch.forEach((pending) => pending.settle('queued'))
+  /** Between groups: the backlog's last lines go into a closed segment for the drain, then writes go to the store again. */
+  const resumeIfAsked = () => {
+    if (resumed.length === 0 || !journal) return
+    if (journal.seal()) {
+      journalOnly = false
+      const waiting = resumed
+      resumed = []
+      waiting.forEach((resolve) => resolve())
+    } else {
+      journalBroken = true
+    }
+  }
   const flush = () => {
     scheduled = false
     const batch = queue
@@ -93,28 +130,58 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
       if (journal) {
         journal.append(batch.map((pending) => pending.record))
         // The fsync runs on another thread while this one writes the same group to the store.
-        synced = journal.sync()
+        if (!outage || outage.syncJournal) synced = journal.sync()
         if (metrics) synced = synced.then(() => metrics.journalWritten((performance.now() - journalStart) / 1000))
       }
     } catch {
       journalBroken = true
       return fail(batch)
     }
-    let fresh: boolean[] | undefined
-    const storeStart = performance.now()
-    try {
-      fresh = store.recordEvents(batch.map((pending) => pending.event), forward)
-      metrics?.storeWritten((performance.now() - storeStart) / 1000)
-    } catch {
-      // Left in the journal: stored on the next start, and Kannel may retry it meanwhile.
-    }
     syncing = true
-    synced
+    if (journalOnly) {
+      synced
+        .then(
+          () => queued(batch),
+          () => {
+            journalBroken = true
+            fail(batch)
+          },
+        )
+        .finally(() => {
+          syncing = false
+          // A long outage is kept in segments of the usual size, each drained and deleted on its own.
+          if (resumed.length > 0) resumeIfAsked()
+          else journal!.seal(true)
+          schedule()
+        })
+      return
+    }
+    const storeStart = performance.now()
+    let cause: unknown
+    // Failed: left in the journal, stored at the next start (or by the drain); Kannel may retry it meanwhile.
+    const stored = storeEvents(store, batch.map((pending) => pending.event), forward).then(
+      (fresh) => {
+        metrics?.storeWritten((performance.now() - storeStart) / 1000)
+        return fresh
+      },
+      (error: unknown) => {
+        cause = error
+        return undefined
+      },
+    )
+    Promise.all([synced, stored])
       .then(
-        () => {
-          if (!fresh) return fail(batch)
-          batch.forEach((pending, index) => pending.settle(fresh[index] ? 'new' : 'duplicate'))
-          onStored?.()
+        ([, fresh]) => {
+          if (fresh) {
+            batch.forEach((pending, index) => pending.settle(fresh[index] ? 'new' : 'duplicate'))
+            onStored?.()
+          } else if (outage && journal) {
+            journalOnly = true
+            queued(batch)
+            outage.began(cause)
+          } else {
+            fail(batch)
+          }
         },
         () => {
           if (journal) journalBroken = true
@@ -123,19 +190,42 @@ function createGroupCommitter(store: EventStore, journal: CallbackJournal | unde
       )
       .finally(() => {
         syncing = false
-        journal?.rotateIfLarge(() => store.onDisk())
+        // The group that failed and what came before go into a closed segment: the drain's first work.
+        if (journalOnly) {
+          if (!journal!.seal()) journalBroken = true
+          resumeIfAsked()
+        } else {
+          journal?.rotateIfLarge(() => store.onDisk())
+        }
         schedule()
       })
   }
   return {
-    submit(event: DeliveryEvent, record: JournalRecord): Promise<'new' | 'duplicate' | 'failed'> {
+    submit(event: DeliveryEvent, record: JournalRecord): Promise<CallbackOutcome> {
       return new Promise((settle) => {
         queue.push({ event, record, settle })
         schedule()
       })
     },
-    /** Whether a callback now would be stored: the journal works and the store takes a write. */
-    healthy: () => !journalBroken && store.canWrite(),
+    /** Whether a callback now would be kept: the journal works and (without an outage policy) the store takes a write. */
+    healthy: () => !journalBroken && (outage !== undefined || store.canWrite()),
+    /** Whether callbacks go to the journal alone now (the database is down). */
+    get journalOnly() {
+      return journalOnly
+    },
+    /** With an outage policy: callbacks go to the journal alone, as after a failed write, until resume(). */
+    suspend(cause: unknown): void {
+      if (!outage || !journal || journalBroken) return
+      journalOnly = true
+      outage.began(cause)
+    },
+    /** Writes go to the store again, from the next group on; resolves once the backlog's segments are all closed. */
+    resume(): Promise<void> {
+      if (!journalOnly) return Promise.resolve()
+      const done = new Promise<void>((resolve) => resumed.push(resolve))
+      if (!syncing && !scheduled) resumeIfAsked()
+      return done
+    },
     /** What is queued now is committed before shutdown closes the store. */
     drain(): void {
       if (queue.length > 0) flush()
@@ -152,6 +242,12 @@ export interface CallbackServer {
   server: Server
   /** Stops accepting, lets callbacks in flight finish and be stored, then resolves. */
   close(): Promise<void>
+  /** With an outage policy: whether callbacks go to the journal alone now. */
+  readonly journalOnly: boolean
+  /** With an outage policy: the drain stored the backlog; writes go to the store again. */
+  resume(): Promise<void>
+  /** With an outage policy: callbacks go to the journal alone until resume() (the database restarted). */
+  suspend(cause: unknown): void
 }
 
 /** Log lines of one turn of the event loop go out in one write: a write per callback cost ~9% of serve's time. */
@@ -169,8 +265,10 @@ function batchedLog(log: (line: string) => void): (line: string) => void {
 
 export function createCallbackServer(options: CallbackServerOptions): CallbackServer {
   const { metrics } = options
-  const committer = createGroupCommitter(options.store, options.journal, options.forward, options.onStored, metrics)
+  const committer = createGroupCommitter(options.store, options.journal, options.forward, options.onStored, metrics, options.outage)
   const log = batchedLog(options.log)
+  const parseSettings = { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, source: { kind: 'http' } as const }
+  const rules = { secret: options.secret, acceptUnsigned: false, forward: options.forward }
   let inFlight = 0
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -201,15 +299,15 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
     }
     if (path !== options.feedbackPath) return answer(response, 404, 'not found\n')
 
-    const parsed = parseDlrLine(target, { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, receivedAt: options.now(), source: { kind: 'http' } })
-    if (parsed.kind !== 'event') {
+    const verdict = admitLine(target, { ...parseSettings, receivedAt: options.now() }, rules)
+    if (verdict.kind === 'bad' || verdict.kind === 'skip') {
       metrics?.refused('bad')
-      log(`400 not a delivery report: ${parsed.reason}`)
+      log(`400 not a delivery report: ${verdict.reason}`)
       return answer(response, 400, 'not a delivery report\n')
     }
-    const { event } = parsed
+    const { event } = verdict
     // The one rule feedback and replay apply too: with a secret, no valid token, not stored.
-    if (admitReport(options.secret, false, parsed) === 'refuse') {
+    if (verdict.kind === 'refused') {
       metrics?.refused('forged')
       log(`403 forged or unsigned callback refused: ${describe(event)}`)
       return answer(response, 403, 'forbidden\n')
@@ -221,7 +319,7 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       log(`503 store unavailable, not stored: ${describe(event)}`)
       return answer(response, 503, 'store unavailable, retry later\n', { 'retry-after': '5' })
     }
-    log(`200 ${outcome}: ${describe(event)}`)
+    log(outcome === 'queued' ? `200 queued in the journal (database unreachable): ${describe(event)}` : `200 ${outcome}: ${describe(event)}`)
     answer(response, 200, 'OK\n')
   }
 
@@ -254,6 +352,11 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
 
   return {
     server,
+    get journalOnly() {
+      return committer.journalOnly
+    },
+    resume: () => committer.resume(),
+    suspend: (cause) => committer.suspend(cause),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve())

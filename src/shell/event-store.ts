@@ -3,7 +3,6 @@
  * SQLite (synchronous, embedded) is adapted; PostgreSQL (src/shell/pg-store.ts) implements it.
  */
 import type { DeliveryEvent } from '../core/dlr.js'
-import { ConfigError } from '../core/errors.js'
 import { isPostgresUrl, shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
@@ -12,17 +11,34 @@ import type { SqliteRowCopier } from './sqlite-rows.js'
 import type { EventStore, ReplayProgress, Reject } from './store.js'
 
 /**
- * Replay's transaction. add() and reject() return at once, so replay's line loop stays
- * synchronous: SQLite writes each row into its open transaction, PostgreSQL holds the
- * batch and writes it at commit() in multi-row statements.
+ * The one way events go into a store: a transaction that add() and reject() fill as lines
+ * are parsed (they return at once, so a line loop stays synchronous), and commit() ends.
+ * SQLite writes each row into its open transaction; PostgreSQL holds the rows and writes
+ * them at commit() in multi-row statements.
  */
-export interface AsyncBatchWriter {
+export interface EventWriter {
+  /** `forward` overrides the writer's: an unsigned report is stored but never forwarded. */
   add(event: DeliveryEvent, forward?: boolean): void
   reject(reject: Reject): void
-  /** Commits everything added, with the file's progress; how many events were new. */
-  commit(progress: ReplayProgress): Promise<number>
+  /**
+   * Commits everything added, with a replayed file's progress when given; for each event
+   * added, in order, whether it was new (false: stored before, or earlier in this writer).
+   */
+  commit(progress?: ReplayProgress): Promise<boolean[]>
   /** Drops everything added; safe to call after a failed add or commit. */
   abandon(): Promise<void>
+}
+
+/** Stores events in one transaction: for each, whether it was new. */
+export async function storeEvents(store: { beginBatch(forward: boolean): EventWriter }, events: readonly DeliveryEvent[], forward: boolean): Promise<boolean[]> {
+  const writer = store.beginBatch(forward)
+  try {
+    for (const event of events) writer.add(event)
+    return await writer.commit()
+  } catch (error) {
+    await writer.abandon()
+    throw error
+  }
 }
 
 export interface SharedEventStore {
@@ -36,9 +52,8 @@ export interface SharedEventStore {
    */
   exclusiveReplay<T>(work: () => Promise<T>): Promise<T>
   recordSend(send: SendRecord): Promise<void>
-  /** One transaction; for each event, whether it was new (false: stored before). */
-  recordEvents(events: readonly DeliveryEvent[], forward: boolean): Promise<boolean[]>
-  beginBatch(forward: boolean): AsyncBatchWriter
+  /** Opens the store's writer; `forward` marks query reports for --forward. */
+  beginBatch(forward: boolean): EventWriter
   progressFor(identity: string): Promise<ReplayProgress | undefined>
   /** Every file seen before whose first line hashes to `firstLine`, the longest recorded head first. */
   progressCandidates(firstLine: string): Promise<ReplayProgress[]>
@@ -85,6 +100,11 @@ export type StoreRow = Record<string, string | number | null>
 export interface OpenOptions {
   /** PostgreSQL only: connections kept open (serve wants several; one-shot commands one). */
   connections?: number
+  /**
+   * PostgreSQL only: commit without waiting for the server's disk (synchronous_commit off),
+   * for serve, whose journal holds each report until flushCommits() has vouched for it.
+   */
+  asyncCommit?: boolean
   /** PostgreSQL only: how long connecting may take (default 10 s). */
   connectTimeoutMs?: number
   /** SQLite only: open for reading (status), as openStore's readOnly. */
@@ -116,21 +136,7 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
     localPath: store.path,
     exclusiveReplay: async (work) => (await import('./replay.js')).withReplayLock(store.path, work),
     recordSend: (send) => run(() => store.recordSend(send)),
-    recordEvents: (events, forward) => run(() => store.recordEvents(events, forward)),
-    beginBatch: (forward) => {
-      const writer = store.beginBatch(forward)
-      let added = 0
-      return {
-        add: (event, forwardThis) => void (writer.add(event, forwardThis) && added++),
-        reject: (reject) => writer.reject(reject),
-        commit: (progress) =>
-          run(() => {
-            writer.commit(progress)
-            return added
-          }),
-        abandon: () => run(() => writer.abandon()),
-      }
-    },
+    beginBatch: (forward) => store.beginBatch(forward),
     progressFor: (identity) => run(() => store.progressFor(identity)),
     progressCandidates: (firstLine) => run(() => store.progressCandidates(firstLine)),
     rejectsFor: (identities) => toAsync(store.rejectsFor(identities)),
@@ -155,17 +161,4 @@ function unavailableCopier(): never {
 
 async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {
   yield* items
-}
-
-/**
- * For the commands that do not run on PostgreSQL yet: a clear refusal instead of an SQLite
- * file named after the URL.
- */
-export function sqliteStoreOnly<T>(command: string, openSqlite: (path: string) => Promise<T>): (location: string) => Promise<T> {
-  return async (location) => {
-    if (isPostgresUrl(location)) {
-      throw new ConfigError(`${command} cannot use a PostgreSQL store (${shownStoreLocation(location)}) yet.`, 'Point smskannel.store at an SQLite file for this command; see "PostgreSQL for clusters" in the README for what works.')
-    }
-    return openSqlite(location)
-  }
 }

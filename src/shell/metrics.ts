@@ -6,7 +6,7 @@ import type { CallbackMetrics, RefusalReason } from './callback-server.js'
 const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
 
 export interface MetricsProbes {
-  /** Bytes of journal segments not yet deleted (stored, but maybe not yet on disk). */
+  /** Bytes of journal segments not yet deleted (stored, but maybe not yet on disk); for PostgreSQL, the backlog. */
   journalBytes: () => number
   /** When the newest report in the store was received, as serve starts; undefined for an empty store. */
   lastReportAtStart: Date | undefined
@@ -19,7 +19,7 @@ export function createServeMetrics(probes: MetricsProbes): CallbackMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'sms_kannel_' })
   const callbacks = new Counter({
     name: 'sms_kannel_callbacks_total',
-    help: 'Delivery-report callbacks answered, by DLR type and result (new, duplicate: stored before, failed: 503)',
+    help: 'Delivery-report callbacks answered, by DLR type and result (new, duplicate: stored before, queued: kept in the journal while the database is down, failed: 503)',
     labelNames: ['type', 'result'] as const,
     registers: [registry],
   })
@@ -34,7 +34,7 @@ export function createServeMetrics(probes: MetricsProbes): CallbackMetrics {
   const storeWrite = new Histogram({ name: 'sms_kannel_store_write_seconds', help: 'Time to commit one group of callbacks to the store', buckets: WRITE_BUCKETS, registers: [registry] })
   new Gauge({
     name: 'sms_kannel_journal_pending_bytes',
-    help: 'Bytes in journal segments not yet deleted (durability full); grows when the store cannot be synced',
+    help: 'Bytes in journal segments not yet deleted; grows when the store cannot be synced, or (PostgreSQL) takes no writes',
     registers: [registry],
     collect() {
       this.set(probes.journalBytes())

@@ -11,7 +11,7 @@ import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
-import type { AsyncBatchWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
+import type { EventWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
 import { STORE_TABLES } from './event-store.js'
 import { postgresReportGroups } from './pg-report.js'
 import type { ReplayProgress, Reject } from './store.js'
@@ -90,7 +90,16 @@ const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
 /** Under root, pg would announce on stderr that its (working) ~/.pgpass support is deprecated. */
 process.noDeprecation = true
 
-export async function openPostgresStore(url: string, options: OpenOptions = {}): Promise<SharedEventStore> {
+export interface PostgresEventStore extends SharedEventStore {
+  /**
+   * Resolves once every commit made before is on the server's disk, with when the server
+   * started: a different time means it restarted, and commits made without waiting for its
+   * disk (asyncCommit) before then may be lost.
+   */
+  flushCommits(): Promise<string>
+}
+
+export async function openPostgresStore(url: string, options: OpenOptions = {}): Promise<PostgresEventStore> {
   const location = shownStoreLocation(url)
   let parsed: URL
   try {
@@ -116,6 +125,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
     application_name: 'sms-kannel',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     stream: trackedSocket,
+    ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
   })
   const shutDown = async () => {
     await pool.end().catch(() => undefined)
@@ -161,16 +171,24 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   }
   const inTransaction = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect()
+    // A connection that breaks between two statements (a database restart) emits an error the
+    // pool does not catch for a client in use: it fails the next statement instead.
+    const ignore = () => undefined
+    client.on('error', ignore)
+    let broken: Error | undefined
     try {
       await client.query('BEGIN')
       const result = await work(client)
       await client.query('COMMIT')
       return result
     } catch (error) {
+      broken = error as Error
       await client.query('ROLLBACK').catch(() => undefined)
       throw error
     } finally {
-      client.release()
+      client.off('error', ignore)
+      // After a failure the connection may be dead: the pool opens a new one rather than reuse it.
+      client.release(broken)
     }
   }
 
@@ -204,36 +222,45 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
           [send.messageId, send.sequence, send.recipient, send.sentAt, send.outcome, send.gateway, send.provider ?? 'kannel', send.providerId ?? null],
         )
       }),
-    recordEvents: (events, forward) => guard(() => insertEvents(pool, events, events.map(() => forward))),
     beginBatch: (forward) => {
       let events: DeliveryEvent[] = []
       let forwards: boolean[] = []
       let rejects: Reject[] = []
-      const writer: AsyncBatchWriter = {
+      const writer: EventWriter = {
         add: (event, forwardThis = forward) => {
           events.push(event)
           forwards.push(forwardThis)
         },
         reject: (reject) => void rejects.push(reject),
-        commit: (progress) =>
-          guard(() =>
+        commit: (progress) => {
+          if (events.length === 0 && rejects.length === 0 && !progress) return Promise.resolve([])
+          // One statement is a transaction of its own: serve's groups take one round trip, not three.
+          if (events.length <= GROUP && rejects.length === 0 && !progress) {
+            return guard(() => insertEvents(pool, events, forwards)).finally(() => {
+              ;[events, forwards, rejects] = [[], [], []]
+            })
+          }
+          return guard(() =>
             inTransaction(async (client) => {
-              let added = 0
+              const fresh: boolean[] = []
               for (let start = 0; start < Math.max(events.length, rejects.length); start += GROUP) {
-                added += (await insertEvents(client, events.slice(start, start + GROUP), forwards.slice(start, start + GROUP))).filter(Boolean).length
+                fresh.push(...(await insertEvents(client, events.slice(start, start + GROUP), forwards.slice(start, start + GROUP))))
                 await insertRejects(client, rejects.slice(start, start + GROUP))
               }
-              await client.query(
-                `INSERT INTO replay_files (identity, path, byte_offset, line, first_line, head_bytes, head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line,
-                   first_line = excluded.first_line, head_bytes = excluded.head_bytes, head_hash = excluded.head_hash`,
-                [progress.identity, progress.path, progress.byteOffset, progress.line, progress.firstLine, progress.headBytes, progress.headHash],
-              )
-              return added
+              if (progress) {
+                await client.query(
+                  `INSERT INTO replay_files (identity, path, byte_offset, line, first_line, head_bytes, head_hash) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                   ON CONFLICT (identity) DO UPDATE SET path = excluded.path, byte_offset = excluded.byte_offset, line = excluded.line,
+                     first_line = excluded.first_line, head_bytes = excluded.head_bytes, head_hash = excluded.head_hash`,
+                  [progress.identity, progress.path, progress.byteOffset, progress.line, progress.firstLine, progress.headBytes, progress.headHash],
+                )
+              }
+              return fresh
             }),
           ).finally(() => {
             ;[events, forwards, rejects] = [[], [], []]
-          }),
+          })
+        },
         abandon: async () => {
           ;[events, forwards, rejects] = [[], [], []]
         },
@@ -300,6 +327,15 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
         )
         return rows
       }),
+    flushCommits: () =>
+      guard(() =>
+        inTransaction(async (client) => {
+          // A transaction with an id commits with a record of its own, which waits for the disk and everything before it.
+          await client.query('SET LOCAL synchronous_commit = on')
+          const { rows } = await client.query<{ started: string }>('SELECT txid_current(), pg_postmaster_start_time()::text AS started')
+          return rows[0]!.started
+        }),
+      ),
     exportRows: (table, after, limit) => guard(() => exportRows(pool, table, after, limit)),
     importRows: (table, rows) => guard(() => inTransaction((client) => importRows(client, table, rows))),
     reportGroups: (boundaries) => guard(() => postgresReportGroups(pool, boundaries)),

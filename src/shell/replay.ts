@@ -3,12 +3,13 @@ import { open, type FileHandle } from 'node:fs/promises'
 import { accessSync, closeSync, constants, createReadStream, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createGunzip } from 'node:zlib'
-import { MAX_LINE_LENGTH, parseDlrLine, type ParseContext } from '../core/dlr.js'
-import { admitReport, REFUSED_REASON } from '../core/event-identity.js'
+import { MAX_LINE_LENGTH, type ParseContext } from '../core/dlr.js'
+import { addTally, emptyTally, type Tally } from '../core/ingest.js'
 import { BusyError, InputError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { acquirePidLock } from './pid-lock.js'
-import { adaptSqliteStore, type AsyncBatchWriter, type SharedEventStore } from './event-store.js'
+import { adaptSqliteStore, type SharedEventStore } from './event-store.js'
+import { createIngest } from './ingest.js'
 import type { EventStore, Reject, ReplayProgress } from './store.js'
 
 /**
@@ -23,34 +24,15 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b])
 /** Larger chunks were no faster and cost peak memory. */
 export const READ_CHUNK_BYTES = 256 * 1024
 
-export interface FileSummary {
+export interface FileSummary extends Tally {
   path: string
-  lines: number
-  new: number
-  duplicates: number
-  bad: number
-  skipped: number
-  /** Not stored: token missing or wrong while smskannel.secret is set. */
-  refused: number
-  /** Stored without a valid token, with --accept-unsigned. */
-  acceptedUnsigned: number
-  /** Access-log requests the receiver answered with a non-2xx status (a 403, a 503): not stored. */
-  answeredNon2xx: number
   /** Where this run started, in bytes of (decompressed) content: 0 for a file seen first. */
   resumedAt: number
   /** Not there: a rotated file before the first rotation. Skipped, never fatal. */
   missing?: true
 }
 
-export interface ReplaySummary {
-  lines: number
-  new: number
-  duplicates: number
-  bad: number
-  skipped: number
-  refused: number
-  acceptedUnsigned: number
-  answeredNon2xx: number
+export interface ReplaySummary extends Tally {
   files: FileSummary[]
   rejectsFile: string | null
 }
@@ -85,7 +67,7 @@ export interface ReplayOptions {
  */
 export async function replayFiles(given: ReplayOptions): Promise<ReplaySummary> {
   const options = { ...given, store: 'location' in given.store ? given.store : adaptSqliteStore(given.store) }
-  const summary: ReplaySummary = { lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, files: [], rejectsFile: null }
+  const summary: ReplaySummary = { ...emptyTally(), files: [], rejectsFile: null }
   // Before anything is read: a rejects path we could not write would only fail at the end.
   checkRejectsPath(options.rejectsPath)
   const identities: string[] = []
@@ -93,7 +75,7 @@ export async function replayFiles(given: ReplayOptions): Promise<ReplaySummary> 
     const file = await replayFile(path, options)
     if (file.identity) identities.push(file.identity)
     summary.files.push(file.summary)
-    for (const key of ['lines', 'new', 'duplicates', 'bad', 'skipped', 'refused', 'acceptedUnsigned', 'answeredNon2xx'] as const) summary[key] += file.summary[key]
+    addTally(summary, file.summary)
   }
   let written: number
   try {
@@ -204,81 +186,54 @@ async function readDecompressedStart(path: string): Promise<Buffer> {
 }
 
 async function replayFile(path: string, options: Omit<ReplayOptions, 'store'> & { store: SharedEventStore }): Promise<{ identity: string | undefined; summary: FileSummary }> {
-  const summary: FileSummary = { path, lines: 0, new: 0, duplicates: 0, bad: 0, skipped: 0, refused: 0, acceptedUnsigned: 0, answeredNon2xx: 0, resumedAt: 0 }
   const file = await identifyFile(path)
-  if (file.missing) return { identity: undefined, summary: { ...summary, missing: true } }
-  if (!file.firstLine) return { identity: undefined, summary }
+  if (file.missing) return { identity: undefined, summary: { path, ...emptyTally(), resumedAt: 0, missing: true } }
+  if (!file.firstLine) return { identity: undefined, summary: { path, ...emptyTally(), resumedAt: 0 } }
   const saved = await findSeenBefore(options.store, file)
   const identity = saved?.identity ?? (await newIdentity(options.store, file))
   // A plain file shorter than where we stopped was truncated and rewritten: start over.
   const resumeAt = saved && (file.gzip || saved.byteOffset <= file.size) ? saved : undefined
-  summary.resumedAt = resumeAt?.byteOffset ?? 0
-
+  const resumedAt = resumeAt?.byteOffset ?? 0
   let lineNumber = resumeAt?.line ?? 0
-  // Each event goes into the open transaction as it is parsed: holding a batch of them until
-  // the commit made them outlive V8's young generation, which cost memory and GC time.
-  let writer: AsyncBatchWriter | undefined
-  let pendingLines = 0
-  // Whether an event was new is known at the commit (PostgreSQL inserts the batch then).
-  let eventsAdded = 0
-  const batchLines = options.batchLines ?? BATCH_LINES
-  const commit = async (byteOffset: number) => {
-    const open = writer ?? options.store.beginBatch(options.forward)
-    writer = undefined
-    // The head recorded is what has been replayed of it, so it never changes as the file grows.
-    const headBytes = Math.min(file.head.length, byteOffset)
-    const fresh = await open.commit({ identity, path, byteOffset, line: lineNumber, firstLine: file.firstLine!, headBytes, headHash: hashOf(file.head.subarray(0, headBytes)) })
-    summary.new += fresh
-    summary.duplicates += eventsAdded - fresh
-    eventsAdded = 0
-    pendingLines = 0
-  }
 
   // One context, its source updated per line: replay's hot loop allocates as little as it can.
   const context: ParseContext = { ...options.parse, source: { kind: 'file', file: path, line: 0 }, receivedAt: options.now }
-  let lastOffset = summary.resumedAt
+  // Each event goes into the open transaction as it is parsed: holding a batch of them until
+  // the commit made them outlive V8's young generation, which cost memory and GC time.
+  const ingest = createIngest({ store: options.store, rules: { secret: options.secret, acceptUnsigned: options.acceptUnsigned ?? false, forward: options.forward }, context })
+  const batchLines = options.batchLines ?? BATCH_LINES
+  const commit = (byteOffset: number) => {
+    // The head recorded is what has been replayed of it, so it never changes as the file grows.
+    const headBytes = Math.min(file.head.length, byteOffset)
+    return ingest.commit({ identity, path, byteOffset, line: lineNumber, firstLine: file.firstLine!, headBytes, headHash: hashOf(file.head.subarray(0, headBytes)) })
+  }
+
+  let lastOffset = resumedAt
   try {
-    await forEachLine(path, file.gzip, summary.resumedAt, (text, endOffset) => {
+    await forEachLine(path, file.gzip, resumedAt, (text, endOffset) => {
       lineNumber += 1
-      summary.lines += 1
-      pendingLines += 1
       lastOffset = endOffset
-      writer ??= options.store.beginBatch(options.forward)
       context.source = { kind: 'file', file: path, line: lineNumber }
-      const parsed = text === undefined ? { kind: 'bad' as const, reason: `longer than ${MAX_LINE_LENGTH / 1024} KiB` } : parseDlrLine(text, context)
-      if (parsed.kind === 'event') {
-        const admission = admitReport(options.secret, options.acceptUnsigned ?? false, parsed)
-        if (admission === 'refuse') {
-          summary.refused += 1
-          writer.reject({ identity, line: lineNumber, path, reason: REFUSED_REASON, raw: text!.slice(0, 4096) })
-        } else {
-          if (admission === 'store-unsigned') summary.acceptedUnsigned += 1
-          writer.add(parsed.event, options.forward && admission === 'store')
-          eventsAdded += 1
-        }
-      } else if (parsed.kind === 'skip') {
-        if (parsed.httpStatus === undefined) summary.skipped += 1
-        else summary.answeredNon2xx += 1
-      } else {
-        summary.bad += 1
-        writer.reject({ identity, line: lineNumber, path, reason: parsed.reason, raw: (text ?? '').slice(0, 4096) })
+      const verdict = ingest.line(text)
+      if (verdict.kind === 'bad' || verdict.kind === 'refused') {
+        ingest.reject({ identity, line: lineNumber, path, reason: verdict.reason, raw: (text ?? '').slice(0, 4096) })
       }
-      if (pendingLines >= batchLines) {
-        return commit(endOffset).then(() => options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: summary.lines }))
+      if (ingest.pendingLines >= batchLines) {
+        return commit(endOffset).then(() => options.onProgress?.({ path, bytesDone: endOffset, bytesTotal: file.size, lines: ingest.tally.lines }))
       }
       return undefined
     }, () => {
       // Never hold the write lock while waiting for the next read: a stalled disk or a
       // stopped replay would keep serve and every send waiting on it.
-      return writer ? commit(lastOffset) : undefined
+      return ingest.pendingLines > 0 ? commit(lastOffset) : undefined
     })
-    if (pendingLines > 0 || !saved) await commit(lastOffset)
+    if (ingest.pendingLines > 0 || !saved) await commit(lastOffset)
   } catch (error) {
-    await writer?.abandon()
+    await ingest.abandon()
     throw error
   }
-  options.onProgress?.({ path, bytesDone: file.size, bytesTotal: file.size, lines: summary.lines })
-  return { identity, summary }
+  options.onProgress?.({ path, bytesDone: file.size, bytesTotal: file.size, lines: ingest.tally.lines })
+  return { identity, summary: { path, ...ingest.tally, resumedAt } }
 }
 
 /**

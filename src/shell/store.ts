@@ -11,6 +11,7 @@ import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 import { drainSpools, readSpooledSends, spoolPath } from './send-spool.js'
+import type { EventWriter } from './event-store.js'
 
 /** Numbered migrations; PRAGMA user_version says how many have run. Never edit one, add one. */
 const MIGRATIONS: readonly string[] = [
@@ -98,26 +99,14 @@ export interface Reject {
   raw: string
 }
 
-export interface BatchWriter {
-  /** Whether the event was new (false: stored before); `forward` overrides the batch's. */
-  add(event: DeliveryEvent, forward?: boolean): boolean
-  reject(reject: Reject): void
-  /** Commits everything added, with the file's progress. */
-  commit(progress: ReplayProgress): void
-  /** Drops everything added; safe to call after a failed add or commit. */
-  abandon(): void
-}
-
 export interface EventStore {
   readonly path: string
   recordSend(send: SendRecord): void
   /**
-   * Replay's transaction: events (idempotent), rejects and the file's progress, taken as they
-   * are parsed so none is held in memory until the commit. Nothing of it counts until commit().
+   * The store's writer: events (idempotent), rejects and a replayed file's progress, taken as
+   * they are parsed so none is held in memory until the commit. Nothing counts until commit().
    */
-  beginBatch(forward: boolean): BatchWriter
-  /** One transaction; for each event, whether it was new (false: stored before). */
-  recordEvents(events: readonly DeliveryEvent[], forward: boolean): boolean[]
+  beginBatch(forward: boolean): EventWriter
   /**
    * Resolves once every transaction committed before the call would survive a power cut.
    * Commits go on while it waits: one fsync covers all made meanwhile.
@@ -521,8 +510,6 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
       JSON.stringify(event.source), event.raw, forwardState,
     ).changes === 1
   }
-  const recordEvents = db.transaction((events: readonly DeliveryEvent[], forward: boolean) => events.map((event) => insertOne(event, forward)))
-
   const begin = db.prepare('BEGIN IMMEDIATE')
   const commit = db.prepare('COMMIT')
   const rollback = db.prepare('ROLLBACK')
@@ -547,24 +534,40 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     path,
     recordSend: (send) => guard(() => void insertSend.run({ provider: 'kannel', providerId: null, ...send })),
     beginBatch: (forward) => {
-      guard(() => begin.run())
+      let fresh: boolean[] = []
+      let open = false
+      // BEGIN at the first write: a writer opened but not yet used holds no lock.
+      const write = <T>(work: () => T): T =>
+        guard(() => {
+          if (!open) {
+            begin.run()
+            open = true
+          }
+          return work()
+        })
       return {
-        add: (event, forwardThis = forward) => guard(() => insertOne(event, forwardThis)),
-        reject: (reject) => guard(() => void insertReject.run(reject)),
-        commit: (progress) => {
-          guard(() => {
-            upsertProgress.run(progress)
+        add: (event, forwardThis = forward) => void fresh.push(write(() => insertOne(event, forwardThis))),
+        reject: (reject) => write(() => void insertReject.run(reject)),
+        commit: async (progress) => {
+          if (!open && !progress) return []
+          write(() => {
+            if (progress) upsertProgress.run(progress)
             commit.run()
           })
-          // Sends that found the store locked by this replay wait in the spool: take them in now.
+          open = false
+          const result = fresh
+          fresh = []
+          // Sends that found the store locked by this writer wait in the spool: take them in now.
           if (existsSync(spoolPath(path))) drainSpools(store)
+          return result
         },
-        abandon: () => {
+        abandon: async () => {
+          fresh = []
+          open = false
           if (db.inTransaction) rollback.run()
         },
       }
     },
-    recordEvents: (events, forward) => guard(() => recordEvents.immediate(events, forward)),
     onDisk: syncer.onDisk,
     progressFor: (identity) => guard(() => selectProgress.get(identity) as ReplayProgress | undefined),
     progressCandidates: (firstLine) => guard(() => selectCandidates.all(firstLine) as ReplayProgress[]),

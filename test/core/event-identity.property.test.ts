@@ -12,6 +12,7 @@ import { DLR_TYPES, parseDlrLine, type ParseContext } from '../../src/core/dlr.j
 import { admitReport } from '../../src/core/event-identity.js'
 import { buildDlrUrl, DLR_PARAMS } from '../../src/core/kannel-request.js'
 import { openStore, type EventStore } from '../../src/shell/store.js'
+import { storeEvents } from '../../src/shell/event-store.js'
 
 const SECRET = 'property-secret-0123456789abcdef'
 const MESSAGE = '019ad0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0d'
@@ -114,14 +115,14 @@ describe('a captured callback URL, changed or extended in any way, with smskanne
     })
     afterAll(() => store?.close())
 
-    it('adds at most five events, all for the captured message, however many forgeries arrive', () => {
-      fc.assert(
-        fc.property(fc.array(fc.tuple(fc.array(change, { maxLength: 6 }), asLine), { minLength: 1, maxLength: 40 }), (forgeries) => {
+    it('adds at most five events, all for the captured message, however many forgeries arrive', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.array(change, { maxLength: 6 }), asLine), { minLength: 1, maxLength: 40 }), async (forgeries) => {
           const admitted = forgeries.flatMap(([changes, form]) => {
             const parsed = parseDlrLine(form(applyChanges(changes)), context)
             return parsed.kind === 'event' && admitReport(SECRET, false, parsed) !== 'refuse' ? [parsed.event] : []
           })
-          store.recordEvents(admitted, false)
+          await storeEvents(store, admitted, false)
           const { events } = store.find(MESSAGE)
           expect(events.length).toBeLessThanOrEqual(STATUSES.size)
           expect(new Set(events.map((event) => event.status)).size).toBe(events.length)

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseDlrLine, resolveDlrParamNames, type DlrParamNames } from '../../src/core/dlr.js'
+import { storeEvents } from '../../src/shell/event-store.js'
 import { openStore } from '../../src/shell/store.js'
 
 export interface FakePin {
@@ -37,7 +38,7 @@ export async function makeReportStore(startIso: string, pins: readonly FakePin[]
         if (parsed.kind !== 'event') throw new Error(`not a DLR: ${query}`)
         return parsed.event
       })
-      store.recordEvents(events, false)
+      await storeEvents(store, events, false)
     }
   } finally {
     store.close()

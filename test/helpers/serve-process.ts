@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { Agent, request } from 'undici'
 import { BIN } from './run-cli.js'
 
 export interface ServeProcess {
@@ -10,7 +11,7 @@ export interface ServeProcess {
 }
 
 /** Starts `sms-kannel serve` on a free loopback port and waits until it listens. */
-export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
+export async function startServe(args: string[], env: Record<string, string> = {}, options: { startMs?: number } = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', ...args], {
     env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -20,7 +21,7 @@ export async function startServe(args: string[], env: Record<string, string> = {
   child.stdout!.resume()
   const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 10_000)
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), options.startMs ?? 10_000)
     const check = () => {
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)
       if (match) {
@@ -32,4 +33,48 @@ export async function startServe(args: string[], env: Record<string, string> = {
     void exited.then(() => reject(new Error(`serve exited: ${stderr}`)))
   })
   return { child, base, stderr: () => stderr, exited }
+}
+
+export interface CallbackStream {
+  /** Message ids of the callbacks answered 200 OK so far. */
+  acknowledged: string[]
+  /** Answers other than 200, by status. */
+  refused: Map<number, number>
+  /** Stops sending and waits for the requests in flight. */
+  stop(): Promise<void>
+}
+
+/**
+ * `connections` clients sending distinct callbacks (message ids PREFIX-N) back to back
+ * until stopped or the server is gone (`alive` false after a failed request).
+ */
+export function streamCallbacks(base: string, options: { connections: number; prefix: string; alive: () => boolean }): CallbackStream {
+  const agent = new Agent({ connections: options.connections })
+  const acknowledged: string[] = []
+  const refused = new Map<number, number>()
+  let next = 0
+  let stopped = false
+  const client = async () => {
+    while (!stopped) {
+      const messageId = `${options.prefix}-${next++}`
+      try {
+        const response = await request(`${base}/smsKannelfeedback?seq=1&msgid=${messageId}&dlr=1&time=1795858642`, { dispatcher: agent })
+        const body = await response.body.text()
+        if (response.statusCode === 200 && body === 'OK\n') acknowledged.push(messageId)
+        else refused.set(response.statusCode, (refused.get(response.statusCode) ?? 0) + 1)
+      } catch {
+        if (!options.alive()) return
+      }
+    }
+  }
+  const clients = Array.from({ length: options.connections }, client)
+  return {
+    acknowledged,
+    refused,
+    stop: async () => {
+      stopped = true
+      await Promise.all(clients)
+      await agent.destroy()
+    },
+  }
 }

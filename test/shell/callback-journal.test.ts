@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { canMount, mountSmallFs } from '../helpers/small-fs.js'
-import { decodeRecords, discardJournal, encodeRecords, openCallbackJournal, readJournal, SEGMENT_LIMIT_BYTES, type JournalRecord } from '../../src/shell/callback-journal.js'
+import { decodeRecords, defaultJournalPath, discardJournal, discardSegment, encodeRecords, openCallbackJournal, readJournal, readSegment, SEGMENT_LIMIT_BYTES, segmentNumbers, type JournalRecord } from '../../src/shell/callback-journal.js'
 
 const now = () => new Date('2026-11-28T12:00:00Z')
-const storeIn = () => join(mkdtempSync(join(tmpdir(), 'sms-kannel-journal-')), 'events.db')
+const storeIn = () => join(mkdtempSync(join(tmpdir(), 'sms-kannel-journal-')), 'events.db.journal')
 const record = (n: number): JournalRecord => ({ receivedAt: '2026-11-28T12:00:00.000Z', target: `/smsKannelfeedback?seq=${n}&msgid=m-${n}&dlr=1` })
 const segmentsOf = (store: string) => readdirSync(join(store, '..')).filter((name) => name.startsWith('events.db.journal.')).sort()
 
@@ -27,6 +27,18 @@ describe('journal records', () => {
     expect(decodeRecords(`${whole}["2026-11-28T12:0`)).toEqual({ records: [record(1), record(2)], damaged: 0 })
     expect(decodeRecords(`${whole}garbage\n${encodeRecords([record(3)])}`)).toEqual({ records: [record(1), record(2), record(3)], damaged: 1 })
     expect(decodeRecords('["not a time","/x"]\n[1,2]\n{"__proto__":1}\n').damaged).toBe(3)
+  })
+})
+
+describe('the default journal for a store without a file next to it (PostgreSQL)', () => {
+  it.each([
+    { env: { STATE_DIRECTORY: '/var/lib/sms-kannel', HOME: '/home/x' }, want: '/var/lib/sms-kannel/serve.journal' },
+    { env: { STATE_DIRECTORY: '/var/lib/a:/var/lib/b' }, want: '/var/lib/a/serve.journal' },
+    { env: { XDG_STATE_HOME: '/home/x/.state', HOME: '/home/x' }, want: '/home/x/.state/sms-kannel/serve.journal' },
+    { env: { HOME: '/home/x' }, want: '/home/x/.local/state/sms-kannel/serve.journal' },
+    { env: {}, want: undefined },
+  ])('is $want with $env', ({ env, want }) => {
+    expect(defaultJournalPath(env)).toBe(want)
   })
 })
 
@@ -54,11 +66,11 @@ describe('the journal on disk', () => {
 
   it('keeps a damaged segment aside for a person instead of deleting it', () => {
     const store = storeIn()
-    writeFileSync(`${store}.journal.00000001`, `${encodeRecords([record(1)])}not json\n`)
+    writeFileSync(`${store}.00000001`, `${encodeRecords([record(1)])}not json\n`)
     const recovery = readJournal(store, now)
     expect(recovery.records).toEqual([record(1)])
     expect(recovery.damaged).toBe(1)
-    expect(recovery.keptAs).toEqual([`${store}.journal.00000001.damaged-${now().getTime()}`])
+    expect(recovery.keptAs).toEqual([`${store}.00000001.damaged-${now().getTime()}`])
     expect(existsSync(recovery.keptAs[0]!)).toBe(true)
     discardJournal(store)
     expect(existsSync(recovery.keptAs[0]!)).toBe(true)
@@ -91,6 +103,29 @@ describe('the journal on disk', () => {
     await new Promise((resolve) => setImmediate(resolve))
     expect(segmentsOf(store)).toHaveLength(2)
     journal.close()
+  })
+
+  it('seals segments for a database\'s backlog: each is read and deleted on its own, an empty one is not sealed', async () => {
+    const store = storeIn()
+    const journal = openCallbackJournal(store)
+    expect(journal.seal()).toBe(true)
+    expect(segmentNumbers(store)).toEqual([1])
+    journal.append([record(1), record(2)])
+    await journal.sync()
+    expect(journal.seal(true)).toBe(false)
+    expect(journal.seal()).toBe(true)
+    journal.append([record(3)])
+    await journal.sync()
+    expect(journal.seal()).toBe(true)
+    journal.append([record(4)])
+    expect([segmentNumbers(store), journal.currentSegment]).toEqual([[1, 2, 3], 3])
+    expect(readSegment(store, 1, now).records).toEqual([record(1), record(2)])
+    expect(readSegment(store, 2, now).records).toEqual([record(3)])
+    discardSegment(store, 1)
+    discardSegment(store, 1)
+    expect(segmentNumbers(store)).toEqual([2, 3])
+    journal.close()
+    expect(readJournal(store, now).records).toEqual([record(3), record(4)])
   })
 
   it.skipIf(!canMount())('leaves no half line behind a write that failed on a full disk, so the next record is not swallowed', async () => {

@@ -21,7 +21,7 @@ afterEach(async () => {
 
 async function start(options: { secret?: string; limits?: Record<string, number> } = {}) {
   const store = await openStore(join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-')), 'events.db'))
-  const journal = openCallbackJournal(store.path)
+  const journal = openCallbackJournal(`${store.path}.journal`)
   const logs: string[] = []
   const server = createCallbackServer({
     store,

@@ -53,14 +53,17 @@ it('a replay killed with SIGKILL at random points, then run again, leaves the st
   const file = join(dir, 'access.log')
   writeFileSync(file, mixedFile(120_000))
 
+  const started = performance.now()
   const clean = await runCli(['feedback', '--replay', file, '--store', join(dir, 'clean.db'), '--json'], {}, { now: NOW })
+  const cleanMs = performance.now() - started
   expect(clean.code).toBe(65)
   const cleanSummary = JSON.parse(clean.stdout.split('\n')[0]!)
   // Lines 9, 29, 49, ... are broken (6,000); 8, 18, ... repeat an earlier line (12,000).
   expect(cleanSummary).toMatchObject({ lines: 120_000, new: 96_000, duplicates: 12_000, bad: 6000, skipped: 6000 })
 
   const crashed = join(dir, 'crashed.db')
-  const delays = Array.from({ length: 4 }, () => 300 + Math.floor(Math.random() * 1500))
+  // Within a clean run's time, however fast replay gets: each run resumes, so the first kill lands mid-run.
+  const delays = Array.from({ length: 4 }, () => Math.floor(cleanMs * (0.3 + Math.random() * 0.6)))
   const signals = []
   for (const delay of delays) signals.push(await killedReplay(file, crashed, delay))
   // At least one kill must land mid-run for the test to say anything.

@@ -1,42 +1,22 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Agent, request } from 'undici'
+import { request } from 'undici'
 import { expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
-import { startServe } from '../helpers/serve-process.js'
+import { startServe, streamCallbacks } from '../helpers/serve-process.js'
 import { openCallbackJournal } from '../../src/shell/callback-journal.js'
 import { openStore } from '../../src/shell/store.js'
 
 it.each(['full', 'normal'])('killed with SIGKILL under a stream of callbacks, serve (durability %s) has stored every callback it answered 200', async (durability) => {
   const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-crash-')), 'events.db')
   const serve = await startServe(['--store', store, '--durability', durability])
-  const agent = new Agent({ connections: 32 })
-  const acknowledged: string[] = []
-  let failed = 0
-  let next = 0
-  let stop = false
-  // 32 clients sending distinct callbacks back to back, until the server is gone.
-  const client = async () => {
-    while (!stop) {
-      const messageId = `load-${next++}`
-      try {
-        const response = await request(`${serve.base}/smsKannelfeedback?seq=1&msgid=${messageId}&dlr=1&time=1795858642`, { dispatcher: agent })
-        const body = await response.body.text()
-        if (response.statusCode === 200 && body === 'OK\n') acknowledged.push(messageId)
-      } catch {
-        failed += 1
-        if (serve.child.exitCode !== null || serve.child.signalCode !== null) return
-      }
-    }
-  }
-  const clients = Array.from({ length: 32 }, client)
+  const stream = streamCallbacks(serve.base, { connections: 32, prefix: 'load', alive: () => serve.child.exitCode === null && serve.child.signalCode === null })
+  const { acknowledged } = stream
   await new Promise((resolve) => setTimeout(resolve, 800 + Math.random() * 700))
   serve.child.kill('SIGKILL')
   expect(await serve.exited).toBe('SIGKILL')
-  stop = true
-  await Promise.all(clients)
-  await agent.destroy()
+  await stream.stop()
 
   expect(acknowledged.length, 'callbacks answered 200 before the kill').toBeGreaterThan(200)
   const reopened = await openStore(store)
@@ -51,7 +31,7 @@ it.each(['full', 'normal'])('killed with SIGKILL under a stream of callbacks, se
 it('stores at start what the journal holds but the store lost (a power cut after the 200), then deletes the journal', async () => {
   const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-serve-journal-')), 'events.db')
   // What a power cut leaves: journal lines fsynced and answered 200, their store commit gone.
-  const journal = openCallbackJournal(store)
+  const journal = openCallbackJournal(`${store}.journal`)
   journal.append([
     { receivedAt: '2026-11-28T11:59:00.000Z', target: '/smsKannelfeedback?seq=4711&msgid=lost-1&dlr=8&time=1795858642' },
     { receivedAt: '2026-11-28T11:59:01.000Z', target: '/smsKannelfeedback?seq=4711&msgid=lost-1&dlr=1&time=1795858643' },
@@ -97,6 +77,6 @@ it('names a journal it cannot use as a store problem (exit 74), not as a bug', a
   mkdirSync(`${store}.journal.00000001`)
   const run = await runCli(['serve', '--listen', '127.0.0.1:0', '--store', store])
   expect(run.code).toBe(74)
-  expect(run.stderr).toMatch(/The journal next to the event store .*events\.db cannot be used: it is a directory \(EISDIR\)/)
+  expect(run.stderr).toMatch(/serve's journal .*events\.db\.journal\.\* cannot be used: it is a directory \(EISDIR\)/)
   expect(run.stderr).not.toMatch(/unexpected failure|at .*\.cjs:\d+/)
 }, 30_000)
