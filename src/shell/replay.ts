@@ -305,7 +305,7 @@ async function forEachLine(
 
 /**
  * A plain file's bytes from `start`, read into one buffer used again and again: a stream's
- * fresh buffer per read piled up outside V8's heap (~30 MB) before a GC freed them.
+ * fresh buffer per read piled up outside V8's heap before a GC freed them.
  * Each chunk is valid only until the next is asked for.
  */
 async function* plainChunks(path: string, start: number): AsyncGenerator<Buffer> {
