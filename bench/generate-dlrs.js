@@ -9,14 +9,23 @@ function messageId(epoch, message) {
   return `${ms.slice(0, 8)}-${ms.slice(8)}-7000-8000-${tail}`
 }
 
-export async function generateDlrFile(path, lines) {
+/** Another template's ids: no time in them, so their event keys arrive in no order. */
+function hashedId(message) {
+  let h = (message + 1) * 2654435761
+  const part = () => ((h = Math.imul(h ^ (h >>> 15), 2246822519) >>> 0).toString(16).padStart(8, '0'))
+  return `${part()}${part()}${part()}${part()}`
+}
+
+/** `keys: 'hashed'`: message ids of another kind than send's, so event keys do not arrive in order. */
+export async function generateDlrFile(path, lines, { keys = 'ordered' } = {}) {
+  const idOf = keys === 'hashed' ? (_epoch, message) => hashedId(message) : messageId
   const out = createWriteStream(path)
   let chunk = []
   let recent = []
   for (let i = 0; i < lines; i++) {
     const message = i >> 1
     const epoch = 1795858642 + Math.floor(i / 50)
-    const query = `seq=${message % 100000}&msgid=${messageId(epoch, message)}&dlr=${i % 2 === 0 ? 8 : 1}&reply=${i % 2 === 0 ? 'ACK%2F' : ''}&smscmsgid=${i % 2 === 0 ? '' : `f${message}`}&recipient=%2B4917${String(message % 10_000_000).padStart(7, '0')}&sender=VISULOX&time=${epoch}&smsc=smsc1`
+    const query = `seq=${message % 100000}&msgid=${idOf(epoch, message)}&dlr=${i % 2 === 0 ? 8 : 1}&reply=${i % 2 === 0 ? 'ACK%2F' : ''}&smscmsgid=${i % 2 === 0 ? '' : `f${message}`}&recipient=%2B4917${String(message % 10_000_000).padStart(7, '0')}&sender=VISULOX&time=${epoch}&smsc=smsc1`
     const kind = i % 20
     let line
     if (kind < 8) line = query

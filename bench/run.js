@@ -23,7 +23,7 @@ const only = process.env.BENCH_ONLY?.split(',')
 const wanted = (name) => !only || only.includes(name)
 const rows = []
 if (wanted('startup')) rows.push(...(await benchStartup({ runs: Number(process.env.BENCH_STARTUP_RUNS ?? 30), log })))
-// Each group commit holds the event loop until its fsync: throughput follows batch size and durability.
+// A group's callbacks are answered once its journal line is fsynced (full): throughput follows group size and durability.
 const serveVariants = [
   { connections: 32, durability: 'full' },
   { connections: 128, durability: 'full' },

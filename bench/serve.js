@@ -1,5 +1,6 @@
-// Durable callbacks per second: `sms-kannel serve` (stored, synchronous=FULL, before each
-// 200) against the naive baseline, both loaded by autocannon on loopback with unique URLs.
+// Callbacks per second: `sms-kannel serve` (each stored before its 200; with --durability
+// full, its journal line fsynced too) against the naive baseline, both loaded by autocannon
+// on loopback with unique URLs.
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
@@ -13,8 +14,7 @@ const NAIVE = new URL('./naive-serve.js', import.meta.url).pathname
 
 /**
  * The server logs a line per callback. Its stderr goes to a file, as under systemd: a pipe
- * read by this process (busy running autocannon) filled up and stalled the server, which
- * measured 2.6k/s where the same build does ~6.8k/s.
+ * read by this process (busy running autocannon) fills up and stalls the server.
  */
 function startServer(args, logFile, env = {}) {
   const fd = openSync(logFile, 'w')

@@ -9,12 +9,14 @@ import { loadSourceModules } from './source-modules.js'
 
 const [file] = process.argv.slice(2)
 const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-bench-store-'))
-const { openStore, parseDlrLine, DLR_PARAMS } = loadSourceModules(
+const { openStore, parseDlrLine, DLR_PARAMS, REPLAY_CACHE_KIB } = loadSourceModules(
   'store',
-  "export { openStore } from './src/shell/store.ts'\nexport { parseDlrLine } from './src/core/dlr.ts'\nexport { DLR_PARAMS } from './src/core/kannel-request.ts'",
+  "export { openStore } from './src/shell/store.ts'\nexport { parseDlrLine } from './src/core/dlr.ts'\nexport { DLR_PARAMS } from './src/core/kannel-request.ts'\nexport { REPLAY_CACHE_KIB } from './src/shell/replay.ts'",
 )
 
 const store = await openStore(join(dir, 'events.db'))
+// As replay runs it.
+store.setCacheKib(REPLAY_CACHE_KIB)
 const context = { names: { ...DLR_PARAMS }, feedbackPath: '/smsKannelfeedback', receivedAt: new Date('2026-11-28T12:00:00Z'), source: { kind: 'file', file, line: 0 } }
 let seconds = 0
 let events = 0

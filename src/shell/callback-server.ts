@@ -250,7 +250,7 @@ export interface CallbackServer {
   suspend(cause: unknown): void
 }
 
-/** Log lines of one turn of the event loop go out in one write: a write per callback cost ~9% of serve's time. */
+/** Log lines of one turn of the event loop go out in one write: a write per callback was a real share of serve's time. */
 function batchedLog(log: (line: string) => void): (line: string) => void {
   let lines: string[] = []
   return (line) => {

@@ -134,7 +134,11 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
   return {
     location: shownStoreLocation(store.path),
     localPath: store.path,
-    exclusiveReplay: async (work) => (await import('./replay.js')).withReplayLock(store.path, work),
+    exclusiveReplay: async (work) => {
+      const { REPLAY_CACHE_KIB, withReplayLock } = await import('./replay.js')
+      store.setCacheKib(REPLAY_CACHE_KIB)
+      return withReplayLock(store.path, work)
+    },
     recordSend: (send) => run(() => store.recordSend(send)),
     beginBatch: (forward) => store.beginBatch(forward),
     progressFor: (identity) => run(() => store.progressFor(identity)),

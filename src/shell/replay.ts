@@ -13,16 +13,20 @@ import { createIngest } from './ingest.js'
 import type { EventStore, Reject, ReplayProgress } from './store.js'
 
 /**
- * Most lines per transaction. Each read chunk (256 KiB, a few thousand log lines) is also
- * committed before the next read, so normally that is the batch; committing at 2,000 lines
- * as well doubled the commits and cost ~20% of replay time.
+ * Most lines per transaction. Each read chunk (a few thousand log lines) is also committed
+ * before the next read, so normally that is the batch.
  */
 const BATCH_LINES = 20_000
 /** Enough of a file's start to recognise it after rotation, and to tell it from others. */
 const IDENTITY_PROBE_BYTES = 8192
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b])
-/** Larger chunks were no faster and cost peak memory. */
-export const READ_CHUNK_BYTES = 256 * 1024
+/**
+ * A commit per chunk: with event keys in no order every commit rewrites pages all over the
+ * indexes, so fewer, larger commits write far less.
+ */
+export const READ_CHUNK_BYTES = 1024 * 1024
+/** The store's page cache during a replay: random index inserts find their pages in it. */
+export const REPLAY_CACHE_KIB = 8 * 1024
 
 export interface FileSummary extends Tally {
   path: string
@@ -299,7 +303,7 @@ async function forEachLine(
 
 /**
  * A plain file's bytes from `start`, read into one buffer used again and again: a stream's
- * fresh buffer per read piled up outside V8's heap (~30 MB) before a GC freed them.
+ * fresh buffer per read piled up outside V8's heap before a GC freed them.
  * Each chunk is valid only until the next is asked for.
  */
 async function* plainChunks(path: string, start: number): AsyncGenerator<Buffer> {

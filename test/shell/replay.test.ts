@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DLR_PARAMS } from '../../src/core/kannel-request.js'
 import { BusyError, InputError } from '../../src/core/errors.js'
-import { replayFiles, withReplayLock } from '../../src/shell/replay.js'
+import { READ_CHUNK_BYTES, replayFiles, withReplayLock } from '../../src/shell/replay.js'
 import { openStore, type EventStore } from '../../src/shell/store.js'
 
 const opened: EventStore[] = []
@@ -96,9 +96,9 @@ describe('replayFiles', () => {
     const { dir, replay } = await setup()
     const file = join(dir, 'dlrs.txt')
     const before = dlrLines(0, 22_100)
-    // The long line must cross a read-chunk boundary for this test to mean anything: 1 MiB is one (chunks are 256 KiB).
-    expect(before.length).toBeLessThan(1 << 20)
-    expect(before.length + 100_000).toBeGreaterThan(1 << 20)
+    // The long line must cross the reader's chunk boundary for this test to mean anything.
+    expect(before.length).toBeLessThan(READ_CHUNK_BYTES)
+    expect(before.length + 100_000).toBeGreaterThan(READ_CHUNK_BYTES)
     writeFileSync(file, `${before}dlr=1&x=${'y'.repeat(100_000)}\n${dlrLines(22_100, 3)}`)
     const summary = await replay([file], { batchLines: 1000 })
     expect(summary).toMatchObject({ lines: 22_104, new: 22_103, bad: 1 })
