@@ -20,7 +20,7 @@ Examples:
 ${EXIT_HELP}`
 
 /** The flags of send and config: every key a flag sets but serve's and the DLR parameter names. */
-export const SEND_FLAG_KEYS = FLAG_KEYS.filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability' && key !== 'smskannel.dlrparams')
+export const SEND_FLAG_KEYS = FLAG_KEYS.filter((key) => key !== 'smskannel.listen' && key !== 'smskannel.durability' && key !== 'smskannel.journal' && key !== 'smskannel.dlrparams')
 
 export function sendCommand({ report, now }: CommandContext): CliCommand {
   const command = addConfigOptions(
