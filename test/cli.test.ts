@@ -102,6 +102,25 @@ describe('each command checks the settings it reads, each key the same way', () 
     expect(bad.code).toBe(EXIT.config)
     expect(bad.stderr).toMatch(/smskannel\.dlrparams "nonsense" \(from flag --param\) is not usable/)
   })
+
+  it('reads smskannel.passwordfile only where a password is used: a 0600 file of another user does not stop feedback or check', async () => {
+    const env = { SMSKANNEL_PASSWORDFILE: '/nonexistent/kannel.pw', SMSKANNEL_GWURL: 'http://127.0.0.1:9', SMSKANNEL_USER: 'u' }
+    const feedback = await runCli(['feedback', 'seq=1&msgid=m1&dlr=1'], env)
+    expect(feedback.code, feedback.stderr).toBe(EXIT.ok)
+    const send = await runCli(['send', '--dry-run', '--to', '+491701234567', '--text', 'x'], env)
+    expect(send.code).toBe(EXIT.config)
+    expect(send.stderr).toMatch(/password file \/nonexistent\/kannel\.pw/)
+  })
+
+  it('--param adds to smskannel.dlrparams from the config, a flag winning for the same name', async () => {
+    const env = { SMSKANNEL_DLRPARAMS: 'dlr=d' }
+    const both = await runCli(['feedback', '--param', 'reply=A', 'seq=1&msgid=m1&d=1&A=ACK%2F'], env)
+    expect(both.code, both.stderr).toBe(EXIT.ok)
+    expect(JSON.parse(both.stdout)).toMatchObject({ dlr: 1, smscReply: { raw: 'ACK/' } })
+    const overridden = await runCli(['feedback', '--param', 'dlr=t', 'seq=1&msgid=m1&t=2&d=1'], env)
+    expect(overridden.code, overridden.stderr).toBe(EXIT.ok)
+    expect(JSON.parse(overridden.stdout)).toMatchObject({ dlr: 2 })
+  })
 })
 
 describe('the wall clock', () => {

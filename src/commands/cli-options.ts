@@ -81,9 +81,9 @@ function flagValues(options: CommonOptions): SourceValues {
 }
 
 /** Reads every source of settings; their warnings go to stderr, a store URL's password joins the secrets. */
-export async function gatherSources(options: CommonOptions, report: Reporter) {
+export async function gatherSources(options: CommonOptions, report: Reporter, needs: { passwordFile?: boolean } = {}) {
   const { gatherConfigSources } = await import('../shell/config-sources.js')
-  const gathered = await gatherConfigSources({ configPath: options.config, envFilePath: options.envFile, env: process.env, flags: flagValues(options), cwd: process.cwd() })
+  const gathered = await gatherConfigSources({ configPath: options.config, envFilePath: options.envFile, env: process.env, flags: flagValues(options), cwd: process.cwd(), passwordFile: needs.passwordFile === true })
   for (const warning of gathered.warnings) report.warn(warning)
   report.addSecrets(...storeSecretsIn(gathered.sources))
   return gathered

@@ -16,7 +16,7 @@ export function configCommand({ report }: CommandContext): CliCommand {
   )
     .addHelpText('after', EXIT_HELP)
     .action(async (options: CommonOptions & { check?: boolean }) => {
-      const [{ showConfig, formatConfigTable, configDocument }, { httpClientFor }, gathered] = await Promise.all([import('./config.js'), import('../shell/http.js'), gatherSources(options, report)])
+      const [{ showConfig, formatConfigTable, configDocument }, { httpClientFor }, gathered] = await Promise.all([import('./config.js'), import('../shell/http.js'), gatherSources(options, report, { passwordFile: true })])
       const result = await showConfig({ sources: gathered.sources, check: Boolean(options.check) }, { http: (config) => httpClientFor(config, process.env), report })
       if (options.json) report.data(configDocument(gathered.files, result))
       else for (const line of formatConfigTable(result.effective)) report.text(line)

@@ -1,4 +1,5 @@
-import { Command, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import type { ReportThreadOptions, ReportThreads } from '../shell/report-threads.js'
 import { isPostgresUrl } from '../core/store-location.js'
 import { EXIT_HELP, addConfigOptions, gatherSources, localTimeZone, type CliCommand, type CommandContext, type CommonOptions } from './cli-options.js'
 
@@ -15,12 +16,18 @@ Examples:
 ${EXIT_HELP}`
 
 /** How report and check read the store (an SQLite file or a postgres:// URL), and whether it is there at all. */
-export async function reportStoreIo() {
+export async function reportStoreIo(reportThreads?: ReportThreadOptions) {
   const [{ openEventStore }, { existsSync }] = await Promise.all([import('../shell/event-store.js'), import('node:fs')])
-  return { openStore: (location: string) => openEventStore(location), storeExists: (location: string) => isPostgresUrl(location) || existsSync(location) }
+  return { openStore: (location: string) => openEventStore(location, reportThreads ? { reportThreads } : {}), storeExists: (location: string) => isPostgresUrl(location) || existsSync(location) }
 }
 
-type ReportOptions = CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string }
+function parseThreads(value: string): ReportThreads {
+  if (value === 'auto') return value
+  if (value === '1' || value === '2') return Number(value) as 1 | 2
+  throw new InvalidArgumentError('expected 1, 2 or auto.')
+}
+
+type ReportOptions = CommonOptions & { since?: string; until?: string; by?: 'minute' | 'hour' | 'day'; tz?: string; csv?: boolean; html?: string; threads: ReportThreads }
 
 export function reportCommand({ report, now }: CommandContext): CliCommand {
   const command = addConfigOptions(
@@ -31,7 +38,8 @@ export function reportCommand({ report, now }: CommandContext): CliCommand {
       .addOption(new Option('--by <unit>', 'interval (default: minute up to 2 hours, hour up to 3 days, else day)').choices(['minute', 'hour', 'day']))
       .option('--tz <zone>', 'time zone for intervals and labels (default: the machine\'s, $TZ)')
       .option('--csv', 'one CSV row per interval on stdout')
-      .option('--html <file>', 'write a self-contained HTML page with charts to FILE'),
+      .option('--html <file>', 'write a self-contained HTML page with charts to FILE')
+      .option('--threads <n>', 'SQLite store: fold the PINs on 1 or 2 threads (auto: 2 for 100,000 sends or more on a machine with two cores)', parseThreads, 'auto' as ReportThreads),
     ['smskannel.store'],
     {
       'smskannel.store': 'the event store send, feedback and serve write: an SQLite file or a postgres:// URL',
@@ -41,7 +49,7 @@ export function reportCommand({ report, now }: CommandContext): CliCommand {
   )
     .addHelpText('after', REPORT_HELP)
     .action(async (options: ReportOptions) => {
-      const [{ report: buildReport }, format, io, gathered] = await Promise.all([import('./report.js'), import('../core/report-format.js'), reportStoreIo(), gatherSources(options, report)])
+      const [{ report: buildReport }, format, io, gathered] = await Promise.all([import('./report.js'), import('../core/report-format.js'), reportStoreIo({ threads: options.threads, warn: (message) => report.warn(message) }), gatherSources(options, report)])
       // `report | head` closes the pipe early: the rest of the table is simply not wanted.
       process.stdout.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code !== 'EPIPE') throw error

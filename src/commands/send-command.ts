@@ -45,7 +45,7 @@ export function sendCommand({ report, now }: CommandContext): CliCommand {
         import('node:crypto'),
         import('../core/message-id.js'),
         import('../shell/send-record.js'),
-        gatherSources(options, report),
+        gatherSources(options, report, { passwordFile: true }),
       ])
       const result = await send(
         {

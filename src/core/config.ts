@@ -264,7 +264,10 @@ function mergeConfigSources(sources: ConfigSources): SourceValues {
   for (const level of PRECEDENCE) {
     for (const [key, sourced] of Object.entries(sources[level] ?? {}) as Array<[ConfigKey, SourcedValue]>) {
       // An empty value (SMSKANNEL_SENDER=) means "not set here", not "set to nothing".
-      if (sourced.value.trim() !== '') merged[key] = sourced
+      if (sourced.value.trim() === '') continue
+      const below = merged[key]
+      // A list (smskannel.dlrparams) adds to what lower levels set; its later entries win.
+      merged[key] = CONFIG_KEYS[key].repeatable && below && below.where !== 'default' ? { value: `${below.value},${sourced.value}`, where: `${below.where} and ${sourced.where}` } : sourced
     }
   }
   return merged

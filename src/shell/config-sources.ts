@@ -16,6 +16,8 @@ export interface GatherOptions {
   env: Readonly<Record<string, string | undefined>>
   flags: SourceValues
   cwd: string
+  /** Reads smskannel.passwordfile into smskannel.password: only commands that send need it, and the file is often the sender's alone (0600). */
+  passwordFile: boolean
 }
 
 export interface GatheredSources {
@@ -55,7 +57,7 @@ export async function gatherConfigSources(options: GatherOptions): Promise<Gathe
 
   for (const level of PRECEDENCE) {
     const values = sources[level]
-    if (values) warnings.push(...readPasswordFile(values, options.cwd))
+    if (values && options.passwordFile) warnings.push(...readPasswordFile(values, options.cwd))
   }
   return { sources, warnings, files: { config: configPath, dotenv: envFilePath } }
 }

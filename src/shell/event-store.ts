@@ -7,6 +7,7 @@ import { isPostgresUrl, shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import type { MessageGroup } from '../core/report.js'
+import type { ReportThreadOptions } from './report-threads.js'
 import type { SqliteRowCopier } from './sqlite-rows.js'
 import type { EventStore, ReplayProgress, Reject } from './store.js'
 
@@ -109,6 +110,8 @@ export interface OpenOptions {
   connectTimeoutMs?: number
   /** SQLite only: open for reading (status), as openStore's readOnly. */
   readOnly?: boolean
+  /** SQLite only: report's threads (report --threads); PostgreSQL folds what its server sorted. */
+  reportThreads?: ReportThreadOptions
 }
 
 /** Opens the store smskannel.store names: an SQLite file, or a postgres:// URL. */
@@ -123,11 +126,11 @@ export async function openEventStore(location: string, options: OpenOptions = {}
   const [{ openStore }, { openSqliteRowCopier }] = await Promise.all([import('./store.js'), import('./sqlite-rows.js')])
   const store = await openStore(location, options.readOnly ? { readOnly: true } : {})
   const { default: Database } = await import('better-sqlite3')
-  return adaptSqliteStore(store, () => openSqliteRowCopier(new Database(location), location))
+  return adaptSqliteStore(store, () => openSqliteRowCopier(new Database(location), location), options.reportThreads)
 }
 
 /** The SQLite store behind the async interface; each call runs (synchronously) at once. */
-export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowCopier = unavailableCopier): SharedEventStore {
+export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowCopier = unavailableCopier, reportThreads: ReportThreadOptions = { threads: 'auto', warn: () => undefined }): SharedEventStore {
   const run = async <T>(work: () => T): Promise<T> => work()
   let copier: SqliteRowCopier | undefined
   const rows = () => (copier ??= openCopier())
@@ -150,7 +153,7 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
     sendsAwaitingReports: (provider, sinceIso) => run(() => store.sendsAwaitingReports(provider, sinceIso)),
     exportRows: (table, after, limit) => run(() => rows().export(table, after, limit)),
     importRows: (table, imported) => run(() => rows().import(table, imported)),
-    reportGroups: async (boundaries) => (await import('./report-threads.js')).reportGroupsInTwo(store, boundaries),
+    reportGroups: async (boundaries) => (await import('./report-threads.js')).reportGroupsInTwo(store, boundaries, reportThreads),
     close: () =>
       run(() => {
         copier?.close()

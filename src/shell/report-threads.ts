@@ -13,24 +13,43 @@ export const REPORT_THREAD_ARG = '--sms-kannel-report-thread'
 /** Fewer sends than this are folded faster than a second thread starts (about 0.1 s); one core gains nothing. */
 const MIN_SENDS_FOR_TWO_THREADS = 100_000
 
+/** report --threads: `auto` takes a second thread for a big span on a machine with two cores. */
+export type ReportThreads = 'auto' | 1 | 2
+
+export interface ReportThreadOptions {
+  threads: ReportThreads
+  /** A second thread that failed is worth a line: its half is folded here instead. */
+  warn: (message: string) => void
+}
+
 interface ThreadTask {
   path: string
   boundaries: readonly number[]
   from: string
 }
 
-export async function reportGroupsInTwo(store: EventStore, boundaries: readonly number[]): Promise<MessageGroup[]> {
+export async function reportGroupsInTwo(store: EventStore, boundaries: readonly number[], options: ReportThreadOptions): Promise<MessageGroup[]> {
   // Only the built CLI can start itself as a thread (tests run the TypeScript sources).
   const bundle = typeof __filename === 'string' && __filename.endsWith('.cjs') ? __filename : undefined
-  const minSends = Number(process.env['SMS_KANNEL_TEST_REPORT_SPLIT_AT'] ?? MIN_SENDS_FOR_TWO_THREADS)
-  const split = bundle === undefined || availableParallelism() < 2 ? undefined : store.reportSplit(boundaries, minSends)
+  const wanted = options.threads === 2 || (options.threads === 'auto' && availableParallelism() >= 2)
+  const split = bundle === undefined || !wanted ? undefined : store.reportSplit(boundaries, options.threads === 2 ? 1 : MIN_SENDS_FOR_TWO_THREADS)
   if (bundle === undefined || split === undefined) return store.reportGroups(boundaries)
   const task: ThreadTask = { path: store.path, boundaries, from: split }
   const worker = new Worker(bundle, { argv: [REPORT_THREAD_ARG], workerData: task, stdout: true, stderr: true })
+  let answered = false
   const upper = new Promise<MessageGroup[] | undefined>((resolve) => {
-    worker.once('message', (groups: MessageGroup[]) => resolve(groups))
-    worker.once('error', () => resolve(undefined))
-    worker.once('exit', () => resolve(undefined))
+    const failed = (why: string) => {
+      if (answered) return
+      answered = true
+      options.warn(`report's second thread ${why}; this one folds its half too`)
+      resolve(undefined)
+    }
+    worker.once('message', (groups: MessageGroup[]) => {
+      answered = true
+      resolve(groups)
+    })
+    worker.once('error', (error) => failed(`failed (${error.message})`))
+    worker.once('exit', (code) => failed(`ended (exit ${code}) without an answer`))
   })
   try {
     const lower = store.reportGroups(boundaries, { from: '', to: split })

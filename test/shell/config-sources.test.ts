@@ -12,7 +12,7 @@ function tempDir(files: Record<string, string>): string {
   return dir
 }
 
-const base = { configPath: undefined, envFilePath: undefined, env: {}, flags: {} }
+const base = { configPath: undefined, envFilePath: undefined, env: {}, flags: {}, passwordFile: true }
 
 describe('gatherConfigSources', () => {
   it('reads config file, ./.env, environment and flags with the documented precedence', async () => {
@@ -80,7 +80,7 @@ describe('a file holding a secret that everyone can read', () => {
     const path = join(dir, what === '.env file' ? '.env' : 'sms.conf')
     writeFileSync(path, text)
     chmodSync(path, mode)
-    const gathered = await gatherConfigSources({ configPath: what === 'config file' ? path : undefined, envFilePath: what === '.env file' ? path : undefined, env: {}, flags: {}, cwd: dir })
+    const gathered = await gatherConfigSources({ configPath: what === 'config file' ? path : undefined, envFilePath: what === '.env file' ? path : undefined, env: {}, flags: {}, cwd: dir, passwordFile: true })
     const warning = `The ${what} ${path} holds ${key} and is readable by everyone (mode 0${mode.toString(8)}); chmod 600 it.`
     if (warned) expect(gathered.warnings).toContain(warning)
     else expect(gathered.warnings.filter((line) => line.includes('readable by everyone'))).toEqual([])
