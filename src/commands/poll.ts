@@ -34,7 +34,7 @@ export interface PollSummary {
   store: string
 }
 
-/** The default of --since: SMS4.de keeps a report that long at least (docs/sms4de.md). */
+/** The default of --since: assumed (docs/sms4de.md) to be as long as SMS4.de keeps a report. */
 export const DEFAULT_POLL_HOURS = 48
 
 /**

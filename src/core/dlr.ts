@@ -1,5 +1,4 @@
-import { hash } from 'node:crypto'
-import { reportEventId, timePrefix } from './event-identity.js'
+import { reportEventId } from './event-identity.js'
 import { DLR_PARAMS } from './kannel-request.js'
 import { truncateForMessage } from './redact.js'
 import { parseSmscReply, type SmscReply } from './smsc-reply.js'
@@ -153,15 +152,6 @@ export function parseQuery(query: string): Map<string, string> {
   const params = new Map<string, string>()
   for (const [name, value] of new URLSearchParams(query)) if (!params.has(name)) params.set(name, value)
   return params
-}
-
-/**
- * The id stores used before identity came from the report's meaning: the gateway time, then
- * a hash of every pair. Kept for stores that hold such ids; see event-identity.ts.
- */
-export function eventIdFor(params: Map<string, string>, gatewayTime: string | null): string {
-  const pairs = [...params].map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).sort()
-  return timePrefix(gatewayTime) + hash('sha256', pairs.join('&'), 'hex').slice(0, 24)
 }
 
 function parseQueryDlr(query: string, context: ParseContext): ParsedLine {

@@ -8,9 +8,8 @@ const RECEIPT_ERR = /(?:^| )err:(\S*)/
 
 /**
  * Why a PIN failed, as one line to group failures by: the SMSC's NACK code and text, or the
- * stat and err of its receipt (the forms parseSmscReply in dlr.ts reads). The one place
- * that turns a failure into words, so the meanings of SMPP status codes can be added here.
- * Only the fields it needs are picked out: a report over a month may word 20,000 failures.
+ * stat and err of its receipt. Only the fields it needs are picked out: a report over a
+ * month may word thousands of failures.
  * @example failureReason('rejected', 'NACK/no SMSC') === 'NACK: no SMSC'
  */
 export function failureReason(status: DlrStatus, smscReply: string | null): string {

@@ -9,8 +9,8 @@ import { acquirePidLock } from './pid-lock.js'
 /**
  * serve's write-ahead journal for durability full. Each accepted callback is appended as one
  * line and fsynced before its 200; the store itself commits without an fsync. Syncing a few
- * hundred bytes per callback instead of SQLite's changed pages (four or more per event, on
- * random pages of its indexes) is what lets one disk keep up with thousands a second.
+ * hundred bytes per callback instead of the store's changed pages is what lets one disk keep
+ * up with thousands a second.
  *
  * The journal is a set of numbered segment files, PATH.00000001 and on, where PATH is
  * smskannel.journal (by default <store>.journal next to an SQLite store). A segment is

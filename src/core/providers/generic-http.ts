@@ -29,7 +29,7 @@ function formEncode(fields: ReadonlyArray<readonly [string, string]>, charset: C
     .join('&')
 }
 
-/** The feedback URL for {feedback_url}: ours ids in its query, as Kannel's dlr-url has them (no Kannel escapes). */
+/** The feedback URL for {feedback_url}: our ids in its query, as Kannel's dlr-url has them (no Kannel escapes). */
 function feedbackUrlFor(config: Config, sms: ProviderSms): string | undefined {
   if (!config.feedbackUrl) return undefined
   const url = new URL(config.feedbackUrl.href)
