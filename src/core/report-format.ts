@@ -4,15 +4,8 @@ import { describeZone, formatLocal, type IntervalUnit } from './report-time.js'
 /** Bumped when a field changes meaning. */
 export const REPORT_SCHEMA = 'sms-kannel/report@1'
 
-export interface FiguresDocument {
-  sent: number
-  accepted: number
-  delivered: number
-  failed: number
-  pending: number
-  deliveryRatePercent: number | null
-  latencyMs: { p50: number; p90: number; p99: number } | null
-}
+/** DeliveryFigures as --json prints them: latency as { p50, p90, p99 } in milliseconds. */
+export type FiguresDocument = Omit<DeliveryFigures, 'latency'> & { latencyMs: { p50: number; p90: number; p99: number } | null }
 
 /** What `report --json` prints, and what the table, CSV and HTML page are made from. */
 export interface ReportDocument {
