@@ -110,6 +110,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   checkTlsFiles(parsed, location)
   const connectionString = withLibpqSslModes(parsed)
   const [{ default: pg }, { Socket }] = await Promise.all([import('pg'), import('node:net')])
+  checkUrlParameters(pg.Client, connectionString, location, parsed)
   // pg leaves the socket of a connection that failed authentication open, which would keep
   // the process alive: every socket is tracked and destroyed when the store closes or fails.
   const sockets = new Set<InstanceType<typeof Socket>>()
@@ -462,6 +463,23 @@ function checkTlsFiles(url: URL, location: string): void {
   }
 }
 
+/**
+ * pg parses the URL's parameters only when it connects, and its complaints (verify-ca without
+ * sslrootcert, a bad port) would read as an outage: they are configuration mistakes, named first.
+ */
+function checkUrlParameters(Client: new (config: { connectionString: string }) => unknown, connectionString: string, location: string, url: URL): void {
+  try {
+    new Client({ connectionString })
+  } catch (error) {
+    const what = (detail: string, hint: string) => new ConfigError(`The event store ${location} cannot be used: ${detail}.`, hint)
+    const message = error instanceof Error ? error.message : String(error)
+    if (/verify-ca requires/i.test(message)) throw what('sslmode=verify-ca needs sslrootcert, the CA to check the server\'s certificate against', 'Add sslrootcert=/path/to/ca.pem to the URL, or use sslmode=verify-full to check against the system\'s CAs and the host name.')
+    const code = errorCodeOf(error)
+    const detail = code ? describeFileError(code) : message.split(/(?<=\.) /)[0]!.replace(/\.$/, '')
+    throw what(`its URL's parameters are not valid (${url.password ? detail.replaceAll(url.password, '***') : detail})`, 'Fix the parameters after ? in the URL (sslmode, sslrootcert, sslcert, sslkey, port).')
+  }
+}
+
 /** pg's failures named so an admin can act: the server, the network, or the configuration. */
 export function toPostgresStoreError(error: unknown, location: string, url: URL): Error {
   const code = String((error as { code?: unknown }).code ?? '')
@@ -477,6 +495,7 @@ export function toPostgresStoreError(error: unknown, location: string, url: URL)
   if (code === 'SMSKANNEL_NEWER_SCHEMA') return config('its schema is newer than this sms-kannel', 'Update sms-kannel on this node.')
   if (code === 'ECONNREFUSED') return store(`nothing answers at ${where} (is PostgreSQL running there?)`)
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return store(`the host ${url.hostname} does not resolve`)
+  if (code === '55P03' || code === '57014') return store('a statement waited too long (a lock another session holds, or a busy server)')
   if (code === 'ETIMEDOUT' || /timeout/i.test(message)) return store(`${where} did not answer in time`)
   if (code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated/i.test(message)) return store('the connection to PostgreSQL broke')
   if (code.startsWith('57P') || code.startsWith('08')) return store('PostgreSQL is shutting down, starting or unreachable')
