@@ -99,7 +99,15 @@ export interface PostgresEventStore extends SharedEventStore {
   flushCommits(): Promise<string>
 }
 
-export async function openPostgresStore(url: string, options: OpenOptions = {}): Promise<PostgresEventStore> {
+/** What only a PostgreSQL store takes, beyond the shared options. */
+export interface PostgresOpenOptions extends OpenOptions {
+  /** Each statement and each lock wait is cancelled after this long; no answer at all, soon after. */
+  statementTimeoutMs?: number
+  /** Aborting closes every connection at once, failing whatever is under way. */
+  signal?: AbortSignal
+}
+
+export async function openPostgresStore(url: string, options: PostgresOpenOptions = {}): Promise<PostgresEventStore> {
   const location = shownStoreLocation(url)
   let parsed: URL
   try {
@@ -127,10 +135,20 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     stream: trackedSocket,
     ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
+    // The server cancels a slow statement or lock wait cleanly; the client stops waiting on a
+    // connection that went silent (half-open) a little later.
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, lock_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 1000 } : {}),
   })
-  const shutDown = async () => {
-    await pool.end().catch(() => undefined)
+  const destroySockets = () => {
     for (const socket of sockets) socket.destroy()
+  }
+  options.signal?.addEventListener('abort', destroySockets, { once: true })
+  const shutDown = async () => {
+    options.signal?.removeEventListener('abort', destroySockets)
+    // pool.end() waits for the server's goodbye, which a dead connection never sends.
+    if (options.signal?.aborted) destroySockets()
+    await pool.end().catch(() => undefined)
+    destroySockets()
   }
   // An idle connection that breaks (server restart) is replaced on the next query.
   pool.on('error', () => undefined)
