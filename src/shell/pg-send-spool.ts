@@ -78,6 +78,7 @@ export async function recordSendInPostgres(url: string, record: SendRecord): Pro
     appendToSpoolFile(spool, record)
     return `not recorded in the event store now (${reason}); kept in ${spool}, stored by the next command that opens the store.`
   } catch (error) {
-    return `not recorded in the event store (${reason}), and the spool ${spool} could not be written either: ${describeFileError(errorCodeOf(error))}.`
+    // Service units often run with HOME unset or read-only: say which directory and how to move it.
+    return `not recorded in the event store (${reason}), and the spool ${spool} could not be written either: ${describeFileError(errorCodeOf(error))}. The record is lost; give this user a writable ${join(spool, '..')}, or set XDG_STATE_HOME (or HOME) to a directory it can write.`
   }
 }

@@ -1,5 +1,5 @@
 /** send records into a PostgreSQL store; status on "another node" shows the PIN delivered. */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -50,6 +50,20 @@ describeWithKannel('send through a real Kannel into a PostgreSQL store', () => {
       expect(sent.code).toBe(0)
       expect(sent.stderr).toMatch(/not recorded in the event store now \(The event store postgres:\/\/sms_test@127\.0\.0\.1:1\/store_\d+ cannot be used: nothing answers/)
       expect(sent.stderr).toContain(`kept in ${home}/.local/state/sms-kannel/127.0.0.1-1-store_`)
+      await waitForMessage(stack, token)
+    })
+
+    it('names the state directory and what to set when the spool cannot be written there', async () => {
+      const down = Object.assign(new URL(await storeUrl()), { port: '1' }).href
+      // Under a regular file: no directory can be made there, whoever runs the test.
+      const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-home-')), 'not-a-directory')
+      writeFileSync(file, '')
+      const token = uniqueToken()
+      const sent = await runCli(['send', '--to', '+491701234567', '--text', `PIN 777888 ${token}`, '--store', down], gatewayEnv(stack, { PGPASSWORD: server.password, XDG_STATE_HOME: `${file}/state` }))
+      expect(sent.code, sent.stderr).toBe(0)
+      expect(sent.stderr).toContain(`, and the spool ${file}/state/sms-kannel/127.0.0.1-1-store_`)
+      expect(sent.stderr).toContain(`The record is lost; give this user a writable ${file}/state/sms-kannel, or set XDG_STATE_HOME (or HOME) to a directory it can write.`)
+      expect(sent.stderr).not.toContain(server.password)
       await waitForMessage(stack, token)
     })
 
