@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
+import { shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord } from '../core/timeline.js'
 import type { SharedEventStore } from './event-store.js'
 import { openPostgresStore } from './pg-store.js'
@@ -31,24 +32,45 @@ export function drainPostgresSpool(url: string, store: SharedEventStore): Promis
   return drainSpoolFile(postgresSpoolPath(url), (record) => store.recordSend(record))
 }
 
+/** How long send's record may take in all before it is spooled: the wrapper waits for the exit. */
+const RECORD_DEADLINE_MS = 5_000
+/** Connecting, and each statement or lock wait (a migration elsewhere, a locked table), within that. */
+const STEP_TIMEOUT_MS = 3_000
+
 /**
  * Records a send in PostgreSQL, or, when the database cannot take it now, in the local
  * spool. Returns a warning for the person (undefined when stored); the send never fails for
- * this, and an unreachable database delays its exit only briefly.
+ * this, and a database that is down, locked or silent delays its exit by 5 s at most.
  */
 export async function recordSendInPostgres(url: string, record: SendRecord): Promise<string | undefined> {
   let reason: string
-  try {
-    const store = await openPostgresStore(url, { connectTimeoutMs: 3000 })
+  const abort = new AbortController()
+  let recorded = false
+  const work = (async () => {
+    const store = await openPostgresStore(url, { connectTimeoutMs: STEP_TIMEOUT_MS, statementTimeoutMs: STEP_TIMEOUT_MS, signal: abort.signal })
     try {
       await drainPostgresSpool(url, store)
       await store.recordSend(record)
+      recorded = true
     } finally {
       await store.close()
     }
+  })()
+  // Past the deadline the work is abandoned (its connections destroyed); its failure then is moot.
+  work.catch(() => undefined)
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`The event store ${shownStoreLocation(url)} did not finish within ${RECORD_DEADLINE_MS / 1000} s`)), RECORD_DEADLINE_MS)
+  })
+  try {
+    await Promise.race([work, deadline])
     return undefined
   } catch (error) {
+    if (recorded) return undefined
     reason = error instanceof Error ? error.message : String(error)
+  } finally {
+    clearTimeout(timer)
+    abort.abort()
   }
   const spool = postgresSpoolPath(url)
   try {
@@ -56,6 +78,7 @@ export async function recordSendInPostgres(url: string, record: SendRecord): Pro
     appendToSpoolFile(spool, record)
     return `not recorded in the event store now (${reason}); kept in ${spool}, stored by the next command that opens the store.`
   } catch (error) {
-    return `not recorded in the event store (${reason}), and the spool ${spool} could not be written either: ${describeFileError(errorCodeOf(error))}.`
+    // Service units often run with HOME unset or read-only: say which directory and how to move it.
+    return `not recorded in the event store (${reason}), and the spool ${spool} could not be written either: ${describeFileError(errorCodeOf(error))}. The record is lost; give this user a writable ${join(spool, '..')}, or set XDG_STATE_HOME (or HOME) to a directory it can write.`
   }
 }

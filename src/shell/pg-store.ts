@@ -99,7 +99,15 @@ export interface PostgresEventStore extends SharedEventStore {
   flushCommits(): Promise<string>
 }
 
-export async function openPostgresStore(url: string, options: OpenOptions = {}): Promise<PostgresEventStore> {
+/** What only a PostgreSQL store takes, beyond the shared options. */
+export interface PostgresOpenOptions extends OpenOptions {
+  /** Each statement and each lock wait is cancelled after this long; no answer at all, soon after. */
+  statementTimeoutMs?: number
+  /** Aborting closes every connection at once, failing whatever is under way. */
+  signal?: AbortSignal
+}
+
+export async function openPostgresStore(url: string, options: PostgresOpenOptions = {}): Promise<PostgresEventStore> {
   const location = shownStoreLocation(url)
   let parsed: URL
   try {
@@ -110,6 +118,7 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
   checkTlsFiles(parsed, location)
   const connectionString = withLibpqSslModes(parsed)
   const [{ default: pg }, { Socket }] = await Promise.all([import('pg'), import('node:net')])
+  checkUrlParameters(pg.Client, connectionString, location, parsed)
   // pg leaves the socket of a connection that failed authentication open, which would keep
   // the process alive: every socket is tracked and destroyed when the store closes or fails.
   const sockets = new Set<InstanceType<typeof Socket>>()
@@ -126,10 +135,20 @@ export async function openPostgresStore(url: string, options: OpenOptions = {}):
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     stream: trackedSocket,
     ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
+    // The server cancels a slow statement or lock wait cleanly; the client stops waiting on a
+    // connection that went silent (half-open) a little later.
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, lock_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs + 1000 } : {}),
   })
-  const shutDown = async () => {
-    await pool.end().catch(() => undefined)
+  const destroySockets = () => {
     for (const socket of sockets) socket.destroy()
+  }
+  options.signal?.addEventListener('abort', destroySockets, { once: true })
+  const shutDown = async () => {
+    options.signal?.removeEventListener('abort', destroySockets)
+    // pool.end() waits for the server's goodbye, which a dead connection never sends.
+    if (options.signal?.aborted) destroySockets()
+    await pool.end().catch(() => undefined)
+    destroySockets()
   }
   // An idle connection that breaks (server restart) is replaced on the next query.
   pool.on('error', () => undefined)
@@ -462,6 +481,23 @@ function checkTlsFiles(url: URL, location: string): void {
   }
 }
 
+/**
+ * pg parses the URL's parameters only when it connects, and its complaints (verify-ca without
+ * sslrootcert, a bad port) would read as an outage: they are configuration mistakes, named first.
+ */
+function checkUrlParameters(Client: new (config: { connectionString: string }) => unknown, connectionString: string, location: string, url: URL): void {
+  try {
+    new Client({ connectionString })
+  } catch (error) {
+    const what = (detail: string, hint: string) => new ConfigError(`The event store ${location} cannot be used: ${detail}.`, hint)
+    const message = error instanceof Error ? error.message : String(error)
+    if (/verify-ca requires/i.test(message)) throw what('sslmode=verify-ca needs sslrootcert, the CA to check the server\'s certificate against', 'Add sslrootcert=/path/to/ca.pem to the URL, or use sslmode=verify-full to check against the system\'s CAs and the host name.')
+    const code = errorCodeOf(error)
+    const detail = code ? describeFileError(code) : message.split(/(?<=\.) /)[0]!.replace(/\.$/, '')
+    throw what(`its URL's parameters are not valid (${url.password ? detail.replaceAll(url.password, '***') : detail})`, 'Fix the parameters after ? in the URL (sslmode, sslrootcert, sslcert, sslkey, port).')
+  }
+}
+
 /** pg's failures named so an admin can act: the server, the network, or the configuration. */
 export function toPostgresStoreError(error: unknown, location: string, url: URL): Error {
   const code = String((error as { code?: unknown }).code ?? '')
@@ -477,6 +513,7 @@ export function toPostgresStoreError(error: unknown, location: string, url: URL)
   if (code === 'SMSKANNEL_NEWER_SCHEMA') return config('its schema is newer than this sms-kannel', 'Update sms-kannel on this node.')
   if (code === 'ECONNREFUSED') return store(`nothing answers at ${where} (is PostgreSQL running there?)`)
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return store(`the host ${url.hostname} does not resolve`)
+  if (code === '55P03' || code === '57014') return store('a statement waited too long (a lock another session holds, or a busy server)')
   if (code === 'ETIMEDOUT' || /timeout/i.test(message)) return store(`${where} did not answer in time`)
   if (code === 'ECONNRESET' || code === 'EPIPE' || /Connection terminated/i.test(message)) return store('the connection to PostgreSQL broke')
   if (code.startsWith('57P') || code.startsWith('08')) return store('PostgreSQL is shutting down, starting or unreachable')

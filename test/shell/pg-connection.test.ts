@@ -72,10 +72,20 @@ describeWithPostgres('connecting to a PostgreSQL store', () => {
     expect(overTls(url)).toBe(true)
   })
 
+  it('connects with sslmode=verify-ca and the right CA, whatever host name the URL uses', async () => {
+    const url = await storeUrl(tls('verify-ca', '127.0.0.1', () => rightCa))
+    const run = await migrate(url)
+    expect(run.code, run.stderr).toBe(0)
+    expect(overTls(url)).toBe(true)
+  })
+
   it.each([
     ['another CA', tls('verify-full', 'localhost', () => wrongCa), /cannot be used: the certificate of localhost:\d+ is not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)\./],
     ['a host name the certificate does not name', tls('verify-full', '127.0.0.1', () => rightCa), /cannot be used: the certificate of 127\.0\.0\.1:\d+ is not made out to 127\.0\.0\.1\./],
     ['an sslrootcert that is not there', tls('verify-full', 'localhost', () => '/nonexistent/root.crt'), /cannot be used: its sslrootcert \/nonexistent\/root\.crt cannot be read \(.*\)\./],
+    // pg-connection-string refuses it before any socket opens: a configuration mistake, not an outage.
+    ['sslmode=verify-ca without sslrootcert', tls('verify-ca', '127.0.0.1'), /cannot be used: sslmode=verify-ca needs sslrootcert, the CA to check the server's certificate against\.\nhint: Add sslrootcert=.* or use sslmode=verify-full/],
+    ['an sslrootcert that is a directory', tls('verify-ca', '127.0.0.1', () => dir), /cannot be used: its URL's parameters are not valid \(.*directory.*\)\./],
   ])('refuses %s with exit 78 and one line without the password', async (_, change, message) => {
     const run = await migrate(await storeUrl(change))
     expect(run.code, run.stderr).toBe(78)
