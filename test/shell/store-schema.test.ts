@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openEventStore } from '../../src/shell/event-store.js'
+import { openEventStore, STORE_TABLES } from '../../src/shell/event-store.js'
 import { describeWithPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js'
 
 const expected = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/store-schema/${name}.json`, import.meta.url), 'utf8'))
@@ -45,6 +45,38 @@ export async function postgresSchema(url: string): Promise<unknown> {
     await client.end()
   }
 }
+
+describe('STORE_TABLES (what store copy copies)', () => {
+  it('lists every column the migrations leave, in table order, with its key and type', () => {
+    expect(STORE_TABLES).toEqual({
+      sends: {
+        key: ['message_id'],
+        columns: ['message_id', 'sequence', 'recipient', 'sent_at', 'outcome', 'gateway', 'provider', 'provider_id'],
+        types: ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
+      },
+      events: {
+        key: ['event_id'],
+        columns: ['event_id', 'message_id', 'sequence', 'dlr', 'status', 'recipient', 'sender', 'smsc_id', 'smsc_message_id', 'smsc_reply', 'gateway_time', 'received_at', 'source', 'raw', 'forward_state'],
+        types: ['text', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
+      },
+      replay_files: {
+        key: ['identity'],
+        columns: ['identity', 'path', 'byte_offset', 'line', 'first_line', 'head_bytes', 'head_hash'],
+        types: ['text', 'text', 'integer', 'integer', 'text', 'integer', 'text'],
+      },
+      rejects: { key: ['identity', 'line'], columns: ['identity', 'line', 'path', 'reason', 'raw'], types: ['text', 'integer', 'text', 'text', 'text'] },
+    })
+  })
+
+  it('matches the columns a new SQLite store has', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'sms-kannel-schema-')), 'events.db')
+    await (await openEventStore(path)).close()
+    const db = new Database(path, { readonly: true })
+    const tables = Object.keys(STORE_TABLES).map((table) => [table, (db.pragma(`table_info(${table})`) as Array<{ name: string }>).map((column) => column.name)])
+    db.close()
+    expect(Object.fromEntries(tables)).toEqual(Object.fromEntries(Object.entries(STORE_TABLES).map(([table, { columns }]) => [table, columns])))
+  })
+})
 
 describe('a new SQLite store', () => {
   it('gets the schema older versions made', async () => {
