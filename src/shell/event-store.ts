@@ -10,6 +10,7 @@ import type { MessageGroup } from '../core/report.js'
 import type { ReportThreadOptions } from './report-threads.js'
 import type { SqliteRowCopier } from './sqlite-rows.js'
 import type { EventStore, ReplayProgress, Reject } from './store.js'
+import { storeTables, type StoreTable } from './store-schema.js'
 
 /**
  * The one way events go into a store: a transaction that add() and reject() fill as lines
@@ -76,26 +77,9 @@ export interface SharedEventStore {
 }
 
 /** The tables a store holds, keyed as both back ends key them; `integer` columns are numbers. */
-export const STORE_TABLES = {
-  sends: {
-    key: ['message_id'],
-    columns: ['message_id', 'sequence', 'recipient', 'sent_at', 'outcome', 'gateway', 'provider', 'provider_id'],
-    types: ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
-  },
-  events: {
-    key: ['event_id'],
-    columns: ['event_id', 'message_id', 'sequence', 'dlr', 'status', 'recipient', 'sender', 'smsc_id', 'smsc_message_id', 'smsc_reply', 'gateway_time', 'received_at', 'source', 'raw', 'forward_state'],
-    types: ['text', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
-  },
-  replay_files: {
-    key: ['identity'],
-    columns: ['identity', 'path', 'byte_offset', 'line', 'first_line', 'head_bytes', 'head_hash'],
-    types: ['text', 'text', 'integer', 'integer', 'text', 'integer', 'text'],
-  },
-  rejects: { key: ['identity', 'line'], columns: ['identity', 'line', 'path', 'reason', 'raw'], types: ['text', 'integer', 'text', 'text', 'text'] },
-} as const satisfies Record<string, { key: readonly string[]; columns: readonly string[]; types: ReadonlyArray<'text' | 'integer'> }>
+export const STORE_TABLES = storeTables()
 
-export type StoreTable = keyof typeof STORE_TABLES
+export type { StoreTable }
 export type StoreRow = Record<string, string | number | null>
 
 export interface OpenOptions {

@@ -14,65 +14,11 @@ import type { AwaitedSend } from '../core/providers/provider.js'
 import type { EventWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
 import { STORE_TABLES } from './event-store.js'
 import { postgresReportGroups } from './pg-report.js'
+import { addProviderIds, addReplayHeads, createTables } from './store-schema.js'
 import type { ReplayProgress, Reject } from './store.js'
 
 /** Numbered migrations; schema_version lists those that have run. Never edit one, add one. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE sends (
-     message_id TEXT PRIMARY KEY,
-     sequence TEXT,
-     recipient TEXT NOT NULL,
-     sent_at TEXT NOT NULL,
-     outcome TEXT NOT NULL,
-     gateway TEXT NOT NULL
-   );
-   CREATE INDEX sends_by_sequence ON sends(sequence);
-   CREATE TABLE events (
-     event_id BYTEA PRIMARY KEY,
-     message_id TEXT,
-     sequence TEXT,
-     dlr INTEGER NOT NULL,
-     status TEXT NOT NULL,
-     recipient TEXT,
-     sender TEXT,
-     smsc_id TEXT,
-     smsc_message_id TEXT,
-     smsc_reply TEXT,
-     gateway_time TEXT,
-     received_at TEXT NOT NULL,
-     source TEXT NOT NULL,
-     raw TEXT NOT NULL,
-     forward_state TEXT
-   );
-   CREATE INDEX events_by_message ON events(message_id) WHERE message_id IS NOT NULL;
-   CREATE INDEX events_by_sequence ON events(sequence) WHERE sequence IS NOT NULL;
-   CREATE INDEX events_to_forward ON events(event_id) WHERE forward_state = 'pending';
-   CREATE TABLE replay_files (
-     identity TEXT PRIMARY KEY,
-     path TEXT NOT NULL,
-     byte_offset BIGINT NOT NULL,
-     line BIGINT NOT NULL
-   );
-   CREATE TABLE rejects (
-     identity TEXT NOT NULL,
-     line BIGINT NOT NULL,
-     path TEXT NOT NULL,
-     reason TEXT NOT NULL,
-     raw TEXT NOT NULL,
-     PRIMARY KEY (identity, line)
-   );`,
-  // Providers other than Kannel (SMS4.de) give each message an id of their own; polling asks by it.
-  `ALTER TABLE sends ADD COLUMN provider TEXT NOT NULL DEFAULT 'kannel';
-   ALTER TABLE sends ADD COLUMN provider_id TEXT;
-   CREATE INDEX sends_awaiting_reports ON sends(provider, sent_at) WHERE provider_id IS NOT NULL;`,
-  // Replay recognises a file by its first 8 KiB (head), as the SQLite store does; old rows
-  // keep their identity (the first line's hash) and an empty head, which matches as before.
-  `ALTER TABLE replay_files ADD COLUMN first_line TEXT;
-   ALTER TABLE replay_files ADD COLUMN head_bytes BIGINT NOT NULL DEFAULT 0;
-   ALTER TABLE replay_files ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
-   UPDATE replay_files SET first_line = identity;
-   CREATE INDEX replay_files_by_first_line ON replay_files(first_line);`,
-]
+const MIGRATIONS: readonly string[] = [createTables('postgres'), addProviderIds('postgres'), addReplayHeads('postgres')]
 
 /** Events per INSERT inside a replay's transaction: bounded memory, few round trips. */
 const GROUP = 1000

@@ -12,68 +12,17 @@ import type { AwaitedSend } from '../core/providers/provider.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 import { drainSpools, readSpooledSends, spoolPath } from './send-spool.js'
 import type { EventWriter } from './event-store.js'
+import { addProviderIds, addReplayHeads, createTables } from './store-schema.js'
 
 /** Numbered migrations; PRAGMA user_version says how many have run. Never edit one, add one. */
 const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE sends (
-     message_id TEXT PRIMARY KEY,
-     sequence TEXT,
-     recipient TEXT NOT NULL,
-     sent_at TEXT NOT NULL,
-     outcome TEXT NOT NULL,
-     gateway TEXT NOT NULL
-   );
-   CREATE INDEX sends_by_sequence ON sends(sequence);
-   CREATE TABLE events (
-     event_id BLOB PRIMARY KEY,
-     message_id TEXT,
-     sequence TEXT,
-     dlr INTEGER NOT NULL,
-     status TEXT NOT NULL,
-     recipient TEXT,
-     sender TEXT,
-     smsc_id TEXT,
-     smsc_message_id TEXT,
-     smsc_reply TEXT,
-     gateway_time TEXT,
-     received_at TEXT NOT NULL,
-     source TEXT NOT NULL,
-     raw TEXT NOT NULL,
-     forward_state TEXT
-   );
-   CREATE INDEX events_by_message ON events(message_id) WHERE message_id IS NOT NULL;
-   CREATE INDEX events_by_sequence ON events(sequence) WHERE sequence IS NOT NULL;
-   CREATE INDEX events_to_forward ON events(forward_state) WHERE forward_state = 'pending';
-   CREATE TABLE replay_files (
-     identity TEXT PRIMARY KEY,
-     path TEXT NOT NULL,
-     byte_offset INTEGER NOT NULL,
-     line INTEGER NOT NULL
-   );
-   CREATE TABLE rejects (
-     identity TEXT NOT NULL,
-     line INTEGER NOT NULL,
-     path TEXT NOT NULL,
-     reason TEXT NOT NULL,
-     raw TEXT NOT NULL,
-     PRIMARY KEY (identity, line)
-   );`,
-  // Providers other than Kannel (SMS4.de) give each message an id of their own; polling asks by it.
-  `ALTER TABLE sends ADD COLUMN provider TEXT NOT NULL DEFAULT 'kannel';
-   ALTER TABLE sends ADD COLUMN provider_id TEXT;
-   CREATE INDEX sends_awaiting_reports ON sends(provider, sent_at) WHERE provider_id IS NOT NULL;`,
+  createTables('sqlite'),
+  addProviderIds('sqlite'),
   // Event ids now come from a report's meaning (docs/event-identity.md). A store that already
   // holds events keeps their old ids; this notes up to which row, so that the same reports,
   // replayed again, are known by their old ids too and not stored twice.
   `CREATE TABLE legacy_event_ids AS SELECT max(rowid) AS last_rowid, lower(hex(max(event_id))) AS newest_id FROM events;`,
-  // Replay recognises a file by its first 8 KiB (head), not by its first line alone: files
-  // that share a first line are told apart. Old rows keep their identity (the first line's
-  // hash) and an empty head, which matches as before, until their next commit records one.
-  `ALTER TABLE replay_files ADD COLUMN first_line TEXT;
-   ALTER TABLE replay_files ADD COLUMN head_bytes INTEGER NOT NULL DEFAULT 0;
-   ALTER TABLE replay_files ADD COLUMN head_hash TEXT NOT NULL DEFAULT '';
-   UPDATE replay_files SET first_line = identity;
-   CREATE INDEX replay_files_by_first_line ON replay_files(first_line);`,
+  addReplayHeads('sqlite'),
   // check reads the sends of its last minutes: found by time, not by scanning every send.
   `CREATE INDEX IF NOT EXISTS sends_by_sent_at ON sends(sent_at);`,
 ]
