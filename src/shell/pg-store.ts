@@ -113,9 +113,10 @@ export async function openPostgresStore(url: string, options: PostgresOpenOption
   const insertEvents = async (client: Pool | PoolClient, events: readonly DeliveryEvent[], forward: readonly boolean[]): Promise<boolean[]> => {
     if (events.length === 0) return []
     const rows = JSON.stringify(events.map((event, index) => eventRow(event, forward[index]!)))
-    const { rows: inserted } = await client.query<{ id: string }>({ name: 'insert-events', text: INSERT_EVENTS, values: [rows] })
+    // Rows as arrays: pg builds no object per returned id.
+    const { rows: inserted } = await client.query<[string]>({ name: 'insert-events', text: INSERT_EVENTS, values: [rows], rowMode: 'array' })
     // The first of an id in this group is the one inserted; a repeat in the same group is not.
-    const fresh = new Set(inserted.map((row) => row.id))
+    const fresh = new Set(inserted.map((row) => row[0]))
     return events.map((event) => fresh.delete(event.eventId.toLowerCase()))
   }
   const insertRejects = (client: PoolClient, rejects: readonly Reject[]) =>
