@@ -1,6 +1,6 @@
 /**
  * The event store in PostgreSQL, for clusters: the SQLite store's schema and semantics, over
- * node-postgres. Events are written as one multi-row statement per group (unnest of arrays),
+ * node-postgres. Events are written as one multi-row statement per group (a JSON array of rows),
  * never a round trip per event.
  */
 import { closeSync, openSync } from 'node:fs'
@@ -24,12 +24,13 @@ const MIGRATIONS: readonly string[] = [createTables('postgres'), addProviderIds(
 const GROUP = 1000
 
 const EVENT_COLUMNS = STORE_TABLES.events.columns
-/** One statement for any number of events: the arrays are unnested into rows. */
+/**
+ * One statement for any number of events, given as one JSON array of rows: JSON.stringify and
+ * the server's JSON reader cost less per group than fifteen text arrays escaped element by element.
+ */
 const INSERT_EVENTS = `INSERT INTO events (${EVENT_COLUMNS.join(', ')})
   SELECT decode(event_id, 'hex'), ${EVENT_COLUMNS.slice(1).join(', ')}
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
-    $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
-    AS t(${EVENT_COLUMNS.join(', ')})
+  FROM json_to_recordset($1::json) AS t(${EVENT_COLUMNS.map((column) => `${column} ${column === 'dlr' ? 'int' : 'text'}`).join(', ')})
   ON CONFLICT (event_id) DO NOTHING
   RETURNING encode(event_id, 'hex') AS id`
 
@@ -111,11 +112,11 @@ export async function openPostgresStore(url: string, options: PostgresOpenOption
 
   const insertEvents = async (client: Pool | PoolClient, events: readonly DeliveryEvent[], forward: readonly boolean[]): Promise<boolean[]> => {
     if (events.length === 0) return []
-    const rows = events.map((event, index) => eventRow(event, forward[index]!))
-    const columns = EVENT_COLUMNS.map((column) => rows.map((row) => row[column]))
-    const { rows: inserted } = await client.query<{ id: string }>({ name: 'insert-events', text: INSERT_EVENTS, values: columns })
+    const rows = JSON.stringify(events.map((event, index) => eventRow(event, forward[index]!)))
+    // Rows as arrays: pg builds no object per returned id.
+    const { rows: inserted } = await client.query<[string]>({ name: 'insert-events', text: INSERT_EVENTS, values: [rows], rowMode: 'array' })
     // The first of an id in this group is the one inserted; a repeat in the same group is not.
-    const fresh = new Set(inserted.map((row) => row.id))
+    const fresh = new Set(inserted.map((row) => row[0]))
     return events.map((event) => fresh.delete(event.eventId.toLowerCase()))
   }
   const insertRejects = (client: PoolClient, rejects: readonly Reject[]) =>
@@ -344,11 +345,16 @@ async function migrate(pool: Pool): Promise<void> {
   }
 }
 
-/** PostgreSQL's text may not hold NUL, which a hostile line can; it is kept visibly as U+FFFD. */
+/**
+ * PostgreSQL's text may not hold NUL, which a hostile line can, nor its JSON a lone surrogate:
+ * each is kept visibly as U+FFFD (as UTF-8 encoding does to a lone surrogate anyway).
+ */
 function text(value: string): string
 function text(value: string | null): string | null
 function text(value: string | null): string | null {
-  return value === null || !value.includes('\u0000') ? value : value.replaceAll('\u0000', '\uFFFD')
+  if (value === null) return null
+  const wellFormed = (value as string & { toWellFormed(): string }).toWellFormed()
+  return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '\uFFFD') : wellFormed
 }
 
 function eventRow(event: DeliveryEvent, forward: boolean): Record<(typeof EVENT_COLUMNS)[number], string | number | null> {

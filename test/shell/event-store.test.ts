@@ -49,6 +49,17 @@ function storeSuite(backend: () => Backend): void {
     expect((await store.find('m1')).events.map((event) => event.dlr).sort()).toEqual([1, 8])
   })
 
+  it('keeps quotes, backslashes, control characters and non-ASCII text; NUL and a lone surrogate only as U+FFFD in PostgreSQL', async () => {
+    const store = await open()
+    const odd = { ...delivered('odd'), smscId: 'sm"sc\\1\u0001\u00fc\u20ac', gatewayTime: 'a\u0000b\uD800' }
+    expect(await storeEvents(store, [odd, odd], false)).toEqual([true, false])
+    const [found] = (await store.find('odd')).events
+    expect(found?.smscId).toBe('sm"sc\\1\u0001\u00fc\u20ac')
+    // SQLite keeps NUL; what it makes of a lone surrogate is its own affair.
+    if (backend().name === 'postgres') expect(found?.gatewayTime).toBe('a\uFFFDb\uFFFD')
+    else expect(found?.gatewayTime).toMatch(/^a\u0000b/)
+  })
+
   it('joins a send and its reports by message id, and finds them by sequence too', async () => {
     const store = await open()
     await store.recordSend(send('m7'))
