@@ -121,7 +121,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     const lastReport = await store.lastReportReceivedAt()
     metrics = await io.createMetrics?.({
       // A database store's current segment holds stored callbacks, until an outage: the backlog is the rest.
-      journalBytes: () => io.journal.bytes(journalPath) - (rideOutOutages && journal && !callbackServer?.journalOnly ? journal.currentBytes : 0),
+      journalBytes: () => io.journal.bytes(journalPath) - (rideOutOutages && journal && !callbackServer.journalOnly ? journal.currentBytes : 0),
       lastReportAtStart: lastReport === undefined ? undefined : new Date(lastReport),
       now: io.now,
     })

@@ -60,11 +60,6 @@ export interface CallbackJournal {
 export const SEGMENT_LIMIT_BYTES = 4 * 1024 * 1024
 const SEGMENT_DIGITS = 8
 
-/** Where serve journals for an SQLite store unless smskannel.journal says otherwise. */
-export function journalPathForStore(storePath: string): string {
-  return `${storePath}.journal`
-}
-
 /**
  * For a database server there is no file to put it next to: the service's state directory
  * (systemd's StateDirectory=), else the user's ($XDG_STATE_HOME, ~/.local/state).

@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from 'pg'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { BusyError, ConfigError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
-import { shownStoreLocation } from '../core/store-location.js'
+import { shownStoreLocation, storeUrlPasswords } from '../core/store-location.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
 import type { AwaitedSend } from '../core/providers/provider.js'
 import type { EventWriter, OpenOptions, SharedEventStore, StoreRow, StoreTable } from './event-store.js'
@@ -446,7 +446,8 @@ function checkUrlParameters(Client: new (config: { connectionString: string }) =
     if (/verify-ca requires/i.test(message)) throw what('sslmode=verify-ca needs sslrootcert, the CA to check the server\'s certificate against', 'Add sslrootcert=/path/to/ca.pem to the URL, or use sslmode=verify-full to check against the system\'s CAs and the host name.')
     const code = errorCodeOf(error)
     const detail = code ? describeFileError(code) : message.split(/(?<=\.) /)[0]!.replace(/\.$/, '')
-    throw what(`its URL's parameters are not valid (${url.password ? detail.replaceAll(url.password, '***') : detail})`, 'Fix the parameters after ? in the URL (sslmode, sslrootcert, sslcert, sslkey, port).')
+    const hidden = [url.password, ...storeUrlPasswords(url.href)].filter(Boolean).reduce((text, secret) => text.replaceAll(secret, '***'), detail)
+    throw what(`its URL's parameters are not valid (${hidden})`, 'Fix the parameters after ? in the URL (sslmode, sslrootcert, sslcert, sslkey, port).')
   }
 }
 
