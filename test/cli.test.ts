@@ -103,6 +103,18 @@ describe('each command checks the settings it reads, each key the same way', () 
     expect(bad.stderr).toMatch(/smskannel\.dlrparams "nonsense" \(from flag --param\) is not usable/)
   })
 
+  it('refuses a proxy password on the command line (ps shows it), without printing it; from the environment it is taken', async () => {
+    const env = { SMSKANNEL_GWURL: 'http://127.0.0.1:9', SMSKANNEL_USER: 'u', SMSKANNEL_PASSWORD: 'kannel-pw' }
+    const args = ['send', '--dry-run', '--to', '+491701234567', '--text', 'x']
+    const flag = await runCli([...args, '--proxy', 'http://alice:pr0xy-s3cret@127.0.0.1:3128'], env)
+    expect(flag.code).toBe(EXIT.config)
+    expect(flag.stderr).toMatch(/smskannel\.proxy .*must not carry a password on the command line/)
+    expect(flag.stdout + flag.stderr).not.toContain('pr0xy-s3cret')
+    const fromEnv = await runCli(args, { ...env, SMSKANNEL_PROXY: 'http://alice:pr0xy-s3cret@127.0.0.1:3128' })
+    expect(fromEnv.code, fromEnv.stderr).toBe(EXIT.ok)
+    expect(fromEnv.stdout + fromEnv.stderr).not.toContain('pr0xy-s3cret')
+  })
+
   it('reads smskannel.passwordfile only where a password is used: a 0600 file of another user does not stop feedback or check', async () => {
     const env = { SMSKANNEL_PASSWORDFILE: '/nonexistent/kannel.pw', SMSKANNEL_GWURL: 'http://127.0.0.1:9', SMSKANNEL_USER: 'u' }
     const feedback = await runCli(['feedback', 'seq=1&msgid=m1&dlr=1'], env)

@@ -298,7 +298,7 @@ function settingsFrom(values: SourceValues): Config {
     secret: () => validSecret(values['smskannel.secret']),
     caPath: () => values['smskannel.ca']?.value.trim(),
     insecure: () => parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),
-    proxy: () => (values['smskannel.proxy'] ? parseHttpUrl('smskannel.proxy', values['smskannel.proxy'], { credentialsAllowed: true }).href : undefined),
+    proxy: () => parseProxy(values['smskannel.proxy']),
     retryUnsafe: () => parseBoolean('smskannel.retryunsafe', required(values, 'smskannel.retryunsafe')),
     dlrParamNames: () => parseDlrParams(values['smskannel.dlrparams']),
     listen: () => parseListen(values['smskannel.listen'], feedbackUrl()),
@@ -490,10 +490,21 @@ function parseStoreLocation(sourced: SourcedValue | undefined): string | undefin
   if (!sourced || !value || !isPostgresUrl(value)) return value
   const shown = { ...sourced, value: shownStoreLocation(value) }
   if (!URL.canParse(value)) throw invalid('smskannel.store', shown, 'is not a valid PostgreSQL URL; expected postgres://USER@HOST:PORT/DATABASE.')
-  if (sourced.where.startsWith('flag') && storeUrlPasswords(value).length > 0) {
-    throw invalid('smskannel.store', shown, 'must not carry a password on the command line, where every user sees it (ps): use PGPASSWORD, ~/.pgpass or the config file.')
-  }
+  refusePasswordInFlag('smskannel.store', shown, storeUrlPasswords(value).length > 0, 'use PGPASSWORD, ~/.pgpass or the config file')
   return value
+}
+
+/** The proxy URL; a user:password@ in it only from a file or the environment. */
+function parseProxy(sourced: SourcedValue | undefined): string | undefined {
+  if (!sourced) return undefined
+  const url = parseHttpUrl('smskannel.proxy', sourced, { credentialsAllowed: true })
+  refusePasswordInFlag('smskannel.proxy', { ...sourced, value: hideUrlPassword(sourced.value) }, url.password !== '', 'set smskannel.proxy in the config file or HTTPS_PROXY in the environment')
+  return url.href
+}
+
+/** Every user of the host can read a process's arguments (ps): a password never comes from a flag. */
+function refusePasswordInFlag(key: ConfigKey, shown: SourcedValue, hasPassword: boolean, instead: string): void {
+  if (hasPassword && shown.where.startsWith('flag')) throw invalid(key, shown, `must not carry a password on the command line, where every user sees it (ps): ${instead}.`)
 }
 
 function parseTimeout(sourced: SourcedValue): number {
