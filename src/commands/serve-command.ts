@@ -63,7 +63,6 @@ export function serveCommand({ report, now }: CommandContext): CliCommand {
           openStore: openServeStore,
           journal: {
             defaultPath: () => journal.prepareDefaultJournal(process.env),
-            read: (path) => journal.readJournal(path, now),
             readSegment: (path, segment) => journal.readSegment(path, segment, now),
             discard: journal.discardJournal,
             discardSegment: journal.discardSegment,

@@ -47,8 +47,7 @@ export interface ServeIo {
   journal: {
     /** Where a store without a file (PostgreSQL) journals by default; undefined if there is no state directory. */
     defaultPath: () => string | undefined
-    read: (journalPath: string) => JournalRecovery
-    /** One closed segment's records. */
+    /** One segment's records. */
     readSegment: (journalPath: string, segment: number) => JournalRecovery
     discard: typeof discardJournal
     /** Deletes one closed segment. */
@@ -233,22 +232,34 @@ function warnDamaged(recovery: JournalRecovery, io: ServeIo): void {
   }
 }
 
-/** One closed segment of an outage's backlog into the database; how many of its callbacks were not there yet. */
-async function storeSegment(store: ServeStore, journalPath: string, segment: number, parse: ParseSettings, io: ServeIo): Promise<number> {
+/** One segment into the store; its callbacks, and how many of them were not there yet. */
+async function storeSegmentRecords(store: ServeStore, journalPath: string, segment: number, parse: ParseSettings, io: ServeIo): Promise<{ records: number; fresh: number }> {
   const recovery = io.journal.readSegment(journalPath, segment)
   warnDamaged(recovery, io)
-  return storeRecords(store, recovery.records, parse)
+  return { records: recovery.records.length, fresh: await storeRecords(store, recovery.records, parse) }
 }
 
-/** Stores what a journal left by an earlier run holds (idempotently), then deletes it. */
+/** One closed segment of an outage's backlog into the database; how many of its callbacks were not there yet. */
+async function storeSegment(store: ServeStore, journalPath: string, segment: number, parse: ParseSettings, io: ServeIo): Promise<number> {
+  return (await storeSegmentRecords(store, journalPath, segment, parse, io)).fresh
+}
+
+/**
+ * Stores what a journal left by an earlier run holds (idempotently), then deletes it. A segment
+ * at a time: after a long database outage the journal may hold many.
+ */
 async function storeJournalLeftovers(store: ServeStore, journalPath: string, parse: ParseSettings, io: ServeIo): Promise<void> {
-  const recovery = io.journal.read(journalPath)
-  warnDamaged(recovery, io)
-  if (recovery.records.length === 0) return io.journal.discard(journalPath)
-  const fresh = await storeRecords(store, recovery.records, parse)
+  let records = 0
+  let fresh = 0
+  for (const segment of io.journal.segments(journalPath)) {
+    const stored = await storeSegmentRecords(store, journalPath, segment, parse, io)
+    records += stored.records
+    fresh += stored.fresh
+  }
+  if (records === 0) return io.journal.discard(journalPath)
   await store.onDisk()
   io.journal.discard(journalPath)
-  io.report.info(`journal: ${recovery.records.length} callback(s) from before the last stop, ${fresh} of them not yet in the store, now stored`)
+  io.report.info(`journal: ${records} callback(s) from before the last stop, ${fresh} of them not yet in the store, now stored`)
 }
 
 /** Forwards in the background, one pass at a time, so Kannel's answers never wait for it. */
