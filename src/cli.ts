@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { EXIT, SmsKannelError, type ExitCode } from './core/errors.js'
+import { REPORT_THREAD_ARG } from './shell/report-thread-arg.js'
 import { createReporter, type Reporter } from './shell/output.js'
 import { EXIT_HELP, type CliCommand, type CommandContext } from './commands/cli-options.js'
 import { sendCommand } from './commands/send-command.js'
@@ -68,5 +69,5 @@ function exitCodeFor(error: unknown, report: Reporter, options: { verbose: boole
 }
 
 // report's second thread runs this bundle too (src/shell/report-threads.ts), not the CLI.
-if (process.argv[2] === '--sms-kannel-report-thread') void import('./shell/report-threads.js').then((threads) => threads.runReportThread(() => main(process.argv.slice(2))))
+if (process.argv[2] === REPORT_THREAD_ARG) void import('./shell/report-threads.js').then((threads) => threads.runReportThread(() => main(process.argv.slice(2))))
 else void main(process.argv.slice(2))

@@ -5,10 +5,9 @@
 import { availableParallelism } from 'node:os'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import type { MessageGroup } from '../core/report.js'
+import { REPORT_THREAD_ARG } from './report-thread-arg.js'
 import { openStore, PIN_KEY_END, type EventStore } from './store.js'
 
-/** The argument that makes the bundle a report thread instead of the CLI (see cli.ts). */
-export const REPORT_THREAD_ARG = '--sms-kannel-report-thread'
 
 /** Fewer sends than this are folded faster than a second thread starts (about 0.1 s); one core gains nothing. */
 const MIN_SENDS_FOR_TWO_THREADS = 100_000
