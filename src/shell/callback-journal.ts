@@ -2,6 +2,7 @@ import { closeSync, fdatasync, mkdirSync, fstatSync, ftruncateSync, openSync, re
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
+import { userStateDirectory } from './state-directory.js'
 import { syncDirectory } from './sync-directory.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 import { acquirePidLock } from './pid-lock.js'
@@ -67,8 +68,8 @@ const SEGMENT_DIGITS = 8
 export function defaultJournalPath(env: Readonly<Record<string, string | undefined>>): string | undefined {
   const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0]
   if (stateDirectory) return join(stateDirectory, 'serve.journal')
-  const base = env['XDG_STATE_HOME'] || (env['HOME'] ? join(env['HOME'], '.local', 'state') : undefined)
-  return base ? join(base, 'sms-kannel', 'serve.journal') : undefined
+  const directory = userStateDirectory(env)
+  return directory ? join(directory, 'serve.journal') : undefined
 }
 
 /** defaultJournalPath, its directory created (mode 0700: the journal holds each report's query). */

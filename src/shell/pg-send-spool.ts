@@ -13,10 +13,11 @@ import type { SendRecord } from '../core/timeline.js'
 import type { SharedEventStore } from './event-store.js'
 import { openPostgresStore } from './pg-store.js'
 import { appendToSpoolFile, drainSpoolFile } from './send-spool.js'
+import { userStateDirectory } from './state-directory.js'
 
 /** Where records for this database wait: named by host, port and database, never the password. */
 export function postgresSpoolPath(url: string, env: NodeJS.ProcessEnv = process.env): string {
-  const stateHome = env['XDG_STATE_HOME']?.startsWith('/') ? env['XDG_STATE_HOME'] : join(env['HOME'] || homedir(), '.local', 'state')
+  const directory = userStateDirectory(env) ?? join(homedir(), '.local', 'state', 'sms-kannel')
   let name: string
   try {
     const parsed = new URL(url)
@@ -24,7 +25,7 @@ export function postgresSpoolPath(url: string, env: NodeJS.ProcessEnv = process.
   } catch {
     name = 'unparsable-url'
   }
-  return join(stateHome, 'sms-kannel', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.spool`)
+  return join(directory, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.spool`)
 }
 
 /** Stores the records spooled for this database, if any; a failure leaves them for later. */
