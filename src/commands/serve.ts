@@ -4,7 +4,7 @@ import { ConfigError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import type { CallbackJournal, discardJournal, JournalRecord, JournalRecovery } from '../shell/callback-journal.js'
 import { STORE_WAIT_MS, type CallbackMetrics, type createCallbackServer } from '../shell/callback-server.js'
-import type { EventWriter } from '../shell/event-store.js'
+import type { SharedEventStore } from '../shell/event-store.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import { createIngest, ingestLines } from '../shell/ingest.js'
 import { createJournalDrain } from '../shell/journal-drain.js'
@@ -15,15 +15,15 @@ export interface ServeInput {
   forwardUrl: URL | undefined
 }
 
-/** What serve needs of a store, SQLite's or PostgreSQL's (src/shell/serve-store.ts). */
-export interface ServeStore {
-  /** As it may be shown: a URL's password hidden. */
-  readonly location: string
-  /** The SQLite file; undefined for a database server, whose outages serve rides out in its journal. */
-  readonly localPath: string | undefined
+/**
+ * What serve needs of a store, SQLite's or PostgreSQL's (src/shell/serve-store.ts); no
+ * localPath means a database server, whose outages serve rides out in its journal.
+ */
+export type ServeStore = Pick<SharedEventStore, 'location' | 'localPath' | 'beginBatch' | 'pendingForwards' | 'markForwarded' | 'close'> & ServeStoreExtras
+
+interface ServeStoreExtras {
   /** A database server that did not answer at start: why. serve starts with the journal alone. */
   readonly unreachable?: Error | undefined
-  beginBatch(forward: boolean): EventWriter
   /**
    * Resolves once what was committed before would survive a power cut. A database server
    * that restarted since the last call may have lost commits: it rejects, after telling the
@@ -35,9 +35,6 @@ export interface ServeStore {
   canWrite(): boolean
   setBusyTimeout(ms: number): void
   lastReportReceivedAt(): Promise<string | undefined>
-  pendingForwards(afterEventId: string, limit: number): Promise<Array<{ eventId: string; raw: string }>>
-  markForwarded(eventIds: readonly string[]): Promise<void>
-  close(): Promise<void>
 }
 
 export interface ServeIo {
