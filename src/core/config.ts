@@ -320,11 +320,12 @@ function once<T>(compute: () => T): () => T {
   }
 }
 
-/** An object whose properties are computed on first read (one that throws, again at the next). */
+/** An object whose properties are computed on first read (one that throws, again at the next); writing one sets it. */
 function lazyRecord<T extends object>(getters: { [K in keyof T]: () => T[K] }): T {
   const record = {} as T
   for (const name of Object.keys(getters) as Array<keyof T>) {
-    Object.defineProperty(record, name, { enumerable: true, get: once(getters[name]) })
+    const set = (value: unknown) => Object.defineProperty(record, name, { value, writable: true, enumerable: true, configurable: true })
+    Object.defineProperty(record, name, { enumerable: true, configurable: true, get: once(getters[name]), set })
   }
   return record
 }
