@@ -2,7 +2,7 @@
 // initdb into a temporary directory, loopback only, as `nobody` under root; undefined
 // (the caller skips loudly) when PostgreSQL is not installed.
 import { execFileSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -55,6 +55,8 @@ export async function startBenchPostgres() {
       await query(url('postgres'), `CREATE DATABASE ${name}`)
       return url(name)
     },
+    /** CPU time (ms) the server's processes have used so far: the postmaster and each live child. */
+    cpuMs: () => serverCpuMs(Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0])),
     count: async (databaseUrl, table) => Number((await query(databaseUrl, `SELECT count(*) AS n FROM ${table}`)).rows[0].n),
     stop,
   }
@@ -68,4 +70,30 @@ export async function startBenchPostgres() {
       await client.end()
     }
   }
+}
+
+/** utime + stime of a process, in ms (USER_HZ is 100 on Linux), and its parent's pid. */
+function processCpu(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return { parent: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10 }
+}
+
+/** The postmaster's CPU and its children's (backends, WAL writer, ...): what the database spends. */
+export function serverCpuMs(postmaster) {
+  let total = processCpu(postmaster).ms
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const { parent, ms } = processCpu(name)
+      if (parent === postmaster) total += ms
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total
+}
+
+/** A process's own CPU time so far, in ms. */
+export function processCpuMs(pid) {
+  return processCpu(pid).ms
 }

@@ -6,6 +6,7 @@
 //   BENCH_ONLY=smsc-reply npm run bench
 //   BENCH_ONLY=report BENCH_REPORT_EVENTS=100000 npm run bench
 //   BENCH_ONLY=pg-replay BENCH_PG_REPLAY_LINES=20000 npm run bench
+//   BENCH_ONLY=store-write-cpu npm run bench
 import { checkTools } from './measure.js'
 import { benchPgReplay } from './pg-replay.js'
 import { benchReplay } from './replay.js'
@@ -13,6 +14,7 @@ import { benchReport } from './report.js'
 import { benchServe } from './serve.js'
 import { benchSmscReply } from './smsc-reply.js'
 import { benchStartup } from './startup.js'
+import { benchStoreWriteCpu } from './store-write-cpu.js'
 
 const sizes = (process.env.BENCH_REPLAY_LINES ?? '1000000,10000000').split(',').map(Number)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
@@ -30,6 +32,8 @@ const serveVariants = [
   { connections: 32, durability: 'normal' },
 ]
 if (wanted('serve')) rows.push(...(await benchServe({ seconds: Number(process.env.BENCH_SERVE_SECONDS ?? 10), variants: serveVariants, postgresConnections: [32], rounds, log })))
+// Why serve into PostgreSQL and into SQLite differ on one machine: each store's CPU per event.
+if (wanted('store-write-cpu')) rows.push(...(await benchStoreWriteCpu({ rounds, log })))
 if (wanted('smsc-reply')) rows.push(...benchSmscReply({ rounds: Number(process.env.BENCH_SMSC_REPLY_ROUNDS ?? 15), log }))
 if (wanted('replay')) rows.push(...(await benchReplay({ sizes, rounds, log })))
 if (wanted('pg-replay')) rows.push(...(await benchPgReplay({ lines: Number(process.env.BENCH_PG_REPLAY_LINES ?? 50_000), rounds, log })))

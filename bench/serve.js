@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
+import { processCpuMs } from './postgres.js'
 
 const BIN = new URL('../bin/sms-kannel.cjs', import.meta.url).pathname
 const NAIVE = new URL('./naive-serve.js', import.meta.url).pathname
@@ -78,15 +79,29 @@ export async function benchServe({ seconds, variants, postgresConnections = [], 
 const describeRun = ({ result, peakMb }) =>
   `${Math.round(result.requests.average).toLocaleString('en')}/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(peakMb)} MB`
 
-/** One server under load: warm-up, then the timed run; its result and peak memory. */
-async function loadServer(args, logFile, seconds, connections, env) {
+/**
+ * One server under load: warm-up, then the timed run; its result, peak memory, and the CPU
+ * time per 1,000 callbacks of serve, of the database's processes (databaseCpuMs) and of the
+ * load generator (this process), all sharing the machine's cores.
+ */
+async function loadServer(args, logFile, seconds, connections, env, databaseCpuMs = () => 0) {
   const { child, base } = await startServer(args, logFile, env)
   await load(base, 1, connections) // warm-up: JIT, the store's first pages, the connections
+  const before = { serve: processCpuMs(child.pid), database: databaseCpuMs(), load: process.cpuUsage() }
   const result = await load(base, seconds, connections)
+  const loadUsage = process.cpuUsage(before.load)
+  const thousands = result.requests.total / 1000
+  const cpu = {
+    serve: (processCpuMs(child.pid) - before.serve) / thousands,
+    database: (databaseCpuMs() - before.database) / thousands,
+    load: (loadUsage.user + loadUsage.system) / 1000 / thousands,
+  }
   const peakMb = peakRssMb(child.pid)
   await stop(child)
-  return { result, peakMb }
+  return { result, peakMb, cpu }
 }
+
+const describeCpu = ({ cpu }) => `serve ${Math.round(cpu.serve)}${cpu.database ? ` + database ${Math.round(cpu.database)}` : ''} + load generator ${Math.round(cpu.load)} ms`
 
 /** serve into PostgreSQL (journal fsync, then the database) beside serve into SQLite, same run. */
 async function benchServePostgres({ seconds, connections, rounds, log }) {
@@ -108,7 +123,7 @@ async function benchServePostgres({ seconds, connections, rounds, log }) {
       runs.sqlite.push(await loadServer([BIN, 'serve', '--listen', '127.0.0.1:0', '--store', join(dir, `events-${round}.db`)], join(dir, 'sqlite.log'), seconds, connections))
       log(`serve: into PostgreSQL, ${connections} connections for ${seconds} s (round ${round} of ${rounds})`)
       // The URL (with its password) in the environment, as on a node; never in argv.
-      runs.postgres.push(await loadServer([BIN, 'serve', '--listen', '127.0.0.1:0'], join(dir, 'postgres.log'), seconds, connections, { SMSKANNEL_STORE: url, SMSKANNEL_JOURNAL: join(dir, 'serve.journal') }))
+      runs.postgres.push(await loadServer([BIN, 'serve', '--listen', '127.0.0.1:0'], join(dir, 'postgres.log'), seconds, connections, { SMSKANNEL_STORE: url, SMSKANNEL_JOURNAL: join(dir, 'serve.journal') }, server.cpuMs))
       stored += await server.count(url, 'events')
     }
     const middle = (list) => [...list].sort((a, b) => a.result.requests.average - b.result.requests.average)[Math.floor(list.length / 2)]
@@ -121,7 +136,7 @@ async function benchServePostgres({ seconds, connections, rounds, log }) {
         baseline: `serve into SQLite, same run: ${describeRun(sqlite)}`,
         ours: describeRun(postgres),
         ratio: `${(postgres.result.requests.average / sqlite.result.requests.average).toFixed(2)}x SQLite's throughput (medians of ${rounds}; rounds ${ratios})`,
-        note: `${answered.toLocaleString('en')} answered 200 (incl. warm-up: ${stored.toLocaleString('en')} stored), non-2xx ${runs.postgres.reduce((sum, run) => sum + run.result.non2xx, 0)}, errors ${runs.postgres.reduce((sum, run) => sum + run.result.errors, 0)}`,
+        note: `CPU per 1,000 callbacks (medians' rounds): into SQLite ${describeCpu(sqlite)}; into PostgreSQL ${describeCpu(postgres)}. ${answered.toLocaleString('en')} answered 200 (incl. warm-up: ${stored.toLocaleString('en')} stored), non-2xx ${runs.postgres.reduce((sum, run) => sum + run.result.non2xx, 0)}, errors ${runs.postgres.reduce((sum, run) => sum + run.result.errors, 0)}`,
       },
     ]
   } finally {
