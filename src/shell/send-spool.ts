@@ -28,7 +28,8 @@ export function appendToSpool(storePath: string, record: SendRecord): string {
 
 /** Appends one record to this spool file (0600), on disk before returning. */
 export function appendToSpoolFile(path: string, record: SendRecord): string {
-  const line = Buffer.from(`${JSON.stringify(record)}\n`)
+  // A line of its own even after a tail torn by a crash or a full disk: parseSpool skips the blank.
+  const line = Buffer.from(`\n${JSON.stringify(record)}\n`)
   for (let attempt = 0; attempt < 3; attempt++) {
     const fd = openSync(path, 'a', 0o600)
     try {
@@ -58,11 +59,16 @@ export function readSpooledSends(storePath: string): SendRecord[] {
   return spoolFiles(spoolPath(storePath)).flatMap((file) => parseSpool(readQuietly(file)))
 }
 
-/** Stores what the spool holds and deletes it; on any failure it stays for the next command. */
+/**
+ * Stores what the spool holds and deletes it. A file this command cannot read (another user's,
+ * 0600) stays; when the store refuses a record, the rest stays too, for the next command.
+ */
 export function drainSpools(store: EventStore): void {
   try {
     for (const file of claimSpool(spoolPath(store.path))) {
-      for (const record of parseSpool(readQuietly(file))) store.recordSend(record)
+      const text = readUnlessUnreadable(file)
+      if (text === undefined) continue
+      for (const record of parseSpool(text)) store.recordSend(record)
       unlinkSync(file)
     }
   } catch {
@@ -75,7 +81,9 @@ export async function drainSpoolFile(spool: string, recordSend: (record: SendRec
   let stored = 0
   try {
     for (const file of claimSpool(spool)) {
-      for (const record of parseSpool(readQuietly(file))) {
+      const text = readUnlessUnreadable(file)
+      if (text === undefined) continue
+      for (const record of parseSpool(text)) {
         await recordSend(record)
         stored++
       }
@@ -85,6 +93,15 @@ export async function drainSpoolFile(spool: string, recordSend: (record: SendRec
     // Kept: the next command that opens the store tries again.
   }
   return stored
+}
+
+/** A spool's text; undefined when it is gone (another drainer) or this user may not read it, so it is left alone. */
+function readUnlessUnreadable(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /**

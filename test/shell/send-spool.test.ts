@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { appendToSpoolFile, spoolPath } from '../../src/shell/send-spool.js'
+import { openStore } from '../../src/shell/store.js'
+import { BIN } from '../helpers/run-cli.js'
+
+const record = (messageId: string) => ({ messageId, sequence: null, recipient: '+4915112345601', sentAt: '2026-12-07T12:00:00.000Z', outcome: 'accepted', gateway: 'kannel' })
+
+describe('the send spool', () => {
+  it('keeps a record appended after a tail torn by a crash or a full disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-spool-'))
+    const store = join(dir, 'events.db')
+    ;(await openStore(store)).close()
+    appendToSpoolFile(spoolPath(store), record('before-the-tear'))
+    // What a write cut short leaves: part of a record and no newline.
+    appendFileSync(spoolPath(store), '{"messageId":"torn","sequ')
+    appendToSpoolFile(spoolPath(store), record('after-the-tear'))
+
+    const opened = await openStore(store)
+    try {
+      expect(opened.find('before-the-tear').sends).toHaveLength(1)
+      expect(opened.find('after-the-tear').sends).toHaveLength(1)
+    } finally {
+      opened.close()
+    }
+    expect(existsSync(spoolPath(store))).toBe(false)
+  })
+
+  it('leaves a spool that the draining user may not read, and its owner stores it later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-spool-'))
+    // A store shared by two users: the PIN wrapper's and a service user's.
+    chmodSync(dir, 0o777)
+    const store = join(dir, 'events.db')
+    ;(await openStore(store)).close()
+    for (const file of readdirSync(dir)) chmodSync(join(dir, file), 0o666)
+    writeFileSync(spoolPath(store), `${JSON.stringify(record('spooled-by-the-wrapper'))}\n`, { mode: 0o600 })
+    // Root reads any file: the other user is nobody then; else the file is made unreadable.
+    const asOther = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : (chmodSync(spoolPath(store), 0o000), {})
+
+    const other = spawnSync(process.execPath, [BIN, 'feedback', '--store', store, 'dlr=1&msgid=abc'], { ...asOther, cwd: dir, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, encoding: 'utf8' })
+    expect(other.stderr).not.toMatch(/at .*\.c?js:\d+/)
+    expect(other.status).toBe(0)
+    const left = readdirSync(dir).filter((name) => name.startsWith('events.db.spool'))
+    expect(left).toHaveLength(1)
+    expect(readFileSync(join(dir, left[0]!), 'utf8')).toContain('spooled-by-the-wrapper')
+
+    if (asOther.uid === undefined) chmodSync(join(dir, left[0]!), 0o600)
+    const opened = await openStore(store)
+    try {
+      expect(opened.find('spooled-by-the-wrapper').sends).toHaveLength(1)
+    } finally {
+      opened.close()
+    }
+    expect(readdirSync(dir).filter((name) => name.startsWith('events.db.spool'))).toEqual([])
+  })
+})
