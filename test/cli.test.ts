@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EXIT, EXIT_CODE_TABLE } from '../src/core/errors.js'
-import { runCli } from './helpers/run-cli.js'
+import { BIN, runCli } from './helpers/run-cli.js'
 
 const PASSWORD = 'pw-Secret+&=9'
 const PIN = '582916'
@@ -65,6 +66,14 @@ describe('usage and configuration errors, without stack traces', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /)
     expect(run.stdout).toBe('')
     expectNoSecrets(run.stderr)
+  })
+
+  it.each([['a missing file', 'missing.env'], ['a directory', '.']])('--env-file naming %s is sms-kannel\'s exit 78, not node\'s 9, run as npm links the bin', (_name, file) => {
+    // Through the shebang: Node 20 would otherwise take --env-file for itself.
+    const cwd = mkdtempSync(join(tmpdir(), 'sms-kannel-env-file-'))
+    const run = spawnSync(BIN, ['config', '--env-file', file], { cwd, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, encoding: 'utf8' })
+    expect(run.stderr).toMatch(/^error: (Cannot read the \.env file|The \.env file .* is not a file)/m)
+    expect(run.status).toBe(EXIT.config)
   })
 
   it('--json also reports a failure as one object on stdout', async () => {

@@ -27,7 +27,8 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'sms-kannel-cwd-'))
   const startedAt = performance.now()
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...fixedClockArgs(options.now), BIN, ...args], {
+    // `--` as in the bin's shebang: what follows is the CLI's, not node's (--env-file).
+    const child = spawn(process.execPath, [...fixedClockArgs(options.now), '--', BIN, ...args], {
       cwd,
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TZ: 'UTC', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
