@@ -5,6 +5,7 @@ import { eventForOutput } from '../core/event-output.js'
 import type { Tally } from '../core/ingest.js'
 import type { ForwardSummary } from '../shell/forward.js'
 import { createIngest, ingestLines } from '../shell/ingest.js'
+import { refuseStoreFileAsOutput } from '../shell/store-files.js'
 import type { Reporter } from '../shell/output.js'
 import type { ReplayProgressReport, ReplaySummary } from '../shell/replay.js'
 import type { SharedEventStore } from '../shell/event-store.js'
@@ -48,6 +49,7 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
     throw new ConfigError('--replay and --forward need an event store.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   }
 
+  if (input.rejectsPath !== undefined) refuseStoreFileAsOutput('--rejects', input.rejectsPath, config.storePath)
   const admission = { secret: config.secret, acceptUnsigned: input.acceptUnsigned ?? false }
   if (admission.acceptUnsigned) {
     io.report.warn(

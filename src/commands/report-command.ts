@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import type { ReportThreadOptions, ReportThreads } from '../shell/report-threads.js'
+import { resolveConfig } from '../core/config.js'
 import { isPostgresUrl } from '../core/store-location.js'
+import { refuseStoreFileAsOutput } from '../shell/store-files.js'
 import { EXIT_HELP, addConfigOptions, gatherSources, localTimeZone, type CliCommand, type CommandContext, type CommonOptions } from './cli-options.js'
 
 const REPORT_HELP = `
@@ -54,6 +56,7 @@ export function reportCommand({ report, now }: CommandContext): CliCommand {
       process.stdout.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code !== 'EPIPE') throw error
       })
+      if (options.html) refuseStoreFileAsOutput('--html', options.html, resolveConfig(gathered.sources, ['storePath']).config.storePath)
       const at = now()
       const document = await buildReport({ sources: gathered.sources, since: options.since, until: options.until, by: options.by, timeZone: options.tz ?? localTimeZone(), now: at }, io)
       if (options.html) {
