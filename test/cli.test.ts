@@ -76,6 +76,13 @@ describe('usage and configuration errors, without stack traces', () => {
     expect(run.status).toBe(EXIT.config)
   })
 
+  it.each([['feedback', 'dlr=1&msgid=abc'], ['serve']])('%s refuses a --forward URL with a password (ps shows argv) without printing it', async (command, ...rest) => {
+    const run = await runCli([command!, '--forward', 'http://fw:Fwd-Secret-9@127.0.0.1:9/smsKannelfeedback', ...rest], { SMSKANNEL_STORE: join(mkdtempSync(join(tmpdir(), 'sms-kannel-fwd-')), 'events.db') })
+    expect(run.code).toBe(EXIT.usage)
+    expect(run.stderr).toMatch(/^error: The --forward URL must not carry a password on the command line/m)
+    expect(`${run.stdout}${run.stderr}`).not.toContain('Fwd-Secret-9')
+  })
+
   it('--json also reports a failure as one object on stdout', async () => {
     const run = await runCli(['--json'], { ...config, ...visulox, VLXSMS: 'x' })
     expect(run.code).toBe(EXIT.input)

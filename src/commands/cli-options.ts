@@ -1,6 +1,6 @@
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander'
 import { CONFIG_KEY_NAMES, CONFIG_KEYS, storeSecretsIn, type ConfigKey, type SourceValues } from '../core/config.js'
-import { EXIT, EXIT_CODE_TABLE } from '../core/errors.js'
+import { EXIT, EXIT_CODE_TABLE, UsageError } from '../core/errors.js'
 import type { Reporter } from '../shell/output.js'
 
 /** What every command's file needs to build its commander command. */
@@ -95,11 +95,16 @@ export function usageError(message: string): CommanderError {
 }
 
 export function parseUrlFlag(value: string): URL {
+  let url: URL | undefined
   try {
-    const url = new URL(value)
-    if (url.protocol === 'http:' || url.protocol === 'https:') return url
+    url = new URL(value)
   } catch {
     // Falls through to the message below.
   }
+  // Not an InvalidArgumentError: commander would echo the whole value, password and all.
+  if (url?.password) {
+    throw new UsageError('The --forward URL must not carry a password on the command line, where every user sees it (ps).', 'The receiver needs none: each forwarded report carries its own callback token. Protect the receiver by its network, or by a proxy in front of it.')
+  }
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return url
   throw new InvalidArgumentError('expected an http:// or https:// URL.')
 }
