@@ -83,6 +83,23 @@ describe('usage and configuration errors, without stack traces', () => {
     expect(`${run.stdout}${run.stderr}`).not.toContain('Fwd-Secret-9')
   })
 
+  it.each([
+    { name: 'a gateway URL with user:password@', args: ['config', '--check'], env: { ...config, SMSKANNEL_GWURL: 'http://vlx:Url-Secret-77@kannel:13013' } },
+    { name: 'a pasted sendsms URL without its scheme', args: ['config', '--check'], env: { ...config, SMSKANNEL_GWURL: 'kannel:13x/cgi-bin/sendsms?username=vlx&password=Url-Secret-77' } },
+    { name: 'user:password@ without a scheme', args: ['config', '--check'], env: { ...config, SMSKANNEL_GWURL: 'vlx:Url-Secret-77@kannel:13013' } },
+    { name: 'a feedback URL with user:password@', args: ['--dry-run'], env: { ...config, ...visulox, SMSKANNEL_FEEDBACKURL: 'http://fb:Url-Secret-77@vlx:8080/smsKannelfeedback#x' } },
+    { name: 'a proxy URL that does not parse', args: ['config', '--check'], env: { ...config, SMSKANNEL_PROXY: 'http://px:Url-Secret-77@[bad' } },
+    { name: 'another database\'s URL as the store', args: ['status', '4711'], env: { SMSKANNEL_STORE: 'mysql://db:Url-Secret-77@db.example/pins' } },
+    { name: 'an HTTP gateway URL with a key parameter', args: ['config', '--check', '--provider', 'http'], env: { SMSHTTP_URL: 'htp://gw.example/send?apikey=Url-Secret-77', SMSHTTP_PARAMS: 'to={to}&text={text}' } },
+  ])('a setting refused for $name does not print its credentials, in text or --json', async ({ args, env }) => {
+    for (const json of [[], ['--json']]) {
+      const run = await runCli([...args, ...json], env)
+      expect(run.code).not.toBe(0)
+      expect(run.stderr + run.stdout).toMatch(/error/)
+      expect(run.stderr + run.stdout).not.toContain('Url-Secret-77')
+    }
+  })
+
   it('--json also reports a failure as one object on stdout', async () => {
     const run = await runCli(['--json'], { ...config, ...visulox, VLXSMS: 'x' })
     expect(run.code).toBe(EXIT.input)

@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js'
 import { formatDurationMs, parseDurationMs } from './duration.js'
 import { REDACTED, truncateForMessage } from './redact.js'
+import { hideCredentials } from './shown-value.js'
 import { MAX_PATTERN_LENGTH } from './guarded-regexp.js'
 import { gatewayBaseUrl } from './gateway-url.js'
 import { parseDlrStatusMap } from './providers/dlr-status-map.js'
@@ -337,16 +338,10 @@ function describeEffective(merged: SourceValues): ResolvedConfig['effective'] {
   return shownKeys.map((key) => {
     const sourced = merged[key]
     const shown = sourced && CONFIG_KEYS[key].secret ? REDACTED
-      : sourced && key === 'smskannel.proxy' ? hideUrlPassword(sourced.value)
       : sourced && key === 'smskannel.store' ? shownStoreLocation(sourced.value)
-      : sourced?.value
+      : sourced && hideCredentials(sourced.value)
     return { key, value: shown, where: sourced?.where ?? 'not set' }
   })
-}
-
-/** A proxy URL may carry user:password@; the password never appears in output. */
-export function hideUrlPassword(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]*@/i, `$1:${REDACTED}@`)
 }
 
 /** The proxy's password, for the output filter. */
@@ -405,7 +400,7 @@ export function required(values: SourceValues, key: ConfigKey): SourcedValue {
 }
 
 export function invalid(key: ConfigKey, sourced: SourcedValue, why: string): ConfigError {
-  const shown = CONFIG_KEYS[key].secret ? '' : ` "${truncateForMessage(sourced.value)}"`
+  const shown = CONFIG_KEYS[key].secret ? '' : ` "${truncateForMessage(hideCredentials(sourced.value))}"`
   return new ConfigError(`${key}${shown} (from ${sourced.where}) ${why}`, whereToSet(key))
 }
 
@@ -499,7 +494,7 @@ function parseStoreLocation(sourced: SourcedValue | undefined): string | undefin
 function parseProxy(sourced: SourcedValue | undefined): string | undefined {
   if (!sourced) return undefined
   const url = parseHttpUrl('smskannel.proxy', sourced, { credentialsAllowed: true })
-  refusePasswordInFlag('smskannel.proxy', { ...sourced, value: hideUrlPassword(sourced.value) }, url.password !== '', 'set smskannel.proxy in the config file or HTTPS_PROXY in the environment')
+  refusePasswordInFlag('smskannel.proxy', sourced, url.password !== '', 'set smskannel.proxy in the config file or HTTPS_PROXY in the environment')
   return url.href
 }
 

@@ -1,4 +1,5 @@
 import { REDACTED } from './redact.js'
+import { hideCredentials } from './shown-value.js'
 
 /** smskannel.store names an SQLite file or, for a cluster, a PostgreSQL database by URL. */
 export function isPostgresUrl(location: string): boolean {
@@ -10,7 +11,8 @@ export function isPostgresUrl(location: string): boolean {
  * ?password=) never appears; a URL that does not parse is not shown past its scheme.
  */
 export function shownStoreLocation(location: string): string {
-  if (!isPostgresUrl(location)) return location
+  // Not a PostgreSQL URL: an SQLite path, which may still be a URL with a password pasted by mistake.
+  if (!isPostgresUrl(location)) return hideCredentials(location)
   try {
     const url = new URL(location)
     if (url.password) url.password = REDACTED
@@ -23,7 +25,8 @@ export function shownStoreLocation(location: string): string {
 
 /** The URL's passwords, decoded, for the output filter (it hides every form of them). */
 export function storeUrlPasswords(location: string | undefined): string[] {
-  if (!location || !isPostgresUrl(location)) return []
+  // Any URL: one of another database pasted by mistake is named in the error that refuses it.
+  if (!location || !/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return []
   try {
     const url = new URL(location)
     return [decodeURIComponent(url.password), url.searchParams.get('password') ?? ''].filter(Boolean)
