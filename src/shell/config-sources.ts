@@ -46,8 +46,9 @@ export async function gatherConfigSources(options: GatherOptions): Promise<Gathe
   if (envFilePath) {
     // dotenv.parse reads without printing and without touching process.env.
     const { parse } = await import('dotenv')
-    const parsed = configFromEnvironment(parse(readConfigFile(envFilePath, '.env file')), envFilePath)
-    warnings.push(...parsed.warnings, ...exposedSecretWarnings(envFilePath, '.env file', parsed.values))
+    const text = readConfigFile(envFilePath, '.env file')
+    const parsed = configFromEnvironment(parse(text), envFilePath)
+    warnings.push(...parsed.warnings, ...exposedSecretWarnings(envFilePath, '.env file', parsed.values), ...valuesCutAtHash(text, envFilePath))
     sources.dotenv = parsed.values
   }
   const fromEnv = configFromEnvironment(options.env, 'environment')
@@ -121,6 +122,19 @@ function readPasswordFile(values: SourceValues, cwd: string): string[] {
     if (statSync(path).mode & 0o004) warnings.push(`The password file ${path} is readable by everyone; chmod 600 it.`)
   } catch {
     // Already read above; a vanished file changes nothing now.
+  }
+  return warnings
+}
+
+/**
+ * dotenv ends an unquoted value at its first `#`: `PASSWORD=Ab3#x` is `Ab3`, and the gateway's
+ * refusal would not say why. A `#` right after a character is meant as part of the value.
+ */
+function valuesCutAtHash(text: string, path: string): string[] {
+  const warnings: string[] = []
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([\w.-]+)\s*=\s*([^'"`\s#][^\r\n]*)$/.exec(line)
+    if (match && /\S#/.test(match[2]!)) warnings.push(`${path}: ${match[1]} is cut at its "#", which starts a comment in a .env file; put the value in quotes: ${match[1]}="...".`)
   }
   return warnings
 }

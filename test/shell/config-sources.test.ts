@@ -34,6 +34,14 @@ describe('gatherConfigSources', () => {
     expect(effective.find((row) => row.key === 'smskannel.gwurl')?.where).toBe(`${join(dir, 'sms.conf')}:1`)
   })
 
+  it('warns, without the value, when an unquoted .env value is cut at a "#" (a comment after a space is fine)', async () => {
+    const dir = tempDir({ '.env': 'SMSKANNEL_PASSWORD=Ab3#xY9!qq\nSMSKANNEL_USER=vlx # the user\nSMSKANNEL_SENDER="VLX#1"\n' })
+    const { sources, warnings } = await gatherConfigSources({ ...base, cwd: dir })
+    expect(sources.dotenv?.['smskannel.password']?.value).toBe('Ab3')
+    expect(warnings.filter((warning) => warning.includes('"#"'))).toEqual([`${join(dir, '.env')}: SMSKANNEL_PASSWORD is cut at its "#", which starts a comment in a .env file; put the value in quotes: SMSKANNEL_PASSWORD="...".`])
+    expect(warnings.join('\n')).not.toContain('xY9')
+  })
+
   it('finds the config file through SMSKANNEL_CONFIG, for the wrapper that passes no flags', async () => {
     const dir = tempDir({ 'vlx.conf': 'smskannel.gwurl = http://viaenv:1\n' })
     const { sources } = await gatherConfigSources({ ...base, env: { SMSKANNEL_CONFIG: join(dir, 'vlx.conf') }, cwd: '/' })
