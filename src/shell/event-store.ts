@@ -54,6 +54,8 @@ export interface SharedEventStore {
    */
   exclusiveReplay<T>(work: () => Promise<T>): Promise<T>
   recordSend(send: SendRecord): Promise<void>
+  /** Many sends at once (a spool drained), a few round trips in all: the last record of a message id wins. */
+  recordSends(sends: readonly SendRecord[]): Promise<void>
   /** Opens the store's writer; `forward` marks query reports for --forward. */
   beginBatch(forward: boolean): EventWriter
   progressFor(identity: string): Promise<ReplayProgress | undefined>
@@ -127,6 +129,7 @@ export function adaptSqliteStore(store: EventStore, openCopier: () => SqliteRowC
       return withReplayLock(store.path, work)
     },
     recordSend: (send) => run(() => store.recordSend(send)),
+    recordSends: (sends) => run(() => sends.forEach((send) => store.recordSend(send))),
     beginBatch: (forward) => store.beginBatch(forward),
     progressFor: (identity) => run(() => store.progressFor(identity)),
     progressCandidates: (firstLine) => run(() => store.progressCandidates(firstLine)),

@@ -30,11 +30,13 @@ export function postgresSpoolPath(url: string, env: NodeJS.ProcessEnv = process.
 
 /** Stores the records spooled for this database, if any; a failure leaves them for later. */
 export function drainPostgresSpool(url: string, store: SharedEventStore): Promise<number> {
-  return drainSpoolFile(postgresSpoolPath(url), (record) => store.recordSend(record))
+  return drainSpoolFile(postgresSpoolPath(url), (records) => store.recordSends(records))
 }
 
 /** How long send's record may take in all before it is spooled: the wrapper waits for the exit. */
 const RECORD_DEADLINE_MS = 5_000
+/** Once its own record is in, how long send lends to the spool of earlier ones before it exits. */
+const DRAIN_BUDGET_MS = 1_000
 /** Connecting, and each statement or lock wait (a migration elsewhere, a locked table), within that. */
 const STEP_TIMEOUT_MS = 3_000
 
@@ -50,9 +52,12 @@ export async function recordSendInPostgres(url: string, record: SendRecord): Pro
   const work = (async () => {
     const store = await openPostgresStore(url, { connectTimeoutMs: STEP_TIMEOUT_MS, statementTimeoutMs: STEP_TIMEOUT_MS, signal: abort.signal })
     try {
-      await drainPostgresSpool(url, store)
+      // Its own record first: a large spool must not hold up every PIN behind it.
       await store.recordSend(record)
       recorded = true
+      let budget: NodeJS.Timeout | undefined
+      await Promise.race([drainPostgresSpool(url, store), new Promise((resolve) => (budget = setTimeout(resolve, DRAIN_BUDGET_MS)))])
+      clearTimeout(budget)
     } finally {
       await store.close()
     }

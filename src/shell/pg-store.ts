@@ -158,6 +158,26 @@ export async function openPostgresStore(url: string, options: PostgresOpenOption
     }
   }
 
+  const recordSends = (sends: readonly SendRecord[]) =>
+    guard(async () => {
+      // ON CONFLICT DO UPDATE may touch a row once per statement: the last of a message id wins.
+      const latest = [...new Map(sends.map((send) => [send.messageId, send])).values()]
+      for (let start = 0; start < latest.length; start += GROUP) {
+        const group = latest.slice(start, start + GROUP)
+        await pool.query(
+          `INSERT INTO sends (message_id, sequence, recipient, sent_at, outcome, gateway, provider, provider_id)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+           ON CONFLICT (message_id) DO UPDATE SET sequence = excluded.sequence, recipient = excluded.recipient,
+             sent_at = excluded.sent_at, outcome = excluded.outcome, gateway = excluded.gateway,
+             provider = excluded.provider, provider_id = excluded.provider_id`,
+          [
+            group.map((send) => send.messageId), group.map((send) => send.sequence), group.map((send) => send.recipient), group.map((send) => send.sentAt),
+            group.map((send) => send.outcome), group.map((send) => send.gateway), group.map((send) => send.provider ?? 'kannel'), group.map((send) => send.providerId ?? null),
+          ],
+        )
+      }
+    })
+
   return {
     location,
     localPath: undefined,
@@ -178,16 +198,8 @@ export async function openPostgresStore(url: string, options: PostgresOpenOption
         await holder.end().catch(() => undefined)
       }
     },
-    recordSend: (send) =>
-      guard(async () => {
-        await pool.query(
-          `INSERT INTO sends (message_id, sequence, recipient, sent_at, outcome, gateway, provider, provider_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (message_id) DO UPDATE SET sequence = excluded.sequence, recipient = excluded.recipient,
-             sent_at = excluded.sent_at, outcome = excluded.outcome, gateway = excluded.gateway,
-             provider = excluded.provider, provider_id = excluded.provider_id`,
-          [send.messageId, send.sequence, send.recipient, send.sentAt, send.outcome, send.gateway, send.provider ?? 'kannel', send.providerId ?? null],
-        )
-      }),
+    recordSend: (send) => recordSends([send]),
+    recordSends,
     beginBatch: (forward) => {
       let events: DeliveryEvent[] = []
       let forwards: boolean[] = []

@@ -76,17 +76,19 @@ export function drainSpools(store: EventStore): void {
   }
 }
 
-/** drainSpools for a store whose writes are asynchronous (PostgreSQL); how many records it stored. */
-export async function drainSpoolFile(spool: string, recordSend: (record: SendRecord) => Promise<void>): Promise<number> {
+/**
+ * drainSpools for a store whose writes are asynchronous (PostgreSQL), each file in one call of
+ * `storeRecords` (a few round trips for thousands); how many records it stored.
+ */
+export async function drainSpoolFile(spool: string, storeRecords: (records: SendRecord[]) => Promise<void>): Promise<number> {
   let stored = 0
   try {
     for (const file of claimSpool(spool)) {
       const text = readUnlessUnreadable(file)
       if (text === undefined) continue
-      for (const record of parseSpool(text)) {
-        await recordSend(record)
-        stored++
-      }
+      const records = parseSpool(text)
+      await storeRecords(records)
+      stored += records.length
       unlinkSync(file)
     }
   } catch {

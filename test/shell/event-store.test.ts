@@ -60,6 +60,14 @@ function storeSuite(backend: () => Backend): void {
     else expect(found?.gatewayTime).toMatch(/^a\u0000b/)
   })
 
+  it('takes a spool\'s worth of sends at once, the last record of a message id winning', async () => {
+    const store = await open()
+    const many = Array.from({ length: 2500 }, (_, index) => send(`bulk-${index}`))
+    await store.recordSends([...many, { ...send('bulk-7'), outcome: 'queued' }])
+    expect((await store.find('bulk-7')).sends).toEqual([{ ...send('bulk-7'), outcome: 'queued' }])
+    expect((await store.find('bulk-2499')).sends).toEqual([send('bulk-2499')])
+  })
+
   it('joins a send and its reports by message id, and finds them by sequence too', async () => {
     const store = await open()
     await store.recordSend(send('m7'))
