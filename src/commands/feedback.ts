@@ -138,7 +138,9 @@ export function summariseFeedback(summary: FeedbackSummary): string {
   const where = summary.rejectsFile ? `; bad lines in ${summary.rejectsFile}` : ''
   const missing = missingFiles(summary)
   const skipped = missing.length > 0 ? `; not there (yet), skipped: ${missing.join(', ')}` : ''
-  return `${parts.join(', ')}${summary.store ? ` (store ${summary.store})` : ''}${where}${skipped}`
+  const rewritten = (summary.files ?? []).filter((file) => file.rewritten).map((file) => file.path)
+  const stopped = rewritten.length > 0 ? `; emptied and written anew while read (logrotate copytruncate?), stopped at the last commit, the rest next run: ${rewritten.join(', ')}` : ''
+  return `${parts.join(', ')}${summary.store ? ` (store ${summary.store})` : ''}${where}${skipped}${stopped}`
 }
 
 /** Replayed files that were not there: a rotated log before its first rotation. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
-import { accessSync, closeSync, constants, createReadStream, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
+import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { MAX_LINE_LENGTH, type ParseContext } from '../core/dlr.js'
@@ -34,6 +34,11 @@ export interface FileSummary extends Tally {
   resumedAt: number
   /** Not there: a rotated file before the first rotation. Skipped, never fatal. */
   missing?: true
+  /**
+   * Emptied and written anew while it was read (logrotate's copytruncate): replay stopped at
+   * its last commit, so the rotated copy goes on from there and the new content from its start.
+   */
+  rewritten?: true
 }
 
 export interface ReplaySummary extends Tally {
@@ -118,6 +123,8 @@ interface FileIdentity {
   head: Buffer
   gzip: boolean
   size: number
+  /** The inode read: the path may be renamed away (rotated) and made anew meanwhile. */
+  inode?: number
   missing?: true
 }
 
@@ -147,11 +154,13 @@ function describeOpenError(path: string, error: unknown): InputError {
 /** The first line and the head, decompressed if needed: the same for access.log and access.log.1.gz. */
 async function identifyFile(path: string): Promise<FileIdentity> {
   let size: number
+  let inode: number
   let head: Buffer
   try {
     const stats = statSync(path)
     if (!stats.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' })
     size = stats.size
+    inode = stats.ino
     const fd = openSync(path, 'r')
     try {
       head = Buffer.alloc(Math.min(IDENTITY_PROBE_BYTES, size))
@@ -168,7 +177,7 @@ async function identifyFile(path: string): Promise<FileIdentity> {
   const newline = start.indexOf(0x0a)
   // Without a whole first line yet the file cannot be recognised later: leave it for next run.
   const firstLine = newline === -1 ? (start.length >= IDENTITY_PROBE_BYTES ? start : undefined) : start.subarray(0, newline)
-  return { firstLine: firstLine ? hashOf(firstLine) : undefined, head: start, gzip, size }
+  return { firstLine: firstLine ? hashOf(firstLine) : undefined, head: start, gzip, size, inode }
 }
 
 async function readDecompressedStart(path: string): Promise<Buffer> {
@@ -206,10 +215,14 @@ async function replayFile(path: string, options: Omit<ReplayOptions, 'store'> & 
   // the commit made them outlive V8's young generation, which cost memory and GC time.
   const ingest = createIngest({ store: options.store, rules: { secret: options.secret, acceptUnsigned: options.acceptUnsigned ?? false, forward: options.forward }, context })
   const batchLines = options.batchLines ?? BATCH_LINES
-  const commit = (byteOffset: number) => {
+  let committed = { tally: { ...ingest.tally }, lineNumber }
+  const commit = async (byteOffset: number) => {
+    // What was read since the last commit may be new content at old offsets: not this file's.
+    if (!file.gzip && rewrittenSince(path, file, byteOffset)) throw new FileRewritten()
     // The head recorded is what has been replayed of it, so it never changes as the file grows.
     const headBytes = Math.min(file.head.length, byteOffset)
-    return ingest.commit({ identity, path, byteOffset, line: lineNumber, firstLine: file.firstLine!, headBytes, headHash: hashOf(file.head.subarray(0, headBytes)) })
+    await ingest.commit({ identity, path, byteOffset, line: lineNumber, firstLine: file.firstLine!, headBytes, headHash: hashOf(file.head.subarray(0, headBytes)) })
+    committed = { tally: { ...ingest.tally }, lineNumber }
   }
 
   let lastOffset = resumedAt
@@ -234,10 +247,39 @@ async function replayFile(path: string, options: Omit<ReplayOptions, 'store'> & 
     if (ingest.pendingLines > 0 || !saved) await commit(lastOffset)
   } catch (error) {
     await ingest.abandon()
-    throw error
+    if (!(error instanceof FileRewritten)) throw error
+    // Counted as far as the last commit: the rest is read again, from the file's new start, next run.
+    Object.assign(ingest.tally, committed.tally)
+    return { identity, summary: { path, ...ingest.tally, resumedAt, rewritten: true } }
   }
   options.onProgress?.({ path, bytesDone: file.size, bytesTotal: file.size, lines: ingest.tally.lines })
   return { identity, summary: { path, ...ingest.tally, resumedAt } }
+}
+
+/** Thrown out of a replay's commit when its file was emptied and written anew under it. */
+class FileRewritten extends Error {}
+
+/**
+ * Whether the file at `path` is still the one identified, read up to `offset`: truncated
+ * (shorter) or with another head, it was emptied and rewritten. A path that names another
+ * inode now was renamed away (rotated): the content being read did not change.
+ */
+function rewrittenSince(path: string, file: FileIdentity, offset: number): boolean {
+  try {
+    const fd = openSync(path, 'r')
+    try {
+      const stats = fstatSync(fd)
+      if (stats.ino !== file.inode) return false
+      if (stats.size < offset) return true
+      const head = Buffer.alloc(file.head.length)
+      return readSync(fd, head, 0, head.length, 0) < head.length || !head.equals(file.head)
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    // Gone (renamed away, not yet made anew): the content being read did not change either.
+    return false
+  }
 }
 
 /**

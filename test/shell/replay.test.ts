@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, writeFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -17,7 +17,7 @@ async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-replay-'))
   const store = await openStore(join(dir, 'events.db'))
   opened.push(store)
-  const replay = (paths: string[], extra: { batchLines?: number } = {}) =>
+  const replay = (paths: string[], extra: { batchLines?: number; onProgress?: () => void } = {}) =>
     replayFiles({
       paths,
       store,
@@ -81,6 +81,38 @@ describe('replayFiles', () => {
       { lines: 10, new: 10, resumed: true },
       { lines: 5, new: 5, resumed: false },
     ])
+  })
+
+  it('stops at its last commit when logrotate copytruncate empties the file under it: the copy goes on from there, every report once', async () => {
+    const { dir, replay, store } = await setup()
+    const live = join(dir, 'access.log')
+    // Several read chunks, so that reading goes on after the rotation.
+    const old = dlrLines(0, 60_000)
+    expect(old.length).toBeGreaterThan(2 * READ_CHUNK_BYTES)
+    writeFileSync(live, old)
+    let rotated = false
+    const first = await replay([live], {
+      batchLines: 2000,
+      // After the first commit: copy, empty, and new lines written past where the replay reads.
+      onProgress: () => {
+        if (rotated) return
+        rotated = true
+        copyFileSync(live, `${live}.1`)
+        truncateSync(live, 0)
+        appendFileSync(live, dlrLines(100_000, 70_000))
+      },
+    })
+    expect(first.files[0]).toMatchObject({ rewritten: true })
+    expect(first.new).toBeLessThan(60_000)
+    const second = await replay([`${live}.1`, live])
+    expect(second.files.map(({ path, resumedAt }) => ({ path, resumed: resumedAt > 0 }))).toEqual([
+      { path: `${live}.1`, resumed: true },
+      { path: live, resumed: false },
+    ])
+    // Every report of both contents, once each: as one clean run over the two files.
+    expect(first.new + second.new).toBe(130_000)
+    expect(second.duplicates).toBe(0)
+    expect(store.find('m29999').events).toHaveLength(2)
   })
 
   it('starts over when the file was truncated, and counts what it had already seen as duplicates', async () => {
