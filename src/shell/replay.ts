@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
-import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs'
+import { accessSync, closeSync, constants, createReadStream, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { createGunzip } from 'node:zlib'
 import { MAX_LINE_LENGTH, type ParseContext } from '../core/dlr.js'
@@ -408,7 +408,11 @@ async function writeRejectsFile(path: string, rejects: AsyncIterable<Reject>): P
       else used += buffer.write(line, used)
       count += 1
     }
-    if (count === 0) return 0
+    if (count === 0) {
+      // No bad lines this run: an older run's file must not read as this one's.
+      rmSync(path, { force: true })
+      return 0
+    }
     flush()
   } finally {
     if (fd !== undefined) closeSync(fd)

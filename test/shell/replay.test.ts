@@ -1,4 +1,4 @@
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -148,6 +148,19 @@ describe('replayFiles', () => {
     expect(readFileSync(join(dir, 'rejects.txt'), 'utf8')).toBe(
       `${file}:3\tno "dlr" parameter (for another dlr-url template: --param dlr=NAME)\ts=1\n${file}:4\tdlr=77 is not a DLR type (1, 2, 4, 8, 16 or a sum of them)\tdlr=77\n`,
     )
+  })
+
+  it('leaves no rejects file from an earlier run when this run has no bad lines', async () => {
+    const { dir, replay } = await setup()
+    const file = join(dir, 'dlrs.txt')
+    writeFileSync(file, `${dlrLines(0, 2)}s=1\n`)
+    expect(await replay([file])).toMatchObject({ bad: 1, rejectsFile: join(dir, 'rejects.txt') })
+    const clean = join(dir, 'clean.txt')
+    writeFileSync(clean, dlrLines(10, 2))
+    const summary = await replay([clean])
+    expect(summary).toMatchObject({ bad: 0 })
+    expect(summary.rejectsFile ?? null).toBeNull()
+    expect(existsSync(join(dir, 'rejects.txt'))).toBe(false)
   })
 
   it('skips a file that is not there (a log before its first rotation) and still replays the rest', async () => {
