@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { callbackToken } from '../src/core/callback-token.js'
 import { EXIT, EXIT_CODE_TABLE } from '../src/core/errors.js'
 import { BIN, runCli } from './helpers/run-cli.js'
 
@@ -195,6 +196,20 @@ describe('--dry-run shows the request and keeps secrets out', () => {
     }
     expect(run.stderr).toMatch(/dry run: would send SMS to \+4917\*{5}567 \(1 part, GSM 7-bit\)/)
     expectNoSecrets(run.stdout + run.stderr)
+  })
+
+  it('hides the dlr-url\'s callback token (it would let a reader forge this message\'s reports), and feedback hides it in raw', async () => {
+    const secret = 'callback-secret-0123456789'
+    const run = await runCli(['--dry-run', '--verbose'], { ...config, ...visulox, SMSKANNEL_SECRET: secret })
+    expect(run.code, run.stderr).toBe(0)
+    const dlrUrl = new URL(JSON.parse(run.stdout).headers['x-kannel-dlr-url'])
+    expect(dlrUrl.searchParams.get('token')).toBe('********')
+    const token = callbackToken(secret, dlrUrl.searchParams.get('msgid')!, '4711')
+    expect(run.stdout + run.stderr).not.toContain(token)
+    const stored = await runCli(['feedback', `seq=4711&msgid=${dlrUrl.searchParams.get('msgid')}&token=${token}&dlr=1`], { SMSKANNEL_SECRET: secret })
+    expect(stored.code, stored.stderr).toBe(0)
+    expect(JSON.parse(stored.stdout).raw).toContain('token=********&dlr=1')
+    expect(stored.stdout + stored.stderr).not.toContain(token)
   })
 
   it('warns when the PIN or the sequence is missing from the text', async () => {

@@ -1,3 +1,4 @@
+import { callbackToken } from '../core/callback-token.js'
 import { resolveConfig, type ConfigSources } from '../core/config.js'
 import type { SendRequest } from '../core/kannel-request.js'
 import type { SendOutcome } from '../core/kannel-response.js'
@@ -93,6 +94,8 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   for (const warning of warnings) io.report.warn(warning)
 
   const sms = { to, text, encoding: analysis.encoding, messageId: input.messageId, sequence: vlx.sequence }
+  // The dlr-url's token would let whoever reads this output forge this message's reports.
+  if (config.secret !== undefined) io.report.addSecrets(callbackToken(config.secret, input.messageId, vlx.sequence ?? null))
   const request = provider.buildRequest(sms, provider.endpoints[0]!)
   const described = provider.describeRequest(request)
   io.report.verbose(`request: ${described.method} ${maskNumberIn(described.url, to)}`)

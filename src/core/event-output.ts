@@ -1,13 +1,15 @@
 import type { DeliveryEvent } from './dlr.js'
+import { DLR_PARAMS } from './kannel-request.js'
 import { REDACTED, redactSecrets } from './redact.js'
 import { withoutReceiptText } from './smsc-reply.js'
 
 /**
  * A delivery event as it is printed: a receipt's `text:` (the message's first characters,
- * the PIN) hidden in `smscReply` and in `raw`. The store keeps `raw` as received, since
+ * the PIN) hidden in `smscReply` and in `raw`, and so is the callback token in `raw`. The store keeps `raw` as received, since
  * --forward passes it on to VISULOX byte for byte.
  */
-export function eventForOutput(event: DeliveryEvent): DeliveryEvent {
+export function eventForOutput(stored: DeliveryEvent): DeliveryEvent {
+  const event = withoutCallbackToken(stored)
   const reply = event.smscReply
   const shown = reply && withoutReceiptText(reply)
   if (!reply || !shown || shown === reply) return event
@@ -46,4 +48,12 @@ function rawWithReply(event: DeliveryEvent, reply: string, shown: string): strin
     return at === -1 ? undefined : `${event.raw.slice(0, at + 1)}${shown}${event.raw.slice(at + 1 + reply.length)}`
   }
   return undefined
+}
+
+/** The dlr-url's token (32 hex digits), wherever raw carries it: a query, a log line's URL, [dlr-url:…]. */
+const CALLBACK_TOKEN = new RegExp(`([?&]${DLR_PARAMS.token}=)[0-9a-fA-F]{32}(?![0-9a-fA-F])`, 'g')
+
+function withoutCallbackToken(event: DeliveryEvent): DeliveryEvent {
+  CALLBACK_TOKEN.lastIndex = 0
+  return CALLBACK_TOKEN.test(event.raw) ? { ...event, raw: event.raw.replace(CALLBACK_TOKEN, `$1${REDACTED}`) } : event
 }
