@@ -55,6 +55,7 @@ describe('usage and configuration errors, without stack traces', () => {
     { name: 'a bad method', args: ['--method', 'put'], env: {}, code: EXIT.usage, stderr: /Allowed choices are post, get/ },
     { name: 'feedback --poll with --rejects', args: ['feedback', '--poll', '--rejects', 'r.txt'], env: {}, code: EXIT.usage, stderr: /--poll takes no QUERY, --replay, --forward, --rejects or --accept-unsigned/ },
     { name: 'feedback --poll with --accept-unsigned', args: ['feedback', '--poll', '--accept-unsigned'], env: {}, code: EXIT.usage, stderr: /--poll takes no/ },
+    { name: 'feedback --poll with Kannel and nothing else configured', args: ['feedback', '--poll'], env: {}, code: EXIT.config, stderr: /^error: feedback --poll asks a provider about its messages; Kannel reports by callback instead\.$/m },
     { name: 'no configuration at all', args: [], env: {}, code: EXIT.config, stderr: /error: smskannel\.gwurl is not set\.\nhint: Set smskannel\.gwurl in the config file, SMSKANNEL_GWURL/ },
     { name: 'a missing config file', args: ['--config', '/nonexistent/sms.conf'], env: {}, code: EXIT.config, stderr: /Cannot read the config file \/nonexistent\/sms\.conf: no such file/ },
     { name: 'an invalid number', args: [], env: { ...config, ...visulox, VLXSMS: 'call me' }, code: EXIT.input, stderr: /does not match regexp\.sms/ },

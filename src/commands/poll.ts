@@ -34,6 +34,9 @@ export interface PollSummary {
   store: string
 }
 
+const kannelIsNotPolled = (label: string) =>
+  new ConfigError(`feedback --poll asks a provider about its messages; ${label} reports by callback instead.`, 'Set sms.provider = sms4de, or receive Kannel\'s reports with serve or feedback --replay.')
+
 /** The default of --since: assumed (docs/sms4de.md) to be as long as SMS4.de keeps a report. */
 export const DEFAULT_POLL_HOURS = 48
 
@@ -44,14 +47,14 @@ export const DEFAULT_POLL_HOURS = 48
  * stores nothing twice.
  */
 export async function pollDeliveryReports(input: PollInput, io: PollIo): Promise<PollSummary> {
-  const resolved = resolveConfig(input.sources)
+  // The provider first: the settings of Kannel, which cannot be polled, are not asked for.
+  const resolved = resolveConfig(input.sources, ['provider'])
   const { config } = resolved
+  if (config.provider === 'kannel') throw kannelIsNotPolled('Kannel')
   const provider = providerFor(resolved)
   io.report.addSecrets(...provider.secrets, config.secret, proxyPassword(config.proxy))
   const polling = provider.polling
-  if (!polling) {
-    throw new ConfigError(`feedback --poll asks a provider about its messages; ${provider.label} reports by callback instead.`, 'Set sms.provider = sms4de, or receive Kannel\'s reports with serve or feedback --replay.')
-  }
+  if (!polling) throw kannelIsNotPolled(provider.label)
   if (!config.storePath) throw new ConfigError('feedback --poll needs the event store that send writes.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
 
   const store = await io.openStore(config.storePath)
