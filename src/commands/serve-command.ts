@@ -14,7 +14,7 @@ text format. SIGTERM, SIGINT or SIGHUP: finish what is in flight, stop (forwardi
 aborted; its reports stay pending).
 With --durability full (the default) each callback's journal line (<store>.journal.*, or
 --journal PATH) is fsynced before its 200; what a crash leaves there is stored at the next
-start. With a postgres:// store the journal is $STATE_DIRECTORY/serve.journal by default,
+start. With a postgres:// store the journal is $STATE_DIRECTORY/serve-HOST-PORT-DATABASE.journal by default,
 and while the database is down callbacks are answered 200 from the journal alone and
 stored when it is back.
 
@@ -62,7 +62,8 @@ export function serveCommand({ report, now }: CommandContext): CliCommand {
           report,
           openStore: openServeStore,
           journal: {
-            defaultPath: () => journal.prepareDefaultJournal(process.env),
+            defaultPath: (storeUrl) => journal.prepareDefaultJournal(process.env, storeUrl),
+            unnamedLeftovers: () => journal.unnamedJournalLeftovers(process.env),
             readSegment: (path, segment) => journal.readSegment(path, segment, now),
             discard: journal.discardJournal,
             discardSegment: journal.discardSegment,

@@ -42,8 +42,10 @@ export interface ServeIo {
   openStore: (location: string) => Promise<ServeStore>
   /** serve's write-ahead journal, at a path prefix (smskannel.journal). */
   journal: {
-    /** Where a store without a file (PostgreSQL) journals by default; undefined if there is no state directory. */
-    defaultPath: () => string | undefined
+    /** Where a store without a file (PostgreSQL) journals by default, one per database; undefined if there is no state directory. */
+    defaultPath: (storeUrl: string) => string | undefined
+    /** An earlier version's default journal (any database's) that still holds callbacks. */
+    unnamedLeftovers: () => string | undefined
     /** One segment's records. */
     readSegment: (journalPath: string, segment: number) => JournalRecovery
     discard: typeof discardJournal
@@ -98,7 +100,9 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const store = await io.openStore(config.storePath)
   // A database server's store: the journal is what carries the node through its outages.
   const rideOutOutages = store.localPath === undefined
-  const journalPath = config.journalPath ?? (rideOutOutages ? io.journal.defaultPath() : `${store.localPath}.journal`)
+  const journalPath = config.journalPath ?? (rideOutOutages ? io.journal.defaultPath(config.storePath) : `${store.localPath}.journal`)
+  const unnamed = config.journalPath === undefined && rideOutOutages ? io.journal.unnamedLeftovers() : undefined
+  if (unnamed) io.report.warn(`${unnamed} holds callbacks kept by an earlier serve, whose default journal was not named after its database; if they are this database's, store them with: sms-kannel serve --journal ${unnamed} (once, then stop it).`)
   const parse = { names, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap, forward: input.forwardUrl !== undefined }
   let journal: CallbackJournal | undefined
   let releaseJournal: () => void = () => undefined

@@ -119,7 +119,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.proxy': { flag: '--proxy', flagValue: '<url>', describe: 'HTTP proxy for the gateway (default: HTTPS_PROXY / HTTP_PROXY, NO_PROXY)' },
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
   'smskannel.durability': { defaultValue: 'full', flag: '--durability', flagValue: '<level>', choices: ['full', 'normal'], describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
-  'smskannel.journal': { flag: '--journal', flagValue: '<path>', describe: 'serve: path of its journal (PATH.00000001…, PATH.lock) on a local disk; default <store>.journal beside an SQLite store, $STATE_DIRECTORY/serve.journal for PostgreSQL' },
+  'smskannel.journal': { flag: '--journal', flagValue: '<path>', describe: 'serve: path of its journal (PATH.00000001…, PATH.lock) on a local disk; default <store>.journal beside an SQLite store, $STATE_DIRECTORY/serve-HOST-PORT-DATABASE.journal for PostgreSQL' },
   'sms.provider': { defaultValue: 'kannel', flag: '--provider', flagValue: '<name>', choices: PROVIDER_NAMES, describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
   'sms4de.user': { provider: 'sms4de', describe: 'SMS4.de user (not the login user)' },
   'sms4de.password': { provider: 'sms4de', secret: true, describe: 'SMS4.de password (env, .env or config file only)' },

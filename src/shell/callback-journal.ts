@@ -2,7 +2,7 @@ import { closeSync, fdatasync, mkdirSync, fstatSync, ftruncateSync, openSync, re
 import { basename, dirname, join } from 'node:path'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
-import { userStateDirectory } from './state-directory.js'
+import { databaseFileStem, userStateDirectory } from './state-directory.js'
 import { syncDirectory } from './sync-directory.js'
 import { coalesceSyncs } from './coalesced-sync.js'
 import { acquirePidLock } from './pid-lock.js'
@@ -63,18 +63,36 @@ const SEGMENT_DIGITS = 8
 
 /**
  * For a database server there is no file to put it next to: the service's state directory
- * (systemd's StateDirectory=), else the user's ($XDG_STATE_HOME, ~/.local/state).
+ * (systemd's StateDirectory=), else the user's ($XDG_STATE_HOME, ~/.local/state), one journal
+ * per database, so that what one kept is never stored into another.
  */
-export function defaultJournalPath(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0]
-  if (stateDirectory) return join(stateDirectory, 'serve.journal')
-  const directory = userStateDirectory(env)
-  return directory ? join(directory, 'serve.journal') : undefined
+export function defaultJournalPath(env: Readonly<Record<string, string | undefined>>, storeUrl: string): string | undefined {
+  const directory = defaultJournalDirectory(env)
+  return directory ? join(directory, `serve-${databaseFileStem(storeUrl)}.journal`) : undefined
+}
+
+function defaultJournalDirectory(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  return env['STATE_DIRECTORY']?.split(':')[0] || userStateDirectory(env)
+}
+
+/**
+ * The journal an earlier version kept by default for whatever database (`serve.journal`), if it
+ * still holds segments: whose they are only the admin knows.
+ */
+export function unnamedJournalLeftovers(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const directory = defaultJournalDirectory(env)
+  if (!directory) return undefined
+  const path = join(directory, 'serve.journal')
+  try {
+    return readdirSync(directory).some((name) => name.startsWith('serve.journal.') && /^\d+$/.test(name.slice('serve.journal.'.length))) ? path : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** defaultJournalPath, its directory created (mode 0700: the journal holds each report's query). */
-export function prepareDefaultJournal(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const path = defaultJournalPath(env)
+export function prepareDefaultJournal(env: Readonly<Record<string, string | undefined>>, storeUrl: string): string | undefined {
+  const path = defaultJournalPath(env, storeUrl)
   if (path) asStoreError(path, () => mkdirSync(dirname(path), { recursive: true, mode: 0o700 }))
   return path
 }

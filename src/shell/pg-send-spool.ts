@@ -13,19 +13,12 @@ import type { SendRecord } from '../core/timeline.js'
 import type { SharedEventStore } from './event-store.js'
 import { openPostgresStore } from './pg-store.js'
 import { appendToSpoolFile, drainSpoolFile } from './send-spool.js'
-import { userStateDirectory } from './state-directory.js'
+import { databaseFileStem, userStateDirectory } from './state-directory.js'
 
 /** Where records for this database wait: named by host, port and database, never the password. */
 export function postgresSpoolPath(url: string, env: NodeJS.ProcessEnv = process.env): string {
   const directory = userStateDirectory(env) ?? join(homedir(), '.local', 'state', 'sms-kannel')
-  let name: string
-  try {
-    const parsed = new URL(url)
-    name = `${parsed.hostname || 'localhost'}-${parsed.port || '5432'}-${decodeURIComponent(parsed.pathname.slice(1)) || 'default'}`
-  } catch {
-    name = 'unparsable-url'
-  }
-  return join(directory, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.spool`)
+  return join(directory, `${databaseFileStem(url)}.spool`)
 }
 
 /** Stores the records spooled for this database, if any; a failure leaves them for later. */

@@ -31,14 +31,21 @@ describe('journal records', () => {
 })
 
 describe('the default journal for a store without a file next to it (PostgreSQL)', () => {
+  const url = 'postgres://sms:pw@db.example:6432/pins'
   it.each([
-    { env: { STATE_DIRECTORY: '/var/lib/sms-kannel', HOME: '/home/x' }, want: '/var/lib/sms-kannel/serve.journal' },
-    { env: { STATE_DIRECTORY: '/var/lib/a:/var/lib/b' }, want: '/var/lib/a/serve.journal' },
-    { env: { XDG_STATE_HOME: '/home/x/.state', HOME: '/home/x' }, want: '/home/x/.state/sms-kannel/serve.journal' },
-    { env: { HOME: '/home/x' }, want: '/home/x/.local/state/sms-kannel/serve.journal' },
+    { env: { STATE_DIRECTORY: '/var/lib/sms-kannel', HOME: '/home/x' }, want: '/var/lib/sms-kannel/serve-db.example-6432-pins.journal' },
+    { env: { STATE_DIRECTORY: '/var/lib/a:/var/lib/b' }, want: '/var/lib/a/serve-db.example-6432-pins.journal' },
+    { env: { XDG_STATE_HOME: '/home/x/.state', HOME: '/home/x' }, want: '/home/x/.state/sms-kannel/serve-db.example-6432-pins.journal' },
+    { env: { HOME: '/home/x' }, want: '/home/x/.local/state/sms-kannel/serve-db.example-6432-pins.journal' },
     { env: {}, want: undefined },
   ])('is $want with $env', ({ env, want }) => {
-    expect(defaultJournalPath(env)).toBe(want)
+    expect(defaultJournalPath(env, url)).toBe(want)
+  })
+
+  it('is one per database, never named with the password', () => {
+    const env = { STATE_DIRECTORY: '/var/lib/sms-kannel' }
+    expect(defaultJournalPath(env, 'postgres://sms:pw@db.example/pins')).not.toBe(defaultJournalPath(env, 'postgres://sms:pw@db.example/staging'))
+    expect(defaultJournalPath(env, 'postgres://sms:secret-pw@db.example/pins')).not.toContain('secret-pw')
   })
 })
 

@@ -1,5 +1,5 @@
 /** serve on a PostgreSQL store: its journal, a killed node, a restarted database, two nodes. */
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -75,11 +75,12 @@ describeWithPostgres('serve on a PostgreSQL store', () => {
     const url = await server.createDatabase()
     const state = mkdtempSync(join(tmpdir(), 'sms-kannel-pg-state-'))
     const first = await startServe([], { SMSKANNEL_STORE: url, STATE_DIRECTORY: state })
-    expect(first.stderr()).toContain(`journal ${join(state, 'serve.journal')})`)
-    expect(existsSync(join(state, 'serve.journal.lock'))).toBe(true)
+    const journal = join(state, `serve-127.0.0.1-${new URL(url).port}-${new URL(url).pathname.slice(1)}.journal`)
+    expect(first.stderr()).toContain(`journal ${journal})`)
+    expect(existsSync(`${journal}.lock`)).toBe(true)
     const second = await runCli(['serve', '--listen', '127.0.0.1:0'], { SMSKANNEL_STORE: url, STATE_DIRECTORY: state })
     expect(second.code).toBe(75)
-    expect(second.stderr).toMatch(new RegExp(`Another serve \\(pid ${first.child.pid}\\) is receiving callbacks into postgres://.* with the journal ${join(state, 'serve.journal')}`))
+    expect(second.stderr).toMatch(new RegExp(`Another serve \\(pid ${first.child.pid}\\) is receiving callbacks into postgres://.* with the journal ${journal}`))
     await stop(first)
     // Without a state directory or a home, there is no default: say where to set one.
     const nowhere = await runCli(['serve', '--listen', '127.0.0.1:0'], { SMSKANNEL_STORE: url })
@@ -218,6 +219,34 @@ describeWithPostgres('serve on a PostgreSQL store', () => {
     await stop(second)
     expect(notStoredOnce(await eventCounts(url), ['late-1'])).toEqual([])
   }, 90_000)
+
+  it('keeps a backlog in the default journal of its own database: a serve for another database in the same state directory leaves it', async () => {
+    const [first, other] = [await server.createDatabase(), await server.createDatabase()]
+    const state = mkdtempSync(join(tmpdir(), 'sms-kannel-pg-state-'))
+    const database = new URL(first).pathname.slice(1)
+    const serve = await startServe([], { SMSKANNEL_STORE: first, STATE_DIRECTORY: state })
+    await server.asSuperuser('postgres', [`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}'`])
+    for (const id of ['own-db-1', 'own-db-2']) {
+      const response = await request(`${serve.base}/smsKannelfeedback?seq=1&msgid=${id}&dlr=1&time=1795858642`)
+      expect(response.statusCode).toBe(200)
+      await response.body.text()
+    }
+    await stop(serve)
+    await server.asSuperuser('postgres', [`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`])
+
+    // The same user, the same state directory, another database: its journal is its own.
+    await stop(await startServe([], { SMSKANNEL_STORE: other, STATE_DIRECTORY: state }))
+    expect(notStoredOnce(await eventCounts(other), ['own-db-1', 'own-db-2'])).toEqual(['own-db-1', 'own-db-2'])
+    const back = await startServe([], { SMSKANNEL_STORE: first, STATE_DIRECTORY: state })
+    await stop(back)
+    expect(notStoredOnce(await eventCounts(first), ['own-db-1', 'own-db-2'])).toEqual([])
+
+    // An earlier version's default journal, for any database: named, never stored into this one.
+    writeFileSync(join(state, 'serve.journal.00000001'), '')
+    const warned = await startServe([], { SMSKANNEL_STORE: other, STATE_DIRECTORY: state })
+    await stop(warned)
+    expect(warned.stderr()).toContain(`warning: ${join(state, 'serve.journal')} holds callbacks kept by an earlier serve, whose default journal was not named after its database`)
+  }, 60_000)
 
   it('--forward passes each new report on from the database, and marks it there', async () => {
     const url = await server.createDatabase()
