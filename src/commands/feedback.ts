@@ -163,7 +163,7 @@ export function badLinesError(summary: FeedbackSummary): InputError | undefined 
 /** Exit 75 when a forward failed: stored reports stay pending and the next run retries them. */
 export function forwardFailedError(summary: FeedbackSummary): GatewayUnavailableError | undefined {
   if (!summary.forwardFailed) return undefined
-  return new GatewayUnavailableError(`${summary.forwardFailed} report${summary.forwardFailed === 1 ? ' was' : 's were'} not accepted by the forward URL; they stay pending and the next run forwards them.`, {
+  return new GatewayUnavailableError(`${summary.forwardFailed} report${summary.forwardFailed === 1 ? ' was' : 's were'} not accepted by the forward URL; ${summary.forwardFailed === 1 ? 'it stays' : 'they stay'} pending and the next run forwards ${summary.forwardFailed === 1 ? 'it' : 'them'}.`, {
     mayHaveBeenSent: false,
     hint: 'Check that the receiver at --forward is up and answers 2xx.',
   })
