@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander'
+import { CHECK_STATE } from './core/check.js'
 import { EXIT, SmsKannelError, type ExitCode } from './core/errors.js'
 import { REPORT_THREAD_ARG } from './shell/report-thread-arg.js'
-import { createReporter, type Reporter } from './shell/output.js'
+import { createReporter, outputSettled, stdoutFailureMessage, type Reporter } from './shell/output.js'
 import { EXIT_HELP, type CliCommand, type CommandContext } from './commands/cli-options.js'
 import { sendCommand } from './commands/send-command.js'
 import { configCommand } from './commands/config-command.js'
@@ -48,6 +49,32 @@ export async function main(argv: string[]): Promise<void> {
     const exitCode = exitCodeFor(error, report, flags)
     process.exitCode = exitCode !== EXIT.ok && running?.onFailure ? await running.onFailure(error, exitCode, flags.json) : exitCode
   }
+  await outputSettled(process.stdout)
+  process.exitCode = stdoutVerdict(report, Number(process.exitCode ?? EXIT.ok), running?.command.name())
+}
+
+/**
+ * A full disk or broken file behind stdout loses the output a command succeeded in making:
+ * exit 74 instead of a silent 0. A reader that went away (EPIPE, `report | head`) did not
+ * want the rest; a failure already reported keeps its code; check says UNKNOWN (3), as for
+ * any failure; send keeps its 0, since the PIN went out and the wrapper acts on the status.
+ */
+function stdoutVerdict(report: Reporter, exitCode: number, command: string | undefined): number {
+  const code = report.outputError
+  if (code === undefined || code === 'EPIPE') return exitCode
+  const hint = 'Free space on (or fix) what stdout is redirected to, and run again.'
+  if (command === 'check') {
+    if (exitCode === CHECK_STATE.unknown) return exitCode
+    report.error(`${stdoutFailureMessage(code)}: the check's result was lost.`, hint)
+    return CHECK_STATE.unknown
+  }
+  if (exitCode !== EXIT.ok) return exitCode
+  if (command === 'send') {
+    report.warn(`${stdoutFailureMessage(code)}; the SMS went out all the same (exit 0).`)
+    return exitCode
+  }
+  report.error(`${stdoutFailureMessage(code)}.`, hint)
+  return EXIT.io
 }
 
 function exitCodeFor(error: unknown, report: Reporter, options: { verbose: boolean; json: boolean }): ExitCode {
