@@ -3,7 +3,7 @@ import { CHECK_STATE } from './core/check.js'
 import { EXIT, SmsKannelError, type ExitCode } from './core/errors.js'
 import { REPORT_THREAD_ARG } from './shell/report-thread-arg.js'
 import { createReporter, outputSettled, stdoutFailureMessage, type Reporter } from './shell/output.js'
-import { EXIT_HELP, type CliCommand, type CommandContext } from './commands/cli-options.js'
+import { EXIT_HELP, usageError, type CliCommand, type CommandContext } from './commands/cli-options.js'
 import { sendCommand } from './commands/send-command.js'
 import { configCommand } from './commands/config-command.js'
 import { feedbackCommand } from './commands/feedback-command.js'
@@ -29,7 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\nRun "sms-kannel <command> --help" for a command's options.\n${EXIT_HELP}`)
-  for (const { command } of commands) program.addCommand(command.exitOverride(), { isDefault: command.name() === 'send' })
+  // send, the default, takes every word no command claims: misplacedWords says what went wrong.
+  for (const { command } of commands) program.addCommand(command.exitOverride().allowExcessArguments(command.name() === 'send'), { isDefault: command.name() === 'send' })
   program.exitOverride()
 
   let running: CliCommand | undefined
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<void> {
     flags.json = options.json === true
     flags.verbose = options.verbose === true
     report.setVerbose(flags.verbose)
+    if (action.name() === 'send' && action.args.length > 0) throw misplacedWords(action.args, argv, commands.map(({ command }) => command.name()))
   })
   try {
     await program.parseAsync(argv, { from: 'user' })
@@ -51,6 +53,25 @@ export async function main(argv: string[]): Promise<void> {
   }
   await outputSettled(process.stdout)
   process.exitCode = stdoutVerdict(report, Number(process.exitCode ?? EXIT.ok), running?.command.name())
+}
+
+/**
+ * Words left over for send: a command after global options (`-c FILE status 17`), a mistyped
+ * command (`stauts`), or arguments to send itself, which takes none.
+ */
+function misplacedWords(words: string[], argv: string[], names: string[]): CommanderError {
+  const command = words.find((word) => names.includes(word))
+  if (command) {
+    const rest = [...argv]
+    rest.splice(rest.indexOf(command), 1)
+    return usageError(`options go after the command: sms-kannel ${[command, ...rest].map(shellWord).join(' ')}`)
+  }
+  if (argv.includes('send')) return usageError(`send takes no arguments, got ${words.map((word) => JSON.stringify(word)).join(' ')} (the number and text are --to and --text)`)
+  return usageError(`unknown command ${JSON.stringify(words[0])} (commands: ${names.join(', ')})`)
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
 /**
