@@ -52,7 +52,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = exitCode !== EXIT.ok && running?.onFailure ? await running.onFailure(error, exitCode, flags.json) : exitCode
   }
   await outputSettled(process.stdout)
-  process.exitCode = stdoutVerdict(report, Number(process.exitCode ?? EXIT.ok), running?.command.name())
+  const pinSent = running?.command.name() === 'send' && running.command.opts<{ dryRun?: boolean }>().dryRun !== true
+  process.exitCode = stdoutVerdict(report, Number(process.exitCode ?? EXIT.ok), running?.command.name(), pinSent)
 }
 
 /**
@@ -78,9 +79,10 @@ function shellWord(word: string): string {
  * A full disk or broken file behind stdout loses the output a command succeeded in making:
  * exit 74 instead of a silent 0. A reader that went away (EPIPE, `report | head`) did not
  * want the rest; a failure already reported keeps its code; check says UNKNOWN (3), as for
- * any failure; send keeps its 0, since the PIN went out and the wrapper acts on the status.
+ * any failure; send keeps its 0, since the PIN went out and the wrapper acts on the status
+ * (a dry run, whose output is all it does, does not).
  */
-function stdoutVerdict(report: Reporter, exitCode: number, command: string | undefined): number {
+function stdoutVerdict(report: Reporter, exitCode: number, command: string | undefined, pinSent: boolean): number {
   const code = report.outputError
   if (code === undefined || code === 'EPIPE') return exitCode
   const hint = 'Free space on (or fix) what stdout is redirected to, and run again.'
@@ -90,7 +92,7 @@ function stdoutVerdict(report: Reporter, exitCode: number, command: string | und
     return CHECK_STATE.unknown
   }
   if (exitCode !== EXIT.ok) return exitCode
-  if (command === 'send') {
+  if (pinSent) {
     report.warn(`${stdoutFailureMessage(code)}; the SMS went out all the same (exit 0).`)
     return exitCode
   }

@@ -94,6 +94,14 @@ describe('stdout on a full disk (> /dev/full)', () => {
     expect(run.stderr).toMatch(/^warning: cannot write to stdout: the disk is full \(ENOSPC\); the SMS went out all the same \(exit 0\)\./m)
   })
 
+  it('send --dry-run: exit 74, since its output is all it does; nothing sent', async () => {
+    const before = accepted
+    const run = await runToFullDisk(['--dry-run', '--to', '+491701234567', '--text', 'PIN 582916'], { SMSKANNEL_GWURL: gwurl, SMSKANNEL_USER: 'tester', SMSKANNEL_PASSWORD: 'pw-Secret-9' })
+    expect(run.code, run.stderr).toBe(EXIT.io)
+    expect(run.stderr).toMatch(ENOSPC)
+    expect(accepted).toBe(before)
+  })
+
   it('report | head -1 (EPIPE) still exits 0 quietly', async () => {
     const child = spawn(process.execPath, ['--', BIN, 'report', '--store', store, '--since', '30h', '--by', 'minute'], { env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
