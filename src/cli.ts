@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander'
+import { CHECK_STATE } from './core/check.js'
 import { EXIT, SmsKannelError, type ExitCode } from './core/errors.js'
 import { REPORT_THREAD_ARG } from './shell/report-thread-arg.js'
-import { createReporter, type Reporter } from './shell/output.js'
-import { EXIT_HELP, type CliCommand, type CommandContext } from './commands/cli-options.js'
+import { createReporter, outputSettled, stdoutFailureMessage, type Reporter } from './shell/output.js'
+import { EXIT_HELP, usageError, type CliCommand, type CommandContext } from './commands/cli-options.js'
 import { sendCommand } from './commands/send-command.js'
 import { configCommand } from './commands/config-command.js'
 import { feedbackCommand } from './commands/feedback-command.js'
@@ -28,7 +29,8 @@ export async function main(argv: string[]): Promise<void> {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\nRun "sms-kannel <command> --help" for a command's options.\n${EXIT_HELP}`)
-  for (const { command } of commands) program.addCommand(command.exitOverride(), { isDefault: command.name() === 'send' })
+  // send, the default, takes every word no command claims: misplacedWords says what went wrong.
+  for (const { command } of commands) program.addCommand(command.exitOverride().allowExcessArguments(command.name() === 'send'), { isDefault: command.name() === 'send' })
   program.exitOverride()
 
   let running: CliCommand | undefined
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<void> {
     flags.json = options.json === true
     flags.verbose = options.verbose === true
     report.setVerbose(flags.verbose)
+    if (action.name() === 'send' && action.args.length > 0) throw misplacedWords(action.args, argv, commands.map(({ command }) => command.name()))
   })
   try {
     await program.parseAsync(argv, { from: 'user' })
@@ -48,6 +51,53 @@ export async function main(argv: string[]): Promise<void> {
     const exitCode = exitCodeFor(error, report, flags)
     process.exitCode = exitCode !== EXIT.ok && running?.onFailure ? await running.onFailure(error, exitCode, flags.json) : exitCode
   }
+  await outputSettled(process.stdout)
+  const pinSent = running?.command.name() === 'send' && running.command.opts<{ dryRun?: boolean }>().dryRun !== true
+  process.exitCode = stdoutVerdict(report, Number(process.exitCode ?? EXIT.ok), running?.command.name(), pinSent)
+}
+
+/**
+ * Words left over for send: a command after global options (`-c FILE status 17`), a mistyped
+ * command (`stauts`), or arguments to send itself, which takes none.
+ */
+function misplacedWords(words: string[], argv: string[], names: string[]): CommanderError {
+  const command = words.find((word) => names.includes(word))
+  if (command) {
+    const rest = [...argv]
+    rest.splice(rest.indexOf(command), 1)
+    return usageError(`options go after the command: sms-kannel ${[command, ...rest].map(shellWord).join(' ')}`)
+  }
+  if (argv.includes('send')) return usageError(`send takes no arguments, got ${words.map((word) => JSON.stringify(word)).join(' ')} (the number and text are --to and --text)`)
+  return usageError(`unknown command ${JSON.stringify(words[0])} (commands: ${names.join(', ')})`)
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/**
+ * A full disk or broken file behind stdout loses the output a command succeeded in making:
+ * exit 74 instead of a silent 0. A reader that went away (EPIPE, `report | head`) did not
+ * want the rest; a failure already reported keeps its code; check says UNKNOWN (3), as for
+ * any failure; send keeps its 0, since the PIN went out and the wrapper acts on the status
+ * (a dry run, whose output is all it does, does not).
+ */
+function stdoutVerdict(report: Reporter, exitCode: number, command: string | undefined, pinSent: boolean): number {
+  const code = report.outputError
+  if (code === undefined || code === 'EPIPE') return exitCode
+  const hint = 'Free space on (or fix) what stdout is redirected to, and run again.'
+  if (command === 'check') {
+    if (exitCode === CHECK_STATE.unknown) return exitCode
+    report.error(`${stdoutFailureMessage(code)}: the check's result was lost.`, hint)
+    return CHECK_STATE.unknown
+  }
+  if (exitCode !== EXIT.ok) return exitCode
+  if (pinSent) {
+    report.warn(`${stdoutFailureMessage(code)}; the SMS went out all the same (exit 0).`)
+    return exitCode
+  }
+  report.error(`${stdoutFailureMessage(code)}.`, hint)
+  return EXIT.io
 }
 
 function exitCodeFor(error: unknown, report: Reporter, options: { verbose: boolean; json: boolean }): ExitCode {

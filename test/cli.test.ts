@@ -61,6 +61,10 @@ describe('usage and configuration errors, without stack traces', () => {
     { name: 'an invalid number', args: [], env: { ...config, ...visulox, VLXSMS: 'call me' }, code: EXIT.input, stderr: /does not match regexp\.sms/ },
     { name: 'an over-long text', args: ['--text', 'x'.repeat(161)], env: { ...config, ...visulox }, code: EXIT.input, stderr: /161 GSM characters, 2 SMS parts/ },
     { name: 'a bad template placeholder', args: [], env: { ...config, VLXSMS: '+491701234567', SMSKANNEL_TEMPLATE: 'PIN ${HOME}' }, code: EXIT.config, stderr: /\$\{HOME\}/ },
+    { name: 'a mistyped command', args: ['stauts', '17'], env: {}, code: EXIT.usage, stderr: /^error: unknown command "stauts" \(commands: send, config, feedback, status, serve, report, check, store\)\n$/ },
+    { name: 'options before the command', args: ['-c', 'k.conf', 'status', '17'], env: {}, code: EXIT.usage, stderr: /^error: options go after the command: sms-kannel status -c k\.conf 17\n$/ },
+    { name: '--json before the command', args: ['--json', 'feedback', 'seq=1&msgid=m1'], env: {}, code: EXIT.usage, stderr: /^error: options go after the command: sms-kannel feedback --json 'seq=1&msgid=m1'\n$/ },
+    { name: 'an argument to send', args: ['send', '+491701234567'], env: {}, code: EXIT.usage, stderr: /^error: send takes no arguments, got "\+491701234567" \(the number and text are --to and --text\)\n$/ },
   ])('$name exits $code', async ({ args, env, code, stderr }) => {
     const run = await runCli(args, env)
     expect(run.code).toBe(code)

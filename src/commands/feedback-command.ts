@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import type { ConfigKey } from '../core/config.js'
 import { OutputClosedError } from '../core/errors.js'
+import { stdoutFailureMessage } from '../shell/output.js'
 import type { FeedbackInput, FeedbackIo } from './feedback.js'
 import { EXIT_HELP, addConfigOptions, gatherSources, parseUrlFlag, usageError, type CliCommand, type CommandContext, type CommonOptions } from './cli-options.js'
 
@@ -140,7 +141,7 @@ async function storeReports(
   input.done?.()
   // A write to a closed pipe fails as an event: let it arrive before deciding.
   await new Promise((resolve) => setImmediate(resolve))
-  if (report.outputClosed) throw outputClosedError(summary)
+  if (report.outputClosed) throw outputClosedError(summary, report.outputError)
   // Bad lines (fix the input) outrank failed forwards (retry later) for the exit code.
   const bad = badLinesError(summary)
   const unforwarded = forwardFailedError(summary)
@@ -155,7 +156,10 @@ async function storeReports(
   if (failure) throw failure
 }
 
-function outputClosedError(summary: { lines: number; store: string | null }): OutputClosedError {
+function outputClosedError(summary: { lines: number; store: string | null }, code: string | undefined): OutputClosedError {
   const kept = summary.store ? `the ${summary.lines} line(s) read were stored in ${summary.store}` : `${summary.lines} line(s) were read`
+  if (code !== undefined && code !== 'EPIPE') {
+    return new OutputClosedError(`${stdoutFailureMessage(code)}: ${kept}; the rest of the input was not read.`, 'Free space on (or fix) what stdout is redirected to, and run again to process the rest.')
+  }
   return new OutputClosedError(`stdout was closed by its reader (EPIPE): ${kept}; the rest of the input was not read.`, 'Run again without the pipe (or with --store and stdout to /dev/null) to process the rest.')
 }

@@ -52,10 +52,6 @@ export function reportCommand({ report, now }: CommandContext): CliCommand {
     .addHelpText('after', REPORT_HELP)
     .action(async (options: ReportOptions) => {
       const [{ report: buildReport }, format, io, gathered] = await Promise.all([import('./report.js'), import('../core/report-format.js'), reportStoreIo({ threads: options.threads, warn: (message) => report.warn(message) }), gatherSources(options, report)])
-      // `report | head` closes the pipe early: the rest of the table is simply not wanted.
-      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EPIPE') throw error
-      })
       if (options.html) refuseStoreFileAsOutput('--html', options.html, resolveConfig(gathered.sources, ['storePath']).config.storePath)
       const at = now()
       const document = await buildReport({ sources: gathered.sources, since: options.since, until: options.until, by: options.by, timeZone: options.tz ?? localTimeZone(), now: at }, io)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Config } from '../core/config.js'
-import { ConfigError, GatewayUnavailableError, ProtocolError } from '../core/errors.js'
+import { AuthError, ConfigError, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
 import type { SendRequest } from '../core/kannel-request.js'
 import type { GatewayReply } from '../core/kannel-response.js'
 import { formatDurationMs } from '../core/duration.js'
@@ -63,8 +63,9 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           if (error) reject(error)
           else resolve(reply!)
         }
+        // Our own errors (not HTTP, a proxy refusing CONNECT) already say what happened.
         const fail = (error: unknown, timedOut = false) =>
-          finish(error instanceof ProtocolError ? error : toGatewayError(error, { gateway, timeoutMs, timedOut, connected: reachedKannel }))
+          finish(error instanceof SmsKannelError ? error : toGatewayError(error, { gateway, timeoutMs, timedOut, connected: reachedKannel, ...(proxy ? { proxy: proxy.host } : {}) }))
         const deadline = setTimeout(() => fail(new Error('timeout'), true), timeoutMs)
         const connectTimer = setTimeout(() => {
           if (sockets.size === 0 || reachedKannel === false) fail(Object.assign(new Error('connect timeout'), { code: CONNECT_TIMEOUT }))
@@ -79,6 +80,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         }
 
         const onResponse = (response: import('node:http').IncomingMessage) => {
+          if (proxy && response.statusCode === 407) {
+            response.resume()
+            fail(proxyAuthError(proxy.host, gateway))
+            return
+          }
           const chunks: Buffer[] = []
           let size = 0
           response.on('data', (chunk: Buffer) => {
@@ -130,6 +136,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           tunnel.on('socket', (socket) => sockets.add(socket))
           tunnel.on('error', (error) => fail(error))
           tunnel.on('connect', (response, socket) => {
+            if (response.statusCode === 407) {
+              fail(proxyAuthError(proxy.host, gateway))
+              return
+            }
             if (response.statusCode !== 200) {
               fail(new GatewayUnavailableError(`The proxy ${proxy.host} refused to connect to ${gateway} (HTTP ${response.statusCode}).`, { mayHaveBeenSent: false, hint: 'Check smskannel.proxy (or HTTPS_PROXY) and NO_PROXY.' }))
               return
@@ -223,6 +233,30 @@ function errorCode(error: unknown): string | undefined {
   return undefined
 }
 
+/** A proxy's 407: wrong or missing proxy credentials do not fix themselves within the timeout. */
+function proxyAuthError(proxy: string, gateway: string): AuthError {
+  return new AuthError(`The proxy ${proxy} refused to pass the request on to ${gateway}: proxy authentication required (HTTP 407); nothing was sent.`, 'Check the user and password in smskannel.proxy (or HTTPS_PROXY / HTTP_PROXY): http://USER:PASSWORD@host:port, URL-encoded.')
+}
+
+const PROXY_HINT = 'Check smskannel.proxy (or HTTPS_PROXY / HTTP_PROXY) and NO_PROXY.'
+
+/** OpenSSL's verdicts on a certificate that is not trusted as it is; `dated`: only its validity period is wrong. */
+const CERTIFICATE_FAILURES: Readonly<Record<string, { words: string; dated?: true }>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: { words: 'it is self-signed' },
+  SELF_SIGNED_CERT_IN_CHAIN: { words: 'its chain ends in a CA this machine does not trust' },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: { words: 'it is signed by a CA this machine does not know' },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: { words: 'it is signed by a CA this machine does not know' },
+  UNABLE_TO_GET_ISSUER_CERT: { words: 'it is signed by a CA this machine does not know' },
+  CERT_UNTRUSTED: { words: 'it is not trusted' },
+  CERT_REJECTED: { words: 'it is rejected' },
+  CERT_SIGNATURE_FAILURE: { words: 'its signature is invalid' },
+  INVALID_CA: { words: 'a CA in its chain is not valid as a CA' },
+  ERR_TLS_CERT_ALTNAME_INVALID: { words: 'it is not made out to the host in smskannel.gwurl' },
+  HOSTNAME_MISMATCH: { words: 'it is not made out to the host in smskannel.gwurl' },
+  CERT_HAS_EXPIRED: { words: 'it has expired', dated: true },
+  CERT_NOT_YET_VALID: { words: 'it is not valid yet', dated: true },
+}
+
 /** OpenSSL's certificate verdicts and Node's TLS errors: the handshake failed, nothing was sent. */
 function isTlsFailure(code: string): boolean {
   return code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || code.startsWith('UNABLE_TO_') || code === 'EPROTO' || code === 'HOSTNAME_MISMATCH'
@@ -235,10 +269,10 @@ function isTlsFailure(code: string): boolean {
  */
 export function toGatewayError(
   error: unknown,
-  context: { gateway: string; timeoutMs: number; timedOut: boolean; connected: boolean | undefined },
-): GatewayUnavailableError {
+  context: { gateway: string; timeoutMs: number; timedOut: boolean; connected: boolean | undefined; proxy?: string },
+): SmsKannelError {
   const code = errorCode(error)
-  const { gateway } = context
+  const { gateway, proxy } = context
   const timeout = formatDurationMs(context.timeoutMs)
   const mayHaveBeenSent = context.connected !== false && !(code && NEVER_CONNECTED.has(code))
   const resendHint = mayHaveBeenSent
@@ -246,14 +280,29 @@ export function toGatewayError(
     : 'Nothing was sent; try again later.'
 
   if (context.timedOut || code === CONNECT_TIMEOUT) {
-    const what = context.connected === false ? `could not connect to ${gateway}` : `no complete reply from ${gateway}`
+    const what = context.connected === false ? `could not connect to ${gateway}${proxy ? ` through the proxy ${proxy}` : ''}` : `no complete reply from ${gateway}`
     return new GatewayUnavailableError(`Timed out after ${timeout}: ${what}.`, { mayHaveBeenSent, hint: resendHint })
+  }
+  // Through a proxy, the only connection we make ourselves is the one to the proxy.
+  if (proxy && code === 'ECONNREFUSED') {
+    return new GatewayUnavailableError(`Connection refused by the proxy ${proxy} (on the way to ${gateway}): is the proxy running?`, { mayHaveBeenSent: false, hint: `${PROXY_HINT} ${resendHint}` })
+  }
+  if (proxy && (code === 'ENOTFOUND' || code === 'EAI_AGAIN')) {
+    return new GatewayUnavailableError(`Cannot resolve the proxy host in ${proxy}.`, { mayHaveBeenSent: false, hint: `${PROXY_HINT} Check DNS.` })
   }
   if (code === 'ECONNREFUSED') {
     return new GatewayUnavailableError(`Connection refused by ${gateway}: is smsbox running?`, { mayHaveBeenSent: false, hint: resendHint })
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new GatewayUnavailableError(`Cannot resolve the gateway host in ${gateway}.`, { mayHaveBeenSent: false, hint: 'Check smskannel.gwurl and DNS.' })
+  }
+  const certificate = code ? CERTIFICATE_FAILURES[code] : undefined
+  if (code && certificate) {
+    // A certificate does not fix itself within the timeout: no retries, a setting to change.
+    const hint = certificate.dated
+      ? 'Renew the gateway\'s certificate, or check the clock of this machine.'
+      : 'Set smskannel.ca (--ca FILE) to the PEM file of the CA that signed it, and make smskannel.gwurl name a host the certificate is made out to; smskannel.insecure = true (--insecure) skips verification, with a warning every time.'
+    return new ConfigError(`The TLS certificate of ${gateway} failed verification: ${certificate.words} (${code}); nothing was sent.`, hint)
   }
   if (code && isTlsFailure(code)) {
     return new GatewayUnavailableError(`TLS handshake with ${gateway} failed (${code}).`, { mayHaveBeenSent: false, hint: 'Check the certificate and smskannel.gwurl.' })

@@ -1,10 +1,11 @@
 import { Chalk } from 'chalk'
+import { describeFileError } from '../core/file-errors.js'
 import { redactForms, secretForms } from '../core/redact.js'
 
 interface Writable {
   write(text: string): unknown
   isTTY?: boolean
-  on?(event: 'error', listener: (error: Error) => void): unknown
+  on?(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown
 }
 
 /**
@@ -29,8 +30,10 @@ export interface Reporter {
   readonly isTerminal: boolean
   /** Whether a JSON document went to stdout: a --json run prints exactly one (optional for fakes). */
   readonly wroteData?: boolean
-  /** stdout's reader went away (EPIPE): nothing more can be delivered there. */
+  /** stdout's reader went away (EPIPE) or a write to it failed: nothing more can be delivered there. */
   readonly outputClosed: boolean
+  /** Why stdout failed: the errno code of its first write error (EPIPE: its reader went away). */
+  readonly outputError?: string | undefined
 }
 
 export interface ReporterOptions {
@@ -51,10 +54,14 @@ export function createReporter(options: ReporterOptions): Reporter & { setVerbos
   const colour = new Chalk({ level: colourOn ? 1 : 0 })
   const clean = (text: string) => (forms.length === 0 ? text : redactForms(text, forms))
   // A closed pipe (EPIPE) or any other write error ends that stream, never the process:
-  // logging is best effort, and stdout's loss is reported through outputClosed.
+  // logging is best effort, and stdout's loss is reported through outputClosed and outputError.
   let stdoutClosed = false
+  let stdoutError: string | undefined
   let stderrClosed = false
-  options.stdout.on?.('error', () => (stdoutClosed = true))
+  options.stdout.on?.('error', (error) => {
+    stdoutClosed = true
+    stdoutError ??= typeof error.code === 'string' ? error.code : 'EIO'
+  })
   options.stderr.on?.('error', () => (stderrClosed = true))
   const toStdout = (text: string) => {
     if (!stdoutClosed) options.stdout.write(text)
@@ -105,5 +112,22 @@ export function createReporter(options: ReporterOptions): Reporter & { setVerbos
     get outputClosed() {
       return stdoutClosed
     },
+    get outputError() {
+      return stdoutError
+    },
   }
+}
+
+/**
+ * Resolves once everything written to `stream` so far has gone out or failed, and a failure's
+ * 'error' event has been emitted: only then does the reporter know whether stdout took it all.
+ */
+export async function outputSettled(stream: NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean }): Promise<void> {
+  if (!stream.destroyed && !stream.writableEnded) await new Promise<void>((resolve) => stream.write('', () => resolve()))
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
+/** The message for a stdout that could not be written (anything but its reader going away). */
+export function stdoutFailureMessage(code: string): string {
+  return `cannot write to stdout: ${describeFileError(code)}`
 }

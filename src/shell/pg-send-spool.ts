@@ -7,12 +7,11 @@
 import { mkdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { shownStoreLocation } from '../core/store-location.js'
 import type { SendRecord } from '../core/timeline.js'
 import type { SharedEventStore } from './event-store.js'
 import { openPostgresStore } from './pg-store.js'
-import { appendToSpoolFile, drainSpoolFile } from './send-spool.js'
+import { appendToSpoolFile, drainSpoolFile, spooledWarning, unspooledWarning } from './send-spool.js'
 import { databaseFileStem, userStateDirectory } from './state-directory.js'
 
 /** Where records for this database wait: named by host, port and database, never the password. */
@@ -75,9 +74,9 @@ export async function recordSendInPostgres(url: string, record: SendRecord): Pro
   try {
     mkdirSync(join(spool, '..'), { recursive: true, mode: 0o700 })
     appendToSpoolFile(spool, record)
-    return `not recorded in the event store now (${reason}); kept in ${spool}, stored by the next command that opens the store.`
+    return spooledWarning(reason, spool)
   } catch (error) {
     // Service units often run with HOME unset or read-only: say which directory and how to move it.
-    return `not recorded in the event store (${reason}), and the spool ${spool} could not be written either: ${describeFileError(errorCodeOf(error))}. The record is lost; give this user a writable ${join(spool, '..')}, or set XDG_STATE_HOME (or HOME) to a directory it can write.`
+    return `${unspooledWarning(reason, spool, error)} The record is lost; give this user a writable ${join(spool, '..')}, or set XDG_STATE_HOME (or HOME) to a directory it can write.`
   }
 }

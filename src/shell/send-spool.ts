@@ -179,8 +179,22 @@ export async function recordSendOrSpool(storePath: string, record: SendRecord): 
   }
   try {
     const path = appendToSpool(storePath, record)
-    return `not recorded in the event store now (${reason}); kept in ${path}, stored by the next command that opens the store.`
+    return spooledWarning(reason, path)
   } catch (error) {
-    return `not recorded in the event store (${reason}), and the spool ${spoolPath(storePath)} could not be written either: ${describeFileError(errorCodeOf(error))}.`
+    return unspooledWarning(reason, spoolPath(storePath), error)
   }
+}
+
+/** send's warning when the store failed and the record went to the spool; `reason` is a sentence of its own. */
+export function spooledWarning(reason: string, spool: string): string {
+  return `not recorded in the event store now. ${asSentence(reason)} Kept in ${spool}, stored by the next command that opens the store.`
+}
+
+/** send's warning when neither the store nor the spool took the record. */
+export function unspooledWarning(reason: string, spool: string, error: unknown): string {
+  return `not recorded in the event store. ${asSentence(reason)} The spool ${spool} could not be written either: ${describeFileError(errorCodeOf(error))}.`
+}
+
+function asSentence(text: string): string {
+  return /[.?!]$/.test(text) ? text : `${text}.`
 }

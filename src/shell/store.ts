@@ -123,7 +123,7 @@ const SQLITE_REASONS: ReadonlyArray<[prefix: string, reason: string]> = [
   ['SQLITE_NOLFS', 'it is too large for this file system'],
   ['SQLITE_TOOBIG', 'a value is too large'],
   ['SQLITE_NOMEM', 'out of memory'],
-  ['SQLITE_IOERR', 'writing to it failed: is the disk full or failing?'],
+  ['SQLITE_IOERR', 'input/output error: is the disk full or failing?'],
 ]
 
 /** better-sqlite3 throws SqliteError with codes like SQLITE_FULL; we name what the admin can fix. */
@@ -132,10 +132,10 @@ export function toStoreError(error: unknown, path: string): StoreError {
   const code = errorCodeOf(error) ?? ''
   const sqlite = SQLITE_REASONS.find(([prefix]) => code.startsWith(prefix))
   const what =
-    sqlite ? (code.startsWith('SQLITE_IOERR') ? `writing to it failed (${code}): is the disk full or failing?` : sqlite[1])
+    sqlite ? (code.startsWith('SQLITE_IOERR') ? `${code.includes('READ') ? 'reading it' : 'writing to it'} failed (${code}): is the disk full or failing?` : sqlite[1])
     : /^E[A-Z]+$/.test(code) ? describeFileError(code)
     : `SQLite failed (${code || 'unknown error'})`
-  return new StoreError(`The event store ${path} cannot be used: ${what}.`, 'Check smskannel.store (or --store) and the disk it is on.')
+  return new StoreError(`The event store ${path} cannot be used: ${what}${what.endsWith('?') ? '' : '.'}`, 'Check smskannel.store (or --store) and the disk it is on.')
 }
 
 /**
@@ -144,6 +144,8 @@ export function toStoreError(error: unknown, path: string): StoreError {
  */
 function fileSystemCause(error: unknown, path: string, readOnly: boolean): unknown {
   const code = errorCodeOf(error) ?? ''
+  // Opened read-only (status), a directory fails only at the first read: SQLITE_IOERR_READ.
+  if (code.startsWith('SQLITE_IOERR') && isDirectory(path)) return { code: 'EISDIR' }
   if (!code.startsWith('SQLITE_CANTOPEN') && !code.startsWith('SQLITE_READONLY')) return error
   const checks: Array<[string, number]> = readOnly ? [[path, constants.R_OK]] : [[path, constants.R_OK | constants.W_OK], [dirname(path), constants.W_OK]]
   for (const [target, mode] of checks) {
@@ -155,6 +157,14 @@ function fileSystemCause(error: unknown, path: string, readOnly: boolean): unkno
     }
   }
   return error
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** SQLite's own failures and the file system's; anything else (a misused API) is a bug. */

@@ -36,7 +36,7 @@ describeWithKannel('many sends at once and a replay share one store', () => {
     for (const run of sent) {
       expect(run.code, run.stderr).toBe(0)
       // A send that found the store locked by the replay spools its record; the replay stores it.
-      expect(run.stderr.replace(/^warning: not recorded in the event store now \(.*it stayed locked by another process\.\); kept in .*events\.db\.spool, stored by the next command that opens the store\.\n/gm, '')).toBe('')
+      expect(run.stderr.replace(/^warning: not recorded in the event store now\. .*it stayed locked by another process\. Kept in .*events\.db\.spool, stored by the next command that opens the store\.\n/gm, '')).toBe('')
     }
     const messageIds = sent.map((run) => JSON.parse(run.stdout).messageId as string)
     // What was spooled after the replay's last commit is stored by the next command.
@@ -78,7 +78,7 @@ describeWithKannel('many sends at once and a replay share one store', () => {
     holder.exec('ROLLBACK')
     holder.close()
     expect(run.code, run.stderr).toBe(0)
-    expect(run.stderr).toContain(`kept in ${store}.spool, stored by the next command that opens the store`)
+    expect(run.stderr).toContain(`Kept in ${store}.spool, stored by the next command that opens the store`)
     expect(statSync(`${store}.spool`).mode & 0o777).toBe(0o600)
 
     const before = await runCli(['status', 'sp1', '--store', store, '--json'])

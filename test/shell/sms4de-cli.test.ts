@@ -280,7 +280,7 @@ describe('feedback --poll, then status', () => {
     holder.exec('ROLLBACK')
     holder.close()
     expect(sent.code, sent.stderr).toBe(EXIT.ok)
-    expect(sent.stderr).toContain(`kept in ${path}.spool`)
+    expect(sent.stderr).toContain(`Kept in ${path}.spool`)
     standIn.report(standIn.messages.at(-1)!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK', dateTime: '2026-11-28 11:00:00' })
     const poll = await runCli(['feedback', '--poll', '--json'], env)
     expect(poll.code, poll.stderr).toBe(EXIT.ok)
