@@ -41,8 +41,24 @@ function htmlForms(text: string): string[] {
 }
 
 /**
+ * A non-ASCII secret's UTF-8 bytes read one byte per character ("GrÃ¼Ãe"), as servers that
+ * take header or query bytes for Latin-1 (Node, Python, Java) or Windows-1252 (PHP) echo it.
+ */
+function mojibakeForms(secret: string): string[] {
+  const bytes = [...new TextEncoder().encode(secret)]
+  if (bytes.length === secret.length) return []
+  const latin1 = bytes.map((byte) => String.fromCharCode(byte))
+  return [latin1.join(''), bytes.map((byte, index) => (byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_80_9F[byte - 0x80]! : latin1[index]!)).join('')]
+}
+
+/** Where Windows-1252 differs from Latin-1; Node 20's TextDecoder('windows-1252') decodes these as Latin-1. */
+const WINDOWS_1252_80_9F = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ'
+
+
+/**
  * Every way a secret can be written in our output or echoed back by a server: as is,
- * URL-encoded, JSON-escaped and HTML-escaped, and the escaped forms of the encoded ones.
+ * URL-encoded, JSON-escaped and HTML-escaped, and the escaped forms of the encoded ones;
+ * the same for a non-ASCII secret's UTF-8 bytes misread as Latin-1 or Windows-1252.
  * Longest first, so a secret that contains another is replaced whole.
  */
 export function secretForms(secrets: readonly string[]): string[] {
@@ -54,7 +70,7 @@ export function secretForms(secrets: readonly string[]): string[] {
       for (const form of [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]) forms.add(form)
       continue
     }
-    for (const base of [secret, ...urlForms(secret)]) {
+    for (const base of [secret, ...mojibakeForms(secret)].flatMap((read) => [read, ...urlForms(read)])) {
       for (const form of [base, ...jsonForms(base), ...htmlForms(base)]) forms.add(form)
       // Escaped twice: a JSON reply quoted inside our own JSON, or shown in an HTML page.
       for (const json of jsonForms(base)) for (const form of [...jsonForms(json), ...htmlForms(json)]) forms.add(form)

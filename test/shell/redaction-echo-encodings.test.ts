@@ -60,3 +60,42 @@ describe('a proxy that quotes the Proxy-Authorization it got never shows the Bas
     expectHidden(run.stdout + run.stderr)
   })
 })
+
+describe('a non-ASCII secret echoed by a server that reads UTF-8 as Latin-1 (Node, Python, Java) or Windows-1252 (PHP, browsers)', () => {
+  const password = 'Grüße-Geheim-42'
+  // This password's bytes hold one byte that Windows-1252 reads apart from Latin-1: 0x9F (of ß) is Ÿ.
+  const cp1252 = (latin1: string) => latin1.replaceAll('\u009f', 'Ÿ')
+  const asciiJson = (text: string) => JSON.stringify(text).slice(1, -1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  /** What the server makes of the password's bytes, each read one byte per character first. */
+  const shapes: Record<string, (latin1: string) => string> = {
+    'as read': (latin1) => latin1,
+    'JSON-escaped': (latin1) => JSON.stringify(latin1).slice(1, -1),
+    'JSON-escaped as ASCII (\\u00c3)': asciiJson,
+    'HTML-escaped': (latin1) => html(latin1),
+    're-encoded in the URL': (latin1) => encodeURIComponent(latin1),
+    'read as Windows-1252': cp1252,
+    'read as Windows-1252, re-encoded in the URL': (latin1) => encodeURIComponent(cp1252(latin1)),
+  }
+  const cases = Object.keys(shapes).flatMap((shape) => [
+    { shape, method: 'post', args: ['--verbose', '--json'] },
+    { shape, method: 'get', args: ['--verbose', '--json'] },
+    { shape, method: 'post', args: ['config', '--check', '--verbose', '--json'] },
+    { shape, method: 'get', args: ['config', '--check', '--verbose'] },
+  ])
+
+  it.each(cases)('$shape, smskannel.method $method, $args', async ({ shape, method, args }) => {
+    let echoed = ''
+    const gateway = await listen((request) => {
+      // The header's bytes as Node reads them, or the query's percent-escapes undone byte by byte.
+      const latin1 = method === 'post' ? String(request.headers['x-kannel-password']) : unescape(/[?&]password=([^&]*)/.exec(request.url ?? '')![1]!.replaceAll('+', ' '))
+      echoed = shapes[shape]!(latin1)
+      return { status: 403, body: `Authorization failed: password ${echoed} is wrong` }
+    })
+    const run = await runCli([...args, '--timeout', '5s'], { ...KANNEL_ENV, SMSKANNEL_GWURL: `http://${gateway}`, SMSKANNEL_PASSWORD: password, SMSKANNEL_METHOD: method })
+    expect(run.code).not.toBe(0)
+    expect(echoed).not.toContain(password)
+    const output = run.stdout + run.stderr
+    expect(output).toContain('password ******** is wrong')
+    for (const form of [echoed, echoed.slice(0, 8), 'Geheim']) expect(output).not.toContain(form)
+  })
+})
