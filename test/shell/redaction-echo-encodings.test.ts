@@ -99,3 +99,36 @@ describe('a non-ASCII secret echoed by a server that reads UTF-8 as Latin-1 (Nod
     for (const form of [echoed, echoed.slice(0, 8), 'Geheim']) expect(output).not.toContain(form)
   })
 })
+
+describe('the PIN echoed as hex (UCS-2, or its bytes) is hidden for every provider, as the SMS4.de provider did', () => {
+  const pin = '771234'
+  const ucs2 = (text: string) => [...text].map((c) => c.charCodeAt(0).toString(16).padStart(4, '0')).join('')
+  const bytes = (text: string) => Buffer.from(text, 'utf8').toString('hex')
+  const echoes: Record<string, (text: string) => string> = {
+    'UCS-2, lower case': ucs2,
+    'UCS-2, upper case': (text) => ucs2(text).toUpperCase(),
+    'UTF-8 bytes, lower case': bytes,
+    'UTF-8 bytes, upper case': (text) => bytes(text).toUpperCase(),
+  }
+  const providers: Record<string, Record<string, string>> = {
+    http: { SMS_PROVIDER: 'http', SMSHTTP_METHOD: 'get', SMSHTTP_PARAMS: 'to={to}&text={text}&pw={password}', SMSHTTP_PASSWORD: 'hpass12345' },
+    kannel: { SMSKANNEL_METHOD: 'get', SMSKANNEL_USER: 'tester', SMSKANNEL_PASSWORD: 'kannel-pass-1' },
+  }
+  const cases = Object.keys(providers).flatMap((provider) => Object.keys(echoes).map((echo) => ({ provider, echo })))
+
+  it.each(cases)('$provider, $echo', async ({ provider, echo }) => {
+    const gateway = await listen((request) => {
+      const text = new URL(request.url ?? '/', 'http://gw').searchParams.get('text') ?? ''
+      return { status: 400, body: `hex=${echoes[echo]!(text)}` }
+    })
+    const run = await runCli(['--verbose', '--json'], {
+      ...providers[provider], SMSHTTP_URL: `http://${gateway}/send`, SMSKANNEL_GWURL: `http://${gateway}`,
+      VLXSMS: '+491701234567', VLXPIN: pin, VLXPIN_SEQUENCE: '5', VLXPIN_TEXT: `Код: ${pin} Seq 5`,
+    })
+    expect(run.code).not.toBe(0)
+    const output = run.stdout + run.stderr
+    const hex = echoes[echo]!(pin)
+    expect(output).toContain(`hex=${echoes[echo]!('Код: ')}********`)
+    for (const form of [hex, hex.slice(0, 12), hex.slice(-12)]) expect(output).not.toContain(form)
+  })
+})

@@ -11,7 +11,7 @@ import { charactersOutside, encodeInCharset, type Charset } from './charset.js'
 import type { HttpSettings } from './http-config.js'
 import { fillJsonTemplate, fillTemplate, TemplateText, type JsonTemplate, type Template, type TemplatedField, type TemplateValues } from './http-template.js'
 import type { DescribedRequest, ProviderReply, ProviderSms, SmsProvider } from './provider.js'
-import { percentEncodeBytes } from './sms4de-text.js'
+import { hexForms, percentEncodeBytes } from './sms4de-text.js'
 
 /** Every way a secret can appear in a request of this provider: as is, percent-encoded in the charset, form-encoded, JSON-escaped. */
 function secretFormsIn(secret: string, charset: Charset): string[] {
@@ -186,7 +186,7 @@ export function createHttpProvider(settings: HttpSettings, config: Config): SmsP
     label: 'the HTTP gateway',
     endpoints: settings.urls,
     secrets: secretForms,
-    encodedForms: (secret) => secretFormsIn(secret, settings.charset),
+    encodedForms: (secret) => [...secretFormsIn(secret, settings.charset), ...hexForms(secret)],
     senderWarnings: () => senderWarnings(settings.sender, 'http.sender', 'sms-kannel passes it to the gateway as configured.'),
     prepareText(raw) {
       const { text, analysis, warnings } = prepareText(raw, config.maxParts)

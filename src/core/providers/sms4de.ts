@@ -2,7 +2,7 @@ import type { SmsProvider } from './provider.js'
 import type { Sms4deSettings } from './sms4de-config.js'
 import { classifySms4deCheckReply, classifySms4deSendReply, parseSms4deDlrReply } from './sms4de-reply.js'
 import { buildSms4deCheckRequest, buildSms4deDlrRequest, buildSms4deSendRequest, describeSms4deRequest } from './sms4de-request.js'
-import { encodeLatin9, percentEncodeBytes, prepareSms4deText, toUcs2Hex } from './sms4de-text.js'
+import { encodeLatin9, hexForms, percentEncodeBytes, prepareSms4deText } from './sms4de-text.js'
 
 /** Assumed: the manual names no limit; 20 ids of ~10 digits keep the URL near 300 bytes. */
 const SMS4DE_IDS_PER_REQUEST = 20
@@ -29,8 +29,7 @@ export function createSms4deProvider(settings: Sms4deSettings): SmsProvider {
     secrets: [settings.password, ...passwordForms(settings.password)],
     encodedForms(secret) {
       const latin9 = encodeLatin9(secret)
-      const hex = toUcs2Hex(secret)
-      return [...(latin9 ? [percentEncodeBytes(latin9)] : []), hex, hex.toLowerCase()]
+      return [...(latin9 ? [percentEncodeBytes(latin9)] : []), ...hexForms(secret)]
     },
     // sms4de.sender is refused when SMS4.de would refuse it (sms4de-config.ts): nothing left to warn about.
     senderWarnings: () => [],
