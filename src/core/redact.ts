@@ -45,10 +45,14 @@ function htmlForms(text: string): string[] {
  * take header or query bytes for Latin-1 (Node, Python, Java) or Windows-1252 (PHP) echo it.
  */
 function mojibakeForms(secret: string): string[] {
-  const bytes = [...new TextEncoder().encode(secret)]
-  if (bytes.length === secret.length) return []
-  const latin1 = bytes.map((byte) => String.fromCharCode(byte))
-  return [latin1.join(''), bytes.map((byte, index) => (byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_80_9F[byte - 0x80]! : latin1[index]!)).join('')]
+  const bytes = new TextEncoder().encode(secret)
+  return bytes.length === secret.length ? [] : readAsSingleBytes(bytes)
+}
+
+/** Bytes read one per character, as Latin-1 and as Windows-1252: how servers misread bytes sent in another charset. */
+export function readAsSingleBytes(bytes: Uint8Array): string[] {
+  const latin1 = [...bytes].map((byte) => String.fromCharCode(byte))
+  return [latin1.join(''), [...bytes].map((byte, index) => (byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_80_9F[byte - 0x80]! : latin1[index]!)).join('')]
 }
 
 /** Where Windows-1252 differs from Latin-1; Node 20's TextDecoder('windows-1252') decodes these as Latin-1. */

@@ -132,3 +132,38 @@ describe('the PIN echoed as hex (UCS-2, or its bytes) is hidden for every provid
     for (const form of [hex, hex.slice(0, 12), hex.slice(-12)]) expect(output).not.toContain(form)
   })
 })
+
+describe('a password sent as ISO-8859-15 bytes and echoed as a server misreads them (as Latin-1, or as UTF-8)', () => {
+  const password = 'Pä%2&x"<Z€q-Geheim'
+  const readings: Record<string, (bytes: Buffer) => string> = {
+    'Latin-1': (bytes) => bytes.toString('latin1'),
+    'UTF-8': (bytes) => bytes.toString('utf8'),
+  }
+  const providers: Record<string, (gateway: string) => Record<string, string>> = {
+    sms4de: (gateway) => ({ SMS_PROVIDER: 'sms4de', SMS4DE_USER: 'u', SMS4DE_PASSWORD: password, SMS4DE_KDNR: '12345', SMS4DE_URL: `http://${gateway}/sms_out.pl`, SMS4DE_CHECKURL: `http://${gateway}/sms_check.pl` }),
+    http: (gateway) => ({ SMS_PROVIDER: 'http', SMSHTTP_URL: `http://${gateway}/send`, SMSHTTP_CHARSET: 'iso-8859-15', SMSHTTP_PARAMS: 'to={to}&text={text}&pwd={password}', SMSHTTP_PASSWORD: password }),
+  }
+  const cases = Object.keys(providers).flatMap((provider) => Object.keys(readings).flatMap((reading) => [
+    { provider, reading, method: 'post', args: ['--verbose', '--json'] },
+    { provider, reading, method: 'get', args: ['--verbose', '--json'] },
+    // The HTTP provider's check-url carries no credentials: only SMS4.de's check sends the password.
+    ...(provider === 'sms4de' ? [{ provider, reading, method: 'get', args: ['config', '--check', '--verbose'] }] : []),
+  ]))
+
+  it.each(cases)('$provider, read as $reading, $method, $args', async ({ provider, reading, method, args }) => {
+    let echoed = ''
+    const gateway = await listen((request, body) => {
+      const form = `${(request.url ?? '').split('?')[1] ?? ''}&${body.toString('latin1')}`
+      const bytes = Buffer.from(unescape(/(?:^|&)pwd=([^&]*)/.exec(form)?.[1] ?? ''), 'latin1')
+      echoed = readings[reading]!(bytes)
+      return { status: 403, body: `Fehler: pwd ${echoed} falsch` }
+    })
+    const env = providers[provider]!(gateway)
+    const run = await runCli([...args, '--timeout', '5s'], { ...env, SMS4DE_METHOD: method, SMSHTTP_METHOD: method === 'post' ? 'post-form' : 'get', ...KANNEL_ENV })
+    expect(echoed).not.toBe('')
+    expect(echoed).not.toContain(password)
+    const output = run.stdout + run.stderr
+    expect(output).toContain('pwd ******** falsch')
+    for (const form of [echoed, echoed.slice(0, 9), 'Geheim']) expect(output).not.toContain(form)
+  })
+})

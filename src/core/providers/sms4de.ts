@@ -1,3 +1,4 @@
+import { misreadings } from './charset.js'
 import type { SmsProvider } from './provider.js'
 import type { Sms4deSettings } from './sms4de-config.js'
 import { classifySms4deCheckReply, classifySms4deSendReply, parseSms4deDlrReply } from './sms4de-reply.js'
@@ -9,14 +10,14 @@ const SMS4DE_IDS_PER_REQUEST = 20
 
 /**
  * How the password travels to SMS4.de (ISO-8859-15, percent-encoded in either hex case) and
- * how an echo of its raw bytes reads once decoded as UTF-8: a server that quotes the request
- * must not show it in any of them.
+ * how an echo of its raw bytes reads once misread (as UTF-8, Latin-1): a server that quotes
+ * the request must not show it in any of them.
  */
 function passwordForms(password: string): string[] {
   const latin9 = encodeLatin9(password)
   if (!latin9) return []
   const encoded = percentEncodeBytes(latin9)
-  return [encoded, encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), new TextDecoder().decode(latin9)]
+  return [encoded, encoded.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase()), ...misreadings(latin9)]
 }
 
 /** SMS4.de's HTTP API (docs/sms4de.md) behind the provider interface. */
