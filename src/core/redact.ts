@@ -32,12 +32,16 @@ function jsonForms(text: string): string[] {
 /** As HTML text or attribute: named and numeric entities for the characters that need one. */
 function htmlForms(text: string): string[] {
   const named = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
-  return [
+  const forms = [
     named.replaceAll('"', '&quot;').replaceAll("'", '&#39;'),
     named.replaceAll('"', '&#34;').replaceAll("'", '&#x27;'),
     named.replaceAll('"', '&quot;').replaceAll("'", '&apos;'),
     named,
   ]
+  if (!/[^\x00-\x7f]/.test(text)) return forms
+  // Non-ASCII as character references, as HTML or XML written in ASCII has it (Python's xmlcharrefreplace).
+  const references = [(code: number) => `&#${code};`, (code: number) => `&#x${code.toString(16)};`, (code: number) => `&#x${code.toString(16).toUpperCase()};`]
+  return [...forms, ...references.flatMap((reference) => [forms[0]!, named].map((form) => form.replace(/[^\x00-\x7f]/gu, (c) => reference(c.codePointAt(0)!))))]
 }
 
 /**

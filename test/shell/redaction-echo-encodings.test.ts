@@ -72,6 +72,8 @@ describe('a non-ASCII secret echoed by a server that reads UTF-8 as Latin-1 (Nod
     'JSON-escaped': (latin1) => JSON.stringify(latin1).slice(1, -1),
     'JSON-escaped as ASCII (\\u00c3)': asciiJson,
     'HTML-escaped': (latin1) => html(latin1),
+    'as character references (xmlcharrefreplace)': (latin1) => html(latin1).replace(/[^\x00-\x7f]/g, (c) => `&#${c.charCodeAt(0)};`),
+    'decoded right, as character references': (latin1) => html(Buffer.from(latin1, 'latin1').toString('utf8')).replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`),
     're-encoded in the URL': (latin1) => encodeURIComponent(latin1),
     'read as Windows-1252': cp1252,
     'read as Windows-1252, re-encoded in the URL': (latin1) => encodeURIComponent(cp1252(latin1)),
