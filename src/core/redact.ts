@@ -65,8 +65,8 @@ const WINDOWS_1252_80_9F = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f
 
 /**
  * Every way a secret can be written in our output or echoed back by a server: as is,
- * URL-encoded, JSON-escaped and HTML-escaped, and the escaped forms of the encoded ones;
- * the same for a non-ASCII secret's UTF-8 bytes misread as Latin-1 or Windows-1252.
+ * URL-encoded (also twice), JSON-escaped and HTML-escaped, and the escaped forms of the
+ * encoded ones; the same for a non-ASCII secret's UTF-8 bytes misread as Latin-1 or Windows-1252.
  * Longest first, so a secret that contains another is replaced whole.
  */
 export function secretForms(secrets: readonly string[]): string[] {
@@ -78,10 +78,15 @@ export function secretForms(secrets: readonly string[]): string[] {
       for (const form of [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]) forms.add(form)
       continue
     }
-    for (const base of [secret, ...mojibakeForms(secret)].flatMap((read) => [read, ...urlForms(read)])) {
-      for (const form of [base, ...jsonForms(base), ...htmlForms(base)]) forms.add(form)
-      // Escaped twice: a JSON reply quoted inside our own JSON, or shown in an HTML page.
-      for (const json of jsonForms(base)) for (const form of [...jsonForms(json), ...htmlForms(json)]) forms.add(form)
+    for (const read of [secret, ...mojibakeForms(secret)]) {
+      const encoded = urlForms(read)
+      for (const base of [read, ...encoded]) {
+        for (const form of [base, ...jsonForms(base), ...htmlForms(base)]) forms.add(form)
+        // Escaped twice: a JSON reply quoted inside our own JSON, or shown in an HTML page.
+        for (const json of jsonForms(base)) for (const form of [...jsonForms(json), ...htmlForms(json)]) forms.add(form)
+      }
+      // URL-encoded twice: the request URL quoted in a link (a login redirect's next=); nothing in it needs escaping.
+      for (const form of encoded) forms.add(encodeURIComponent(form))
     }
   }
   return [...forms].sort((a, b) => b.length - a.length)

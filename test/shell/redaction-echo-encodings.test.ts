@@ -169,3 +169,20 @@ describe('a password sent as ISO-8859-15 bytes and echoed as a server misreads t
     for (const form of [echoed, echoed.slice(0, 9), 'Geheim']) expect(output).not.toContain(form)
   })
 })
+
+describe('a server that quotes the request URL percent-encoded once more (a login redirect\'s next=) never shows the password', () => {
+  const password = 'S3cr!t p@ss/wörd+%41'
+
+  it.each([['--verbose', '--json'], ['config', '--check', '--verbose']])('%s %s', async (...args) => {
+    let echoed = ''
+    const gateway = await listen((request) => {
+      echoed = encodeURIComponent(request.url ?? '')
+      return { status: 302, body: `Redirecting to /login?next=${echoed}` }
+    })
+    const run = await runCli([...args, '--timeout', '5s'], { ...KANNEL_ENV, SMSKANNEL_GWURL: `http://${gateway}`, SMSKANNEL_PASSWORD: password, SMSKANNEL_METHOD: 'get' })
+    expect(run.code).not.toBe(0)
+    const output = run.stdout + run.stderr
+    expect(output).toContain('password%3D********')
+    for (const fragment of ['S3cr', 'p%2540ss', 'w%25C3%25B6rd', 'rd%252B']) expect(output).not.toContain(fragment)
+  })
+})
