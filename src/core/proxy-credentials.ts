@@ -10,7 +10,18 @@ function base64Utf8(text: string): string {
  */
 export function proxyAuthorization(proxy: URL): string | undefined {
   if (!proxy.username && !proxy.password) return undefined
-  return `Basic ${base64Utf8(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`)}`
+  return `Basic ${base64Utf8(`${decodeUserinfo(proxy.username)}:${decodeUserinfo(proxy.password)}`)}`
+}
+
+/** Percent-escapes undone; what is no escape (`p%zz`) or no whole UTF-8 character (`%C3`) is kept as written. */
+function decodeUserinfo(text: string): string {
+  return text.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      return run.replace(/%[0-7][0-9a-f]/gi, (escape) => String.fromCharCode(Number.parseInt(escape.slice(1), 16)))
+    }
+  })
 }
 
 /**
@@ -20,6 +31,6 @@ export function proxyAuthorization(proxy: URL): string | undefined {
 export function proxySecrets(proxy: URL | undefined): string[] {
   const authorization = proxy && proxyAuthorization(proxy)
   if (!authorization) return []
-  const password = decodeURIComponent(proxy.password)
+  const password = decodeUserinfo(proxy.password)
   return [authorization.slice('Basic '.length), ...(password ? [password] : [])]
 }

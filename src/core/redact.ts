@@ -62,7 +62,6 @@ export function readAsSingleBytes(bytes: Uint8Array): string[] {
 /** Where Windows-1252 differs from Latin-1; Node 20's TextDecoder('windows-1252') decodes these as Latin-1. */
 const WINDOWS_1252_80_9F = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ'
 
-
 /**
  * Every way a secret can be written in our output or echoed back by a server: as is,
  * URL-encoded (also twice), JSON-escaped and HTML-escaped, and the escaped forms of the

@@ -6,6 +6,7 @@ describe('proxyAuthorization', () => {
     ['http://puser:Pr0xy%21Pass@proxy:3128', 'puser:Pr0xy!Pass'],
     ['http://gr%C3%BCn:Gr%C3%BC%C3%9Fe@proxy:3128', 'grün:Grüße'],
     ['http://only-user@proxy:3128', 'only-user:'],
+    ['http://pu:p%zz%41%C3@proxy:3128', 'pu:p%zzA%C3'],
   ])('%s: Basic and the UTF-8 bytes of user:password in base64, as Node writes them', (url, credentials) => {
     expect(proxyAuthorization(new URL(url))).toBe(`Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`)
   })

@@ -61,6 +61,16 @@ describe('a proxy that quotes the Proxy-Authorization it got never shows the Bas
   })
 })
 
+describe('a proxy password with a % that is no escape (p%zz)', () => {
+  it('is sent as written, as curl does, and hidden when echoed: no crash (it was "unexpected failure: URI malformed", exit 1)', async () => {
+    const proxy = await listen((request) => ({ status: 407, body: `no; PA=${String(request.headers['proxy-authorization'])}` }))
+    const run = await runCli(['--verbose', '--json', '--timeout', '5s'], { ...KANNEL_ENV, SMSKANNEL_GWURL: 'http://kannel.example:13013', SMSKANNEL_PASSWORD: 'kannel-pass-1', HTTP_PROXY: `http://pu:Pr0xy%zz%41@${proxy}` })
+    expect(run.stderr).not.toContain('unexpected failure')
+    expect(run.stderr).toContain('PA=Basic ********')
+    expect(run.stdout + run.stderr).not.toContain(Buffer.from('pu:Pr0xy%zzA').toString('base64').slice(0, 8))
+  })
+})
+
 describe('a non-ASCII secret echoed by a server that reads UTF-8 as Latin-1 (Node, Python, Java) or Windows-1252 (PHP, browsers)', () => {
   const password = 'Grüße-Geheim-42'
   // This password's bytes hold one byte that Windows-1252 reads apart from Latin-1: 0x9F (of ß) is Ÿ.
