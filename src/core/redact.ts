@@ -32,17 +32,40 @@ function jsonForms(text: string): string[] {
 /** As HTML text or attribute: named and numeric entities for the characters that need one. */
 function htmlForms(text: string): string[] {
   const named = text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
-  return [
+  const forms = [
     named.replaceAll('"', '&quot;').replaceAll("'", '&#39;'),
     named.replaceAll('"', '&#34;').replaceAll("'", '&#x27;'),
     named.replaceAll('"', '&quot;').replaceAll("'", '&apos;'),
     named,
   ]
+  if (!/[^\x00-\x7f]/.test(text)) return forms
+  // Non-ASCII as character references, as HTML or XML written in ASCII has it (Python's xmlcharrefreplace).
+  const references = [(code: number) => `&#${code};`, (code: number) => `&#x${code.toString(16)};`, (code: number) => `&#x${code.toString(16).toUpperCase()};`]
+  return [...forms, ...references.flatMap((reference) => [forms[0]!, named].map((form) => form.replace(/[^\x00-\x7f]/gu, (c) => reference(c.codePointAt(0)!))))]
 }
 
 /**
+ * A non-ASCII secret's UTF-8 bytes read one byte per character ("GrÃ¼Ãe"), as servers that
+ * take header or query bytes for Latin-1 (Node, Python, Java) or Windows-1252 (PHP) echo it.
+ */
+function mojibakeForms(secret: string): string[] {
+  const bytes = new TextEncoder().encode(secret)
+  return bytes.length === secret.length ? [] : readAsSingleBytes(bytes)
+}
+
+/** Bytes read one per character, as Latin-1 and as Windows-1252: how servers misread bytes sent in another charset. */
+export function readAsSingleBytes(bytes: Uint8Array): string[] {
+  const latin1 = [...bytes].map((byte) => String.fromCharCode(byte))
+  return [latin1.join(''), [...bytes].map((byte, index) => (byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_80_9F[byte - 0x80]! : latin1[index]!)).join('')]
+}
+
+/** Where Windows-1252 differs from Latin-1; Node 20's TextDecoder('windows-1252') decodes these as Latin-1. */
+const WINDOWS_1252_80_9F = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ'
+
+/**
  * Every way a secret can be written in our output or echoed back by a server: as is,
- * URL-encoded, JSON-escaped and HTML-escaped, and the escaped forms of the encoded ones.
+ * URL-encoded (also twice), JSON-escaped and HTML-escaped, and the escaped forms of the
+ * encoded ones; the same for a non-ASCII secret's UTF-8 bytes misread as Latin-1 or Windows-1252.
  * Longest first, so a secret that contains another is replaced whole.
  */
 export function secretForms(secrets: readonly string[]): string[] {
@@ -54,10 +77,15 @@ export function secretForms(secrets: readonly string[]): string[] {
       for (const form of [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2)]) forms.add(form)
       continue
     }
-    for (const base of [secret, ...urlForms(secret)]) {
-      for (const form of [base, ...jsonForms(base), ...htmlForms(base)]) forms.add(form)
-      // Escaped twice: a JSON reply quoted inside our own JSON, or shown in an HTML page.
-      for (const json of jsonForms(base)) for (const form of [...jsonForms(json), ...htmlForms(json)]) forms.add(form)
+    for (const read of [secret, ...mojibakeForms(secret)]) {
+      const encoded = urlForms(read)
+      for (const base of [read, ...encoded]) {
+        for (const form of [base, ...jsonForms(base), ...htmlForms(base)]) forms.add(form)
+        // Escaped twice: a JSON reply quoted inside our own JSON, or shown in an HTML page.
+        for (const json of jsonForms(base)) for (const form of [...jsonForms(json), ...htmlForms(json)]) forms.add(form)
+      }
+      // URL-encoded twice: the request URL quoted in a link (a login redirect's next=); nothing in it needs escaping.
+      for (const form of encoded) forms.add(encodeURIComponent(form))
     }
   }
   return [...forms].sort((a, b) => b.length - a.length)

@@ -5,6 +5,8 @@ import type { SendRequest } from '../core/kannel-request.js'
 import type { GatewayReply } from '../core/kannel-response.js'
 import { formatDurationMs } from '../core/duration.js'
 import { chooseProxy } from '../core/proxy-choice.js'
+import { proxyAuthorization as proxyAuthorizationFor, proxySecrets } from '../core/proxy-credentials.js'
+import { redactForms, secretForms } from '../core/redact.js'
 
 /** Kannel's replies are a few dozen bytes; anything much larger is not Kannel. */
 const MAX_REPLY_BYTES = 64 * 1024
@@ -45,9 +47,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const tlsOptions = { ...(options.ca ? { ca: options.ca } : {}), rejectUnauthorized: !options.insecure, servername: isIp(target.hostname) ? '' : target.hostname }
       const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8')
       const headers: Record<string, string | number> = { ...utf8HeaderValues(request.headers), ...(body ? { 'content-length': body.length } : {}) }
-      const proxyAuthorization = proxy && (proxy.username || proxy.password)
-        ? `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
-        : undefined
+      const proxyAuthorization = proxy && proxyAuthorizationFor(proxy)
+      // A proxy's error page may quote the header: its token is hidden here, whichever variable named the proxy.
+      const proxyForms = secretForms(proxySecrets(proxy))
+      const hideProxySecrets = (text: string) => (proxyForms.length === 0 ? text : redactForms(text, proxyForms))
 
       return new Promise<GatewayReply>((resolve, reject) => {
         // Whether the request can have reached Kannel: through a plain HTTP proxy nobody knows.
@@ -97,7 +100,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           })
           response.on('end', () => {
             const server = response.headers['server']
-            finish(undefined, { status: response.statusCode ?? 0, server: Array.isArray(server) ? server[0] : server, body: Buffer.concat(chunks).toString('utf8') })
+            finish(undefined, { status: response.statusCode ?? 0, server: Array.isArray(server) ? server[0] : server, body: hideProxySecrets(Buffer.concat(chunks).toString('utf8')) })
           })
           response.on('error', (error) => fail(error))
           response.on('aborted', () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })))

@@ -38,3 +38,17 @@ describe('parseDurationMs', () => {
     expect(parseDurationMs(raw)).toBe(want)
   })
 })
+
+describe('secret forms a server makes of the bytes it got', () => {
+  it.each([
+    ['Latin-1', 'GrÃ¼Ã\u009fe-42'],
+    ['Windows-1252', 'GrÃ¼ÃŸe-42'],
+    ['Latin-1, percent-encoded again', 'Gr%C3%83%C2%BC%C3%83%C2%9Fe-42'],
+    ['Latin-1, JSON with \\u escapes', 'Gr\\u00c3\\u00bc\\u00c3\\u009fe-42'],
+    ['itself, as XML character references', 'Gr&#252;&#223;e-42'],
+    ['itself, as hex character references', 'Gr&#xFC;&#xDF;e-42'],
+    ['Latin-1, as character references', 'Gr&#195;&#188;&#195;&#159;e-42'],
+  ])('hides a non-ASCII secret read as %s', (_, form) => {
+    expect(redactSecrets(`pw=${form};`, ['Grüße-42'])).toBe('pw=********;')
+  })
+})

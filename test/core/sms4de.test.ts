@@ -9,7 +9,7 @@ import { providerFor } from '../../src/core/providers/index.js'
 import { resolveSms4deSettings } from '../../src/core/providers/sms4de-config.js'
 import { classifySms4deCheckReply, classifySms4deSendReply, parseSms4deDlrReply } from '../../src/core/providers/sms4de-reply.js'
 import { buildSms4deDlrRequest, buildSms4deSendRequest, describeSms4deRequest, formatHandynr } from '../../src/core/providers/sms4de-request.js'
-import { encodeLatin9, prepareSms4deText, toUcs2Hex } from '../../src/core/providers/sms4de-text.js'
+import { encodeLatin9, hexForms, prepareSms4deText, toUcs2Hex } from '../../src/core/providers/sms4de-text.js'
 
 const PASSWORD = 'Pä$s&w=rd'
 const values = (extra: Record<string, string> = {}): SourceValues =>
@@ -250,5 +250,12 @@ describe('parseSms4deDlrReply', () => {
     { name: 'another error', body: '{"error":"access denied"}', status: 200, exit: EXIT.gatewayRejected },
   ])('$name: exit $exit', ({ body, status, exit }) => {
     expect(exitCodeOf(() => parseSms4deDlrReply(reply(body, status), sends, at))).toBe(exit)
+  })
+})
+
+describe('hexForms', () => {
+  it('the PIN as hex: UCS-2 and its bytes, either case', () => {
+    expect(hexForms('4829')).toEqual(['0034003800320039', '0034003800320039', '34383239', '34383239'])
+    expect(hexForms('Ü1')).toEqual(['00DC0031', '00dc0031', 'c39c31', 'C39C31'])
   })
 })

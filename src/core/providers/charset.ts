@@ -1,3 +1,4 @@
+import { readAsSingleBytes } from '../redact.js'
 import { encodeLatin9 } from './sms4de-text.js'
 
 export const CHARSETS = ['utf-8', 'iso-8859-1', 'iso-8859-15'] as const
@@ -19,4 +20,12 @@ export function encodeInCharset(text: string, charset: Charset): Uint8Array | un
 /** Characters without a byte in the charset, first few, for the message that refuses the text. */
 export function charactersOutside(text: string, charset: Charset): string[] {
   return [...new Set([...text].filter((character) => encodeInCharset(character, charset) === undefined))].slice(0, 5)
+}
+
+/**
+ * How a server that misreads bytes sent in a charset echoes them: as Latin-1 or Windows-1252
+ * (Node, Python, Java, PHP) and as UTF-8 (U+FFFD where they are not UTF-8).
+ */
+export function misreadings(bytes: Uint8Array): string[] {
+  return [...readAsSingleBytes(bytes), new TextDecoder().decode(bytes)]
 }

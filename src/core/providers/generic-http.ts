@@ -7,16 +7,20 @@ import { callbackToken } from '../callback-token.js'
 import { redactForms, truncateForMessage } from '../redact.js'
 import { senderWarnings } from '../sender.js'
 import { prepareText } from '../sms-text.js'
-import { charactersOutside, encodeInCharset, type Charset } from './charset.js'
+import { charactersOutside, encodeInCharset, misreadings, type Charset } from './charset.js'
 import type { HttpSettings } from './http-config.js'
 import { fillJsonTemplate, fillTemplate, TemplateText, type JsonTemplate, type Template, type TemplatedField, type TemplateValues } from './http-template.js'
 import type { DescribedRequest, ProviderReply, ProviderSms, SmsProvider } from './provider.js'
-import { percentEncodeBytes } from './sms4de-text.js'
+import { hexForms, percentEncodeBytes } from './sms4de-text.js'
 
-/** Every way a secret can appear in a request of this provider: as is, percent-encoded in the charset, form-encoded, JSON-escaped. */
+/**
+ * Every way a secret can appear in a request of this provider: as is, percent-encoded in the
+ * charset, form-encoded, JSON-escaped; and a Latin charset's bytes as a server may misread
+ * them (UTF-8 bytes misread are secretForms' part).
+ */
 function secretFormsIn(secret: string, charset: Charset): string[] {
   const bytes = encodeInCharset(secret, charset)
-  return [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1), ...(bytes ? [percentEncodeBytes(bytes)] : [])]
+  return [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1), ...(bytes ? [percentEncodeBytes(bytes)] : []), ...(bytes && charset !== 'utf-8' ? misreadings(bytes) : [])]
 }
 
 function formEncode(fields: ReadonlyArray<readonly [string, string]>, charset: Charset): string {
@@ -186,7 +190,7 @@ export function createHttpProvider(settings: HttpSettings, config: Config): SmsP
     label: 'the HTTP gateway',
     endpoints: settings.urls,
     secrets: secretForms,
-    encodedForms: (secret) => secretFormsIn(secret, settings.charset),
+    encodedForms: (secret) => [...secretFormsIn(secret, settings.charset), ...hexForms(secret)],
     senderWarnings: () => senderWarnings(settings.sender, 'http.sender', 'sms-kannel passes it to the gateway as configured.'),
     prepareText(raw) {
       const { text, analysis, warnings } = prepareText(raw, config.maxParts)

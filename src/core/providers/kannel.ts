@@ -5,6 +5,7 @@ import { redactUrl, REDACTED } from '../redact.js'
 import { senderWarnings } from '../sender.js'
 import { prepareText } from '../sms-text.js'
 import type { DescribedRequest, SmsProvider } from './provider.js'
+import { hexForms } from './sms4de-text.js'
 
 /** Kannel's smsbox behind the provider interface: the same functions send always used. */
 export function createKannelProvider(config: Config): SmsProvider {
@@ -13,7 +14,7 @@ export function createKannelProvider(config: Config): SmsProvider {
     label: 'Kannel',
     endpoints: config.gatewayUrls,
     secrets: [config.password],
-    encodedForms: () => [],
+    encodedForms: hexForms,
     senderWarnings: () => senderWarnings(config.sender),
     prepareText(raw) {
       const { text, analysis, warnings } = prepareText(raw, config.maxParts)

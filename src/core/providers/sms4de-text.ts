@@ -51,6 +51,16 @@ export function toUcs2Hex(text: string): string {
   return hex
 }
 
+/**
+ * How a gateway may echo a text it took (the PIN in it) as hex: UCS-2 (SMS4.de's `kodierung=ucs`,
+ * many gateways' `unicode=1`) and its UTF-8 bytes, each in either case.
+ */
+export function hexForms(text: string): string[] {
+  const ucs2 = toUcs2Hex(text)
+  const bytes = [...new TextEncoder().encode(text)].map((byte) => byte.toString(16).padStart(2, '0')).join('')
+  return [ucs2, ucs2.toLowerCase(), bytes, bytes.toUpperCase()]
+}
+
 /** Form encoding of bytes: RFC 3986 unreserved characters as they are, all else %XX (a space too). */
 export function percentEncodeBytes(bytes: Uint8Array): string {
   let encoded = ''
