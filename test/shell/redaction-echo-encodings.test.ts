@@ -33,12 +33,12 @@ describe('a proxy that quotes the Proxy-Authorization it got never shows the Bas
   const token = Buffer.from(`${user}:${password}`).toString('base64')
   const proxyUrl = (host: string) => `http://${user}:${encodeURIComponent(password)}@${host}`
 
-  /** Refuses every request, quoting the header as is, HTML-escaped, JSON-escaped (PHP's \/) and decoded. */
+  /** Fails every request (502, a page the reply shows), quoting the header as is, HTML-escaped, JSON-escaped (PHP's \/) and decoded. */
   const refusingProxy = () =>
     listen((request) => {
       const header = String(request.headers['proxy-authorization'])
       const decoded = Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('latin1')
-      return { status: 407, body: `proxy says no; PA=${header} <p>${html(header)}</p> ${JSON.stringify({ pa: header }).replaceAll('/', '\\/')} q=${encodeURIComponent(header)} DEC=${decoded}` }
+      return { status: 502, body: `proxy says no; PA=${header} <p>${html(header)}</p> ${JSON.stringify({ pa: header }).replaceAll('/', '\\/')} q=${encodeURIComponent(header)} DEC=${decoded}` }
     })
 
   function expectHidden(output: string): void {
@@ -63,7 +63,7 @@ describe('a proxy that quotes the Proxy-Authorization it got never shows the Bas
 
 describe('a proxy password with a % that is no escape (p%zz)', () => {
   it('is sent as written, as curl does, and hidden when echoed: no crash (it was "unexpected failure: URI malformed", exit 1)', async () => {
-    const proxy = await listen((request) => ({ status: 407, body: `no; PA=${String(request.headers['proxy-authorization'])}` }))
+    const proxy = await listen((request) => ({ status: 502, body: `no; PA=${String(request.headers['proxy-authorization'])}` }))
     const run = await runCli(['--verbose', '--json', '--timeout', '5s'], { ...KANNEL_ENV, SMSKANNEL_GWURL: 'http://kannel.example:13013', SMSKANNEL_PASSWORD: 'kannel-pass-1', HTTP_PROXY: `http://pu:Pr0xy%zz%41@${proxy}` })
     expect(run.stderr).not.toContain('unexpected failure')
     expect(run.stderr).toContain('PA=Basic ********')
