@@ -125,6 +125,12 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
     if (journal!.currentBytes === 0) segmentSince = since
     return sealed
   }
+  /** A seal that fails leaves records that could no longer be told from stored ones: the journal is broken. */
+  const sealOrBreak = () => {
+    if (seal()) return true
+    broke(journal!.failure ?? new Error('the next journal segment could not be started'))
+    return false
+  }
   const schedule = () => {
     if (scheduled || syncing || queue.length === 0) return
     scheduled = true
@@ -135,13 +141,11 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
   /** Between groups: the backlog's last lines go into a closed segment for the drain, then writes go to the store again. */
   const resumeIfAsked = () => {
     if (resumed.length === 0 || !journal) return
-    if (seal()) {
+    if (sealOrBreak()) {
       journalOnly = false
       const waiting = resumed
       resumed = []
       waiting.forEach(({ resolve }) => resolve())
-    } else {
-      broke(journal.failure ?? new Error('the next journal segment could not be started'))
     }
   }
   const flush = () => {
@@ -216,8 +220,7 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
         syncing = false
         // The group that failed and what came before go into a closed segment: the drain's first work.
         if (journalOnly) {
-          if (!seal()) broke(journal!.failure ?? new Error('the next journal segment could not be started'))
-          resumeIfAsked()
+          if (sealOrBreak()) resumeIfAsked()
         } else if (journal) {
           // A closed segment is deleted only if the store did not restart since it was started.
           const closedSince = segmentSince
