@@ -361,7 +361,7 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
     metrics?.answered(event, outcome)
     if (outcome === 'failed') {
       // Kannel retries a callback that did not get 200/202, if http-request-retry is set.
-      log(`503 store unavailable, not stored: ${describe(event)}`)
+      log(`503 ${committer.journalFailure ? 'journal failed' : 'store unavailable'}, not stored: ${describe(event)}`)
       return answer(response, 503, 'store unavailable, retry later\n', { 'retry-after': '5' })
     }
     log(outcome === 'queued' ? `200 queued in the journal (database unreachable): ${describe(event)}` : `200 ${outcome}: ${describe(event)}`)

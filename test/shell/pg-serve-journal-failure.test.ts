@@ -46,6 +46,7 @@ describeWithPostgres('serve on PostgreSQL with a journal that fails during an ou
     }
     await waitFor(serve, /serve's journal .*serve\.journal\.\* cannot be used: it is a directory \(EISDIR\)\. It takes no more callbacks/, 15_000)
     expect(await status(serve, '/healthz')).toBe(503)
+    expect(serve.stderr()).toContain('503 journal failed, not stored: dlr=1 delivered seq=1 msgid=jf-b2')
 
     serve.child.kill('SIGTERM')
     const exited = await Promise.race([serve.exited, pause(15_000).then(() => 'still running 15 s after SIGTERM')])
