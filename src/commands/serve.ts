@@ -2,7 +2,7 @@ import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { DEFAULT_FEEDBACK_PATH, type DlrParamNames, type ParseContext } from '../core/dlr.js'
 import { ConfigError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
-import type { CallbackJournal, discardJournal, JournalRecord, JournalRecovery } from '../shell/callback-journal.js'
+import { journalError, type CallbackJournal, type discardJournal, type JournalRecord, type JournalRecovery } from '../shell/callback-journal.js'
 import { STORE_WAIT_MS, type CallbackMetrics, type createCallbackServer } from '../shell/callback-server.js'
 import type { SharedEventStore } from '../shell/event-store.js'
 import type { ForwardSummary } from '../shell/forward.js'
@@ -24,12 +24,14 @@ export type ServeStore = Pick<SharedEventStore, 'location' | 'localPath' | 'begi
 interface ServeStoreExtras {
   /** A database server that did not answer at start: why. serve starts with the journal alone. */
   readonly unreachable?: Error | undefined
+  /** How many restarts of a database server were noticed so far: a mark taken before writes, for onDisk. */
+  restarts(): number
   /**
-   * Resolves once what was committed before would survive a power cut. A database server
-   * that restarted since the last call may have lost commits: it rejects, after telling the
-   * watchRestarts listener.
+   * Resolves once what was committed since restarts() returned `since` would survive a power
+   * cut. A database server that restarted since that mark may have lost those commits: it
+   * rejects, whoever noticed the restart first (the first to notice tells watchRestarts).
    */
-  onDisk(): Promise<void>
+  onDisk(since: number): Promise<void>
   watchRestarts?(listener: (cause: Error) => void): void
   /** Whether a write could start now; writes nothing. */
   canWrite(): boolean
@@ -135,14 +137,15 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   const drain = createJournalDrain({
     sealed: () => io.journal.segments(journalPath).filter((segment) => segment < journal!.currentSegment),
     storeSegment: async (segment) => {
+      const since = store.restarts()
       const fresh = await storeSegment(store, journalPath, segment, parse, io).finally(forwarding.kick)
-      // Deleted only once the database vouches for it.
-      await store.onDisk()
+      // Deleted only once the database vouches for it: after a restart since, it is stored again.
+      await store.onDisk(since)
       return fresh
     },
     discardSegment: (segment) => io.journal.discardSegment(journalPath, segment),
     journalOnly: () => callbackServer.journalOnly,
-    resume: () => callbackServer.resume(),
+    resume: () => callbackServer.resume().catch((failure: unknown) => Promise.reject(journalError(journalPath, failure))),
     warn: (line) => io.report.warn(line),
     info: (line) => io.report.info(line),
     describe: (error) => (error instanceof Error ? error.message : 'The event store cannot be written.'),
@@ -189,7 +192,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   // Commits made before a database restart are stored again from the journal, as after an outage;
   // asked every few seconds, so that a quiet node notices too.
   store.watchRestarts?.((cause) => callbackServer.suspend(cause))
-  const restartCheck = rideOutOutages ? setInterval(() => store.onDisk().catch(() => undefined), RESTART_CHECK_MS).unref() : undefined
+  const restartCheck = rideOutOutages ? setInterval(() => store.onDisk(store.restarts()).catch(() => undefined), RESTART_CHECK_MS).unref() : undefined
 
   const signal = await io.stopRequested
   io.report.info(`${signal}: finishing callbacks in flight`)
@@ -197,14 +200,17 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   clearInterval(restartCheck)
   await drain.stop()
   await forwarding.stop()
+  const journalFailure = callbackServer.journalFailure
   if (journal) {
     journal.close()
-    if (callbackServer.journalOnly || drain.active || io.journal.segments(journalPath).some((segment) => segment < journal!.currentSegment)) {
+    if (journalFailure) {
+      io.report.warn(`the journal ${journalPath} failed during this run (callbacks got 503 since); it is kept as it is, and what it holds is stored at the next start`)
+    } else if (callbackServer.journalOnly || drain.active || io.journal.segments(journalPath).some((segment) => segment < journal!.currentSegment)) {
       io.report.warn(`the database has not taken every callback kept in the journal ${journalPath}; they are stored at the next start`)
     } else {
       // Everything answered 200 is in the store; once that is on disk the journal has done its job.
       try {
-        await store.onDisk()
+        await callbackServer.onDisk()
         io.journal.discard(journalPath)
       } catch {
         io.report.warn('the store could not be synced to disk or the journal not deleted; it is kept and re-read at the next start')
@@ -214,6 +220,8 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   releaseJournal()
   await store.close()
   io.report.info('stopped')
+  // Exit 74: a supervisor (systemd's Restart=on-failure) starts serve again with a new journal segment.
+  if (journalFailure) throw journalError(journalPath, journalFailure)
 }
 
 type ParseSettings = { names: DlrParamNames; feedbackPath: string; statusMap: ReadonlyMap<string, number> | undefined; forward: boolean }
@@ -252,13 +260,14 @@ async function storeSegment(store: ServeStore, journalPath: string, segment: num
 async function storeJournalLeftovers(store: ServeStore, journalPath: string, parse: ParseSettings, io: ServeIo): Promise<void> {
   let records = 0
   let fresh = 0
+  const since = store.restarts()
   for (const segment of io.journal.segments(journalPath)) {
     const stored = await storeSegmentRecords(store, journalPath, segment, parse, io)
     records += stored.records
     fresh += stored.fresh
   }
   if (records === 0) return io.journal.discard(journalPath)
-  await store.onDisk()
+  await store.onDisk(since)
   io.journal.discard(journalPath)
   io.report.info(`journal: ${records} callback(s) from before the last stop, ${fresh} of them not yet in the store, now stored`)
 }

@@ -54,6 +54,8 @@ export interface CallbackJournal {
   readonly currentBytes: number
   /** Number of the segment being written; those below it are closed. */
   readonly currentSegment: number
+  /** The write, fsync or new segment that failed, after which the journal takes nothing more. */
+  readonly failure: Error | undefined
   close(): void
 }
 
@@ -159,13 +161,17 @@ function decodeLine(line: string): JournalRecord | undefined {
 }
 
 /** A file-system failure around the journal, named for the admin (exit 74), not as a bug. */
+export function journalError(journalPath: string, error: unknown): SmsKannelError {
+  if (error instanceof SmsKannelError) return error
+  const why = describeFileError(errorCodeOf(error))
+  return new StoreError(`serve's journal ${journalPath}.* cannot be used: ${why}.`, "Check that directory's permissions and free space; smskannel.journal (--journal) sets where it is.")
+}
+
 function asStoreError<T>(journalPath: string, work: () => T): T {
   try {
     return work()
   } catch (error) {
-    if (error instanceof SmsKannelError) throw error
-    const why = describeFileError(errorCodeOf(error))
-    throw new StoreError(`serve's journal ${journalPath}.* cannot be used: ${why}.`, "Check that directory's permissions and free space; smskannel.journal (--journal) sets where it is.")
+    throw journalError(journalPath, error)
   }
 }
 
@@ -341,6 +347,9 @@ function createJournal(journalPath: string): CallbackJournal {
     },
     get currentSegment() {
       return current.number
+    },
+    get failure() {
+      return failure
     },
     close() {
       for (const segment of [...closed, current]) closeSync(segment.fd)

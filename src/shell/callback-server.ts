@@ -29,7 +29,12 @@ export const DEFAULT_LIMITS = {
 }
 
 /** What the callback server needs of a store: its writer, a health probe and a sync. */
-export type CallbackStore = Pick<EventStore, 'beginBatch' | 'canWrite' | 'onDisk'>
+export interface CallbackStore extends Pick<EventStore, 'beginBatch' | 'canWrite'> {
+  /** Resolves once what was written since restarts() returned `since` is on disk (see ServeStore). */
+  onDisk(since: number): Promise<void>
+  /** A database server's restarts noticed so far; a store without it never restarts. */
+  restarts?(): number
+}
 
 export interface CallbackServerOptions {
   store: CallbackStore
@@ -98,9 +103,34 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
   let syncing = false
   // A failed journal write or fsync never recovers (see the journal): every later callback gets 503.
   let journalBroken = false
+  let journalFailure: Error | undefined
   // Only with an outage policy: the store failed, callbacks go to the journal alone.
   let journalOnly = false
-  let resumed: Array<() => void> = []
+  let resumed: Array<{ resolve: () => void; reject: (cause: Error) => void }> = []
+  const restartsNow = () => store.restarts?.() ?? 0
+  // The store's restarts() when the journal's current segment was started: what its records are vouched from.
+  let segmentSince = restartsNow()
+  /** Records nothing more in the journal; a drain waiting to resume is told, and stops. */
+  const broke = (cause: unknown) => {
+    journalBroken = true
+    const failure = (journalFailure ??= cause instanceof Error ? cause : new Error(String(cause)))
+    const waiting = resumed
+    resumed = []
+    waiting.forEach(({ reject }) => reject(failure))
+  }
+  /** journal.seal, noting the mark of the segment started. */
+  const seal = (ifLarge = false) => {
+    const since = restartsNow()
+    const sealed = journal!.seal(ifLarge)
+    if (journal!.currentBytes === 0) segmentSince = since
+    return sealed
+  }
+  /** A seal that fails leaves records that could no longer be told from stored ones: the journal is broken. */
+  const sealOrBreak = () => {
+    if (seal()) return true
+    broke(journal!.failure ?? new Error('the next journal segment could not be started'))
+    return false
+  }
   const schedule = () => {
     if (scheduled || syncing || queue.length === 0) return
     scheduled = true
@@ -111,13 +141,11 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
   /** Between groups: the backlog's last lines go into a closed segment for the drain, then writes go to the store again. */
   const resumeIfAsked = () => {
     if (resumed.length === 0 || !journal) return
-    if (journal.seal()) {
+    if (sealOrBreak()) {
       journalOnly = false
       const waiting = resumed
       resumed = []
-      waiting.forEach((resolve) => resolve())
-    } else {
-      journalBroken = true
+      waiting.forEach(({ resolve }) => resolve())
     }
   }
   const flush = () => {
@@ -133,8 +161,8 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
         if (!outage || outage.syncJournal) synced = journal.sync()
         if (metrics) synced = synced.then(() => metrics.journalWritten((performance.now() - journalStart) / 1000))
       }
-    } catch {
-      journalBroken = true
+    } catch (error) {
+      broke(error)
       return fail(batch)
     }
     syncing = true
@@ -142,8 +170,8 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
       synced
         .then(
           () => queued(batch),
-          () => {
-            journalBroken = true
+          (error: unknown) => {
+            broke(error)
             fail(batch)
           },
         )
@@ -151,7 +179,7 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
           syncing = false
           // A long outage is kept in segments of the usual size, each drained and deleted on its own.
           if (resumed.length > 0) resumeIfAsked()
-          else journal!.seal(true)
+          else seal(true)
           schedule()
         })
       return
@@ -183,8 +211,8 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
             fail(batch)
           }
         },
-        () => {
-          if (journal) journalBroken = true
+        (error: unknown) => {
+          if (journal) broke(error)
           fail(batch)
         },
       )
@@ -192,10 +220,13 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
         syncing = false
         // The group that failed and what came before go into a closed segment: the drain's first work.
         if (journalOnly) {
-          if (!journal!.seal()) journalBroken = true
-          resumeIfAsked()
-        } else {
-          journal?.rotateIfLarge(() => store.onDisk())
+          if (sealOrBreak()) resumeIfAsked()
+        } else if (journal) {
+          // A closed segment is deleted only if the store did not restart since it was started.
+          const closedSince = segmentSince
+          const since = restartsNow()
+          journal.rotateIfLarge(() => store.onDisk(closedSince))
+          if (journal.currentBytes === 0) segmentSince = since
         }
         schedule()
       })
@@ -213,16 +244,26 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
     get journalOnly() {
       return journalOnly
     },
+    /** Why the journal takes nothing more (callbacks get 503), if it failed. */
+    get journalFailure() {
+      return journalFailure
+    },
+    /** Resolves once the callbacks in the journal's current segment are on disk in the store; rejects if it restarted since. */
+    onDisk: () => store.onDisk(segmentSince),
     /** With an outage policy: callbacks go to the journal alone, as after a failed write, until resume(). */
     suspend(cause: unknown): void {
       if (!outage || !journal || journalBroken) return
       journalOnly = true
       outage.began(cause)
     },
-    /** Writes go to the store again, from the next group on; resolves once the backlog's segments are all closed. */
+    /**
+     * Writes go to the store again, from the next group on; resolves once the backlog's segments
+     * are all closed, rejects if the journal failed (it then holds the rest until the next start).
+     */
     resume(): Promise<void> {
+      if (journalFailure) return Promise.reject(journalFailure)
       if (!journalOnly) return Promise.resolve()
-      const done = new Promise<void>((resolve) => resumed.push(resolve))
+      const done = new Promise<void>((resolve, reject) => resumed.push({ resolve, reject }))
       if (!syncing && !scheduled) resumeIfAsked()
       return done
     },
@@ -244,8 +285,12 @@ export interface CallbackServer {
   close(): Promise<void>
   /** With an outage policy: whether callbacks go to the journal alone now. */
   readonly journalOnly: boolean
-  /** With an outage policy: the drain stored the backlog; writes go to the store again. */
+  /** With an outage policy: the drain stored the backlog; writes go to the store again. Rejects if the journal failed. */
   resume(): Promise<void>
+  /** Why the journal takes nothing more (callbacks get 503 since), if it failed. */
+  readonly journalFailure: Error | undefined
+  /** Resolves once the callbacks in the journal's current segment are on disk in the store; rejects if it restarted since they were written. */
+  onDisk(): Promise<void>
   /** With an outage policy: callbacks go to the journal alone until resume() (the database restarted). */
   suspend(cause: unknown): void
 }
@@ -316,7 +361,7 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
     metrics?.answered(event, outcome)
     if (outcome === 'failed') {
       // Kannel retries a callback that did not get 200/202, if http-request-retry is set.
-      log(`503 store unavailable, not stored: ${describe(event)}`)
+      log(`503 ${committer.journalFailure ? 'journal failed' : 'store unavailable'}, not stored: ${describe(event)}`)
       return answer(response, 503, 'store unavailable, retry later\n', { 'retry-after': '5' })
     }
     log(outcome === 'queued' ? `200 queued in the journal (database unreachable): ${describe(event)}` : `200 ${outcome}: ${describe(event)}`)
@@ -356,6 +401,10 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       return committer.journalOnly
     },
     resume: () => committer.resume(),
+    get journalFailure() {
+      return committer.journalFailure
+    },
+    onDisk: () => committer.onDisk(),
     suspend: (cause) => committer.suspend(cause),
     close: () =>
       new Promise((resolve) => {

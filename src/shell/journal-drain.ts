@@ -12,7 +12,7 @@ export interface JournalDrainOptions {
   discardSegment: (segment: number) => void
   /** Whether callbacks still go to the journal alone. */
   journalOnly: () => boolean
-  /** Turns callbacks back to the database; resolves once the last backlog segment is closed. */
+  /** Turns callbacks back to the database; resolves once the last backlog segment is closed, rejects if the journal failed. */
   resume: () => Promise<void>
   warn: (line: string) => void
   info: (line: string) => void
@@ -44,7 +44,8 @@ export function createJournalDrain(options: JournalDrainOptions): JournalDrain {
   const run = async () => {
     let delayMs = options.retryMs.first
     let stored = 0
-    while (!stopping) {
+    let journalFailed = false
+    while (!stopping && !journalFailed) {
       await sleep(delayMs)
       if (stopping) break
       try {
@@ -56,7 +57,14 @@ export function createJournalDrain(options: JournalDrainOptions): JournalDrain {
         if (stopping) break
         if (options.journalOnly()) {
           // The database took the backlog: the segment written meanwhile is closed and drained next.
-          await options.resume()
+          journalFailed = !(await options.resume().then(
+            () => true,
+            (failure: unknown) => {
+              // What the journal holds stays there for the next start; nothing is drained any more.
+              options.warn(`${options.describe(failure)} It takes no more callbacks (they get 503 until serve is started again), and what it holds is stored at the next start.`)
+              return false
+            },
+          ))
           delayMs = 0
           continue
         }
@@ -66,7 +74,7 @@ export function createJournalDrain(options: JournalDrainOptions): JournalDrain {
         delayMs = Math.min(options.retryMs.max, Math.max(options.retryMs.first, delayMs * 2))
       }
     }
-    if (!stopping) options.info(`journal: the database is back; the ${stored} callback(s) kept in the journal alone meanwhile are stored, and callbacks go to it again`)
+    if (!stopping && !journalFailed) options.info(`journal: the database is back; the ${stored} callback(s) kept in the journal alone meanwhile are stored, and callbacks go to it again`)
     running = undefined
   }
 

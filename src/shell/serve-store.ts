@@ -22,6 +22,8 @@ function adaptSqlite(store: EventStore): ServeStore {
     location: store.path,
     localPath: store.path,
     beginBatch: (forward) => store.beginBatch(forward),
+    // A file does not restart: nothing committed to it is lost but by a power cut, which onDisk covers.
+    restarts: () => 0,
     onDisk: () => store.onDisk(),
     canWrite: () => store.canWrite(),
     setBusyTimeout: (ms) => store.setBusyTimeout(ms),
@@ -69,20 +71,27 @@ async function openPostgresServeStore(location: string): Promise<ServeStore> {
       },
     ))
   let restarted: ((cause: Error) => void) | undefined
+  // Restarts noticed so far, by any caller: each caller compares with its own mark, never with the last observer's.
+  let restarts = 0
+  let lastRestart: Error | undefined
   return {
     location: shownStoreLocation(location),
     localPath: undefined,
     unreachable,
     beginBatch: (forward) => (opened ? opened.store.beginBatch(forward) : deferredWriter(async () => (await connected()).store.beginBatch(forward))),
-    onDisk: async () => {
+    restarts: () => restarts,
+    onDisk: async (since) => {
       const current = await connected()
       const now = await current.store.flushCommits()
-      if (now === current.startedAt) return
-      current.startedAt = now
-      // What was committed just before a restart may be gone: the journal still holds it.
-      const cause = new StoreError(`The event store ${current.store.location} restarted (at ${now}): reports stored just before may be lost, and are stored again from the journal.`, 'Nothing to do: serve stores them again.')
-      restarted?.(cause)
-      throw cause
+      if (now !== current.startedAt) {
+        current.startedAt = now
+        restarts += 1
+        // What was committed just before a restart may be gone: the journal still holds it.
+        lastRestart = new StoreError(`The event store ${current.store.location} restarted (at ${now}): reports stored just before may be lost, and are stored again from the journal.`, 'Nothing to do: serve stores them again.')
+        restarted?.(lastRestart)
+      }
+      if (since === restarts) return
+      throw lastRestart
     },
     watchRestarts: (listener) => {
       restarted = listener

@@ -78,3 +78,18 @@ export function streamCallbacks(base: string, options: { connections: number; pr
     },
   }
 }
+
+/** startServe for one test file: `killLeft` (in afterEach) kills what a failing test left running. */
+export function trackServes(): { start: typeof startServe; killLeft: () => void } {
+  const started: ServeProcess[] = []
+  return {
+    start: async (...args) => {
+      const serve = await startServe(...args)
+      started.push(serve)
+      return serve
+    },
+    killLeft: () => {
+      for (const serve of started.splice(0)) if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGKILL')
+    },
+  }
+}

@@ -4,22 +4,17 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { describeWithPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js'
 import { runCli } from '../helpers/run-cli.js'
-import { startServe as startServeProcess, streamCallbacks, type ServeProcess } from '../helpers/serve-process.js'
+import pg from 'pg'
+import { eventCounts } from '../helpers/pg-events.js'
+import { streamCallbacks, trackServes, type ServeProcess } from '../helpers/serve-process.js'
 
 const alive = (serve: ServeProcess) => () => serve.child.exitCode === null && serve.child.signalCode === null
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const started: ServeProcess[] = []
-/** Every serve a test starts; one that a failing test left running is killed after it. */
-async function startServe(...args: Parameters<typeof startServeProcess>): Promise<ServeProcess> {
-  const serve = await startServeProcess(...args)
-  started.push(serve)
-  return serve
-}
+const { start: startServe, killLeft } = trackServes()
 
 describeWithPostgres('serve on a PostgreSQL store', () => {
   let server: PostgresServer
@@ -27,25 +22,12 @@ describeWithPostgres('serve on a PostgreSQL store', () => {
     server = await startPostgres()
   })
   afterAll(() => server?.stop())
-  afterEach(() => {
-    for (const serve of started.splice(0)) if (alive(serve)()) serve.child.kill('SIGKILL')
-  })
+  afterEach(killLeft)
 
   /** A node: its own journal directory; the store's URL (password included) in the environment, never in argv. */
   const node = (url: string, extra: Record<string, string> = {}) => ({ SMSKANNEL_STORE: url, SMSKANNEL_JOURNAL: join(mkdtempSync(join(tmpdir(), 'sms-kannel-pg-node-')), 'serve.journal'), ...extra })
   const journalFiles = (journal: string) => readdirSync(join(journal, '..')).filter((name) => /^serve\.journal\.\d+$/.test(name))
 
-  /** How many events each message id has in the database. */
-  async function eventCounts(url: string): Promise<Map<string, number>> {
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    try {
-      const { rows } = await client.query<{ message_id: string; n: string }>('SELECT message_id, count(*) AS n FROM events GROUP BY message_id')
-      return new Map(rows.map((row) => [row.message_id, Number(row.n)]))
-    } finally {
-      await client.end()
-    }
-  }
   const notStoredOnce = (counts: Map<string, number>, ids: readonly string[]) => ids.filter((id) => counts.get(id) !== 1)
 
   async function stop(serve: ServeProcess) {

@@ -1,0 +1,33 @@
+/** The drain of an outage's backlog, on its own: what it does when the journal fails under it. */
+import { expect, it } from 'vitest'
+import { createJournalDrain } from '../../src/shell/journal-drain.js'
+
+it('ends when resume() says the journal failed, with one warning and no "database is back"; stop() then resolves at once', async () => {
+  const lines: string[] = []
+  const discarded: number[] = []
+  let resumes = 0
+  const drain = createJournalDrain({
+    sealed: () => (discarded.includes(3) ? [] : [3]),
+    storeSegment: async () => 2,
+    discardSegment: (segment) => void discarded.push(segment),
+    journalOnly: () => true,
+    resume: () => {
+      resumes += 1
+      return Promise.reject(new Error("serve's journal cannot be used: it is a directory (EISDIR)."))
+    },
+    warn: (line) => void lines.push(`warn ${line}`),
+    info: (line) => void lines.push(`info ${line}`),
+    describe: (error) => (error as Error).message,
+    retryMs: { first: 1, max: 5 },
+  })
+  drain.began(new Error('The database is down.'))
+  for (let tries = 0; tries < 100 && drain.active; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
+  expect(drain.active).toBe(false)
+  expect(resumes).toBe(1)
+  expect(discarded, 'the backlog stored before still goes').toEqual([3])
+  expect(lines).toEqual([
+    'warn The database is down. Callbacks are kept in the journal and answered 200; they are stored when the database is back (retried every 0.005 s at most).',
+    "warn serve's journal cannot be used: it is a directory (EISDIR). It takes no more callbacks (they get 503 until serve is started again), and what it holds is stored at the next start.",
+  ])
+  await drain.stop()
+})
