@@ -135,6 +135,21 @@ describe('the generic HTTP provider against a local gateway', () => {
     expectNoSecrets(run.stdout + run.stderr)
   })
 
+  it('config --check fills {user}, {password} and {token} into http.check-url\'s query, URL-encoded, and shows neither them nor a literal key', async () => {
+    const before = received.length
+    const run = await runCli(['config', '--check', '--verbose', '--json'], env({ SMSHTTP_CHECK_URL: `${base}/refused?user={user}&pw={password}&apikey=literal-check-key-42`, SMSHTTP_USER: 'vlx user' }))
+    const [request] = since(before)
+    expect(request).toMatchObject({ method: 'GET', path: '/refused' })
+    const query = new URL(request!.url, 'http://gw').searchParams
+    expect([query.get('user'), query.get('pw'), query.get('apikey')]).toEqual(['vlx user', PASSWORD, 'literal-check-key-42'])
+    expect(run.stdout + run.stderr).toContain(`${base}/refused`)
+    expectNoSecrets(run.stdout + run.stderr)
+    expect(run.stdout + run.stderr).not.toContain('literal-check-key-42')
+    const bad = await runCli(['config', '--check'], env({ SMSHTTP_CHECK_URL: `${base}/ok?to={to}` }))
+    expect(bad.code).toBe(EXIT.config)
+    expect(bad.stderr).toMatch(/http\.check-url ".*\/ok\?to=…" \(from environment SMSHTTP_CHECK_URL\) may fill in \{user\}, \{password\} and \{token\}; there is no message for \{to\}\./)
+  })
+
   it('feedback maps the gateway\'s callback names and status values (http.dlr-status), and status shows the result', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-http-')), 'events.db')
     const settings = { SMSKANNEL_STORE: store, SMSHTTP_DLR_STATUS: 'DELIVRD=delivered,UNDELIV=undelivered', SMSKANNEL_DLRPARAMS: 'dlr=state' }

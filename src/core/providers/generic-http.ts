@@ -161,7 +161,7 @@ function decodeBase64(text: string): string | undefined {
 
 /** Any HTTP SMS gateway, from configuration alone (http.* keys; README). */
 export function createHttpProvider(settings: HttpSettings, config: Config): SmsProvider {
-  const secrets = [settings.password, settings.token, ...headerSecrets(settings.headers), ...paramSecrets(settings.params), ...bodySecrets(settings.body)].filter((secret): secret is string => secret !== undefined && secret !== '')
+  const secrets = [settings.password, settings.token, ...headerSecrets(settings.headers), ...paramSecrets(settings.params), ...paramSecrets(settings.check?.params ?? []), ...bodySecrets(settings.body)].filter((secret): secret is string => secret !== undefined && secret !== '')
   const secretForms = [...new Set(secrets.flatMap((secret) => secretFormsIn(secret, settings.charset)))].sort((a, b) => b.length - a.length)
   const valuesFor = (sms: ProviderSms): TemplateValues => ({
     to: sms.to,
@@ -203,7 +203,8 @@ export function createHttpProvider(settings: HttpSettings, config: Config): SmsP
     buildRequest: (sms, url) => buildHttpSendRequest(settings, valuesFor(sms), url),
     describeRequest: describe,
     classifyReply: (reply) => classifyHttpReply(settings, reply, secretForms),
-    checkRequests: () => (settings.checkUrl ? [{ target: settings.checkUrl, request: { ...buildHttpSendRequest({ ...settings, method: 'get', params: [] }, valuesFor(CHECK_SMS), settings.checkUrl), method: 'GET' } }] : []),
+    // The target names the address alone: the query may hold credentials.
+    checkRequests: () => (settings.check ? [{ target: settings.check.url, request: { ...buildHttpSendRequest({ ...settings, method: 'get', params: settings.check.params }, valuesFor(CHECK_SMS), settings.check.url), method: 'GET' } }] : []),
     classifyCheck(reply, check) {
       const body = truncateForMessage(redactForms(reply.body.trim(), secretForms), 80)
       if (reply.status === 401 || reply.status === 403) throw new AuthError(`${check.target} refused the credentials (HTTP ${reply.status}).`, 'Check http.user, http.password and http.token.')

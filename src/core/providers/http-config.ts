@@ -24,7 +24,8 @@ export interface HttpSettings {
   failurePattern: RegExp | undefined
   idPattern: RegExp | undefined
   retryStatuses: number[]
-  checkUrl: string | undefined
+  /** http.check-url: the address, and its query's fields as templates ({user}, {password}, {token}). */
+  check: { url: string; params: TemplatedField[] } | undefined
 }
 
 /** As for smskannel.gwurl: failover to a second gateway or two, not a list to scan. */
@@ -85,8 +86,20 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
     failurePattern: pattern(values, 'http.failure-pattern'),
     idPattern: idPattern(values),
     retryStatuses: statusList('http.retry-status', required(values, 'http.retry-status')),
-    checkUrl: checkValue ? parseHttpUrl('http.check-url', checkValue).href : undefined,
+    check: checkValue ? parseCheckUrl(checkValue) : undefined,
   }
+}
+
+/** The query is templated as http.params is: `?user={user}&key={password}`, filled and encoded at the check. */
+function parseCheckUrl(sourced: SourcedValue): { url: string; params: TemplatedField[] } {
+  const question = sourced.value.indexOf('?')
+  const query = question === -1 ? '' : sourced.value.slice(question + 1)
+  const shown = { ...sourced, value: question === -1 ? sourced.value : `${sourced.value.slice(0, question)}?${paramNames(query)}` }
+  const url = parseHttpUrl('http.check-url', { ...shown, value: question === -1 ? sourced.value : sourced.value.slice(0, question) })
+  const params = parsed('http.check-url', shown, parseParams(query))
+  const unusable = params.flatMap(({ value }) => templateNames(value)).find((name) => !['user', 'password', 'token'].includes(name))
+  if (unusable) throw invalid('http.check-url', shown, `may fill in {user}, {password} and {token}; there is no message for {${unusable}}.`)
+  return { url: url.href, params }
 }
 
 function parsed<T>(key: ConfigKey, sourced: SourcedValue, result: T | { error: string }): T {
