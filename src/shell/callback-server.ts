@@ -154,6 +154,8 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
     queue = []
     let synced: Promise<void> = Promise.resolve()
     const journalStart = performance.now()
+    // A journal that failed once is not trusted again (its disk, its segments): 503 until a restart, as /healthz says.
+    if (journalBroken) return fail(batch)
     try {
       if (journal) {
         journal.append(batch.map((pending) => pending.record))
@@ -336,7 +338,7 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       // What a callback would get now: 503 while the store or the journal cannot take one.
       return committer.healthy()
         ? answer(response, 200, '{"status":"ok"}\n', { 'content-type': 'application/json' })
-        : answer(response, 503, '{"status":"store unavailable"}\n', { 'content-type': 'application/json', 'retry-after': '5' })
+        : answer(response, 503, `{"status":"${committer.journalFailure ? 'journal failed' : 'store unavailable'}"}\n`, { 'content-type': 'application/json', 'retry-after': '5' })
     }
     if (path === '/metrics' && metrics) {
       const { contentType, body } = await metrics.exposition()

@@ -46,7 +46,11 @@ describeWithPostgres('serve on PostgreSQL with a journal that fails during an ou
     }
     await waitFor(serve, /serve's journal .*serve\.journal\.\* cannot be used: it is a directory \(EISDIR\)\. It takes no more callbacks/, 15_000)
     expect(await status(serve, '/healthz')).toBe(503)
+    const health = await request(`${serve.base}/healthz`)
+    expect(await health.body.text()).toBe('{"status":"journal failed"}\n')
     expect(serve.stderr()).toContain('503 journal failed, not stored: dlr=1 delivered seq=1 msgid=jf-b2')
+    // The database back, a callback still gets what /healthz says: a failed journal is not trusted again.
+    expect(await callback(serve, 'jf-c1')).toBe(503)
 
     serve.child.kill('SIGTERM')
     const exited = await Promise.race([serve.exited, pause(15_000).then(() => 'still running 15 s after SIGTERM')])
@@ -64,6 +68,6 @@ describeWithPostgres('serve on PostgreSQL with a journal that fails during an ou
     again.child.kill('SIGTERM')
     expect(await again.exited, again.stderr()).toBe(0)
     const counts = await eventCounts(url)
-    expect([counts.get('jf-a1'), counts.get('jf-b1'), counts.get('jf-b2')]).toEqual([1, 1, undefined])
+    expect([counts.get('jf-a1'), counts.get('jf-b1'), counts.get('jf-b2'), counts.get('jf-c1')]).toEqual([1, 1, undefined, undefined])
   }, 90_000)
 })
