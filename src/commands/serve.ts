@@ -145,6 +145,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     },
     discardSegment: (segment) => io.journal.discardSegment(journalPath, segment),
     journalOnly: () => callbackServer.journalOnly,
+    reachable: () => store.onDisk(store.restarts()),
     resume: () => callbackServer.resume().catch((failure: unknown) => Promise.reject(journalError(journalPath, failure))),
     warn: (line) => io.report.warn(line),
     info: (line) => io.report.info(line),

@@ -12,6 +12,8 @@ export interface JournalDrainOptions {
   discardSegment: (segment: number) => void
   /** Whether callbacks still go to the journal alone. */
   journalOnly: () => boolean
+  /** Resolves when the database answers; throws while it is down. Asked when there is no backlog to prove it. */
+  reachable: () => Promise<void>
   /** Turns callbacks back to the database; resolves once the last backlog segment is closed, rejects if the journal failed. */
   resume: () => Promise<void>
   warn: (line: string) => void
@@ -49,6 +51,8 @@ export function createJournalDrain(options: JournalDrainOptions): JournalDrain {
       await sleep(delayMs)
       if (stopping) break
       try {
+        // No backlog to store is no proof that the database is back.
+        if (options.sealed().length === 0) await options.reachable()
         for (const segment of options.sealed()) {
           if (stopping) break
           stored += await options.storeSegment(segment)

@@ -11,6 +11,7 @@ it('ends when resume() says the journal failed, with one warning and no "databas
     storeSegment: async () => 2,
     discardSegment: (segment) => void discarded.push(segment),
     journalOnly: () => true,
+    reachable: async () => undefined,
     resume: () => {
       resumes += 1
       return Promise.reject(new Error("serve's journal cannot be used: it is a directory (EISDIR)."))
@@ -30,4 +31,31 @@ it('ends when resume() says the journal failed, with one warning and no "databas
     "warn serve's journal cannot be used: it is a directory (EISDIR). It takes no more callbacks (they get 503 until serve is started again), and what it holds is stored at the next start.",
   ])
   await drain.stop()
+})
+
+it('with no backlog to store, turns callbacks back to the database only once it answers (not at the first retry)', async () => {
+  const lines: string[] = []
+  let down = 3
+  let resumes = 0
+  const drain = createJournalDrain({
+    sealed: () => [],
+    storeSegment: async () => 0,
+    discardSegment: () => undefined,
+    journalOnly: () => resumes === 0,
+    reachable: async () => {
+      if (down > 0) {
+        down -= 1
+        throw new Error('nothing answers')
+      }
+    },
+    resume: async () => void (resumes += 1),
+    warn: (line) => void lines.push(`warn ${line}`),
+    info: (line) => void lines.push(`info ${line}`),
+    describe: (error) => (error as Error).message,
+    retryMs: { first: 1, max: 5 },
+  })
+  drain.began(new Error('The database is down.'))
+  for (let tries = 0; tries < 200 && drain.active; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
+  expect({ active: drain.active, down, resumes }).toEqual({ active: false, down: 0, resumes: 1 })
+  expect(lines.at(-1)).toBe('info journal: the database is back; the 0 callback(s) kept in the journal alone meanwhile are stored, and callbacks go to it again')
 })
