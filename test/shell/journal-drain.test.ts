@@ -2,6 +2,14 @@
 import { expect, it } from 'vitest'
 import { createJournalDrain } from '../../src/shell/journal-drain.js'
 
+/** Warnings and notes collected in `lines`, short retries. */
+const reporting = (lines: string[]) => ({
+  warn: (line: string) => void lines.push(`warn ${line}`),
+  info: (line: string) => void lines.push(`info ${line}`),
+  describe: (error: unknown) => (error as Error).message,
+  retryMs: { first: 1, max: 5 },
+})
+
 it('ends when resume() says the journal failed, with one warning and no "database is back"; stop() then resolves at once', async () => {
   const lines: string[] = []
   const discarded: number[] = []
@@ -16,10 +24,7 @@ it('ends when resume() says the journal failed, with one warning and no "databas
       resumes += 1
       return Promise.reject(new Error("serve's journal cannot be used: it is a directory (EISDIR)."))
     },
-    warn: (line) => void lines.push(`warn ${line}`),
-    info: (line) => void lines.push(`info ${line}`),
-    describe: (error) => (error as Error).message,
-    retryMs: { first: 1, max: 5 },
+    ...reporting(lines),
   })
   drain.began(new Error('The database is down.'))
   for (let tries = 0; tries < 100 && drain.active; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
@@ -49,10 +54,7 @@ it('with no backlog to store, turns callbacks back to the database only once it 
       }
     },
     resume: async () => void (resumes += 1),
-    warn: (line) => void lines.push(`warn ${line}`),
-    info: (line) => void lines.push(`info ${line}`),
-    describe: (error) => (error as Error).message,
-    retryMs: { first: 1, max: 5 },
+    ...reporting(lines),
   })
   drain.began(new Error('The database is down.'))
   for (let tries = 0; tries < 200 && drain.active; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
