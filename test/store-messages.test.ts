@@ -45,6 +45,12 @@ describe('send with a store it cannot use: the PIN goes out, the warning is plai
     expect(run.stderr).toContain(`warning: not recorded in the event store now. The event store ${store} cannot be used: it is a directory (EISDIR). Kept in ${store}.spool, stored by the next command that opens the store.\n`)
   })
 
+  it('a store under /proc, where no directory can be made: exits at once with the warning (Node\'s recursive mkdir spun for ever there)', async () => {
+    const run = await send('/proc/sms-kannel-nowhere/events.db')
+    expect(run.code, run.stderr).toBe(EXIT.ok)
+    expect(run.stderr).toMatch(/^warning: not recorded in the event store/m)
+  }, 20_000)
+
   it('neither store nor spool: both causes, each its own sentence', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-spoolwarn-'))
     writeFileSync(join(dir, 'file'), '')

@@ -1,5 +1,6 @@
-import { closeSync, fdatasync, mkdirSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { makeDirectories } from './make-directory.js'
 import { BusyError, SmsKannelError, StoreError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { databaseFileStem, userStateDirectory } from './state-directory.js'
@@ -95,7 +96,7 @@ export function unnamedJournalLeftovers(env: Readonly<Record<string, string | un
 /** defaultJournalPath, its directory created (mode 0700: the journal holds each report's query). */
 export function prepareDefaultJournal(env: Readonly<Record<string, string | undefined>>, storeUrl: string): string | undefined {
   const path = defaultJournalPath(env, storeUrl)
-  if (path) asStoreError(path, () => mkdirSync(dirname(path), { recursive: true, mode: 0o700 }))
+  if (path) asStoreError(path, () => makeDirectories(dirname(path), 0o700))
   return path
 }
 

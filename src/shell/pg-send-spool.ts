@@ -4,7 +4,7 @@
  * directory: `$XDG_STATE_HOME/sms-kannel/`, else `~/.local/state/sms-kannel/`, one file per
  * database. A state directory rather than a setting: the wrapper's call works unchanged.
  */
-import { mkdirSync } from 'node:fs'
+import { makeDirectories } from './make-directory.js'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { shownStoreLocation } from '../core/store-location.js'
@@ -72,7 +72,7 @@ export async function recordSendInPostgres(url: string, record: SendRecord): Pro
   }
   const spool = postgresSpoolPath(url)
   try {
-    mkdirSync(join(spool, '..'), { recursive: true, mode: 0o700 })
+    makeDirectories(join(spool, '..'), 0o700)
     appendToSpoolFile(spool, record)
     return spooledWarning(reason, spool)
   } catch (error) {

@@ -1,4 +1,5 @@
-import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, linkSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { makeDirectories } from './make-directory.js'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
@@ -265,7 +266,7 @@ function openReadOnly(Database: typeof BetterSqlite3, path: string): BetterSqlit
  * creates it and the others open the finished store; nobody ever sees half a schema.
  */
 function createStoreFile(path: string, Database: typeof BetterSqlite3): void {
-  mkdirSync(dirname(path), { recursive: true })
+  makeDirectories(dirname(path))
   const building = `${path}.creating.${process.pid}`
   try {
     closeSync(openSync(building, 'w', 0o600))
