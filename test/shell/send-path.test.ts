@@ -105,7 +105,15 @@ describe('typographic look-alikes in a pasted text', () => {
     ])
   })
 
-  it('a text that is UCS-2 anyway (Cyrillic) keeps them, and the refusal names the real cause by code point', async () => {
+  it('a formatted PIN with a narrow no-break space stays hidden once it is a plain space, and counts as in the text', async () => {
+    const run = await runCli(['--dry-run', '--json'], kannelEnv(`${base}/kannel`, { VLXPIN_FMT: '482\u202f913', VLXPIN_TEXT: 'PIN 482\u202f913' }))
+    expect(run.code, run.stderr).toBe(EXIT.ok)
+    expect(JSON.parse(run.stdout)).toMatchObject({ encoding: 'gsm7', request: { body: 'PIN ********' } })
+    expect(run.stdout + run.stderr).not.toContain('482 913')
+    expect(run.stderr).not.toContain('does not contain the PIN')
+  })
+
+    it('a text that is UCS-2 anyway (Cyrillic) keeps them, and the refusal names the real cause by code point', async () => {
     const run = await runCli(['--dry-run'], kannelEnv(`${base}/kannel`, { VLXPIN_TEXT: `Ж ${PASTED}` }))
     expect(run.code).toBe(EXIT.input)
     expect(run.stderr).toContain('It is sent as UCS-2 because of "Ж" (U+0416).')
