@@ -7,7 +7,7 @@ import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, un
 import { describeKannelRequest } from '../core/providers/kannel.js'
 import { providerFor } from '../core/providers/index.js'
 import { ENCODING_LABELS, type DescribedRequest, type ProviderReply, type SmsProvider, type TextEncoding } from '../core/providers/provider.js'
-import { GatewayUnavailableError, SmsKannelError } from '../core/errors.js'
+import { GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
 import { proxyPassword } from '../core/config.js'
 import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } from '../core/retry-policy.js'
 import type { Config } from '../core/config.js'
@@ -127,6 +127,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   const classified = delivered.classified
   base.gateway = delivered.gateway
   await record(classified.outcome, delivered.gateway, classified.providerId)
+  warnings.push(...delivered.skipped)
   for (const warning of classified.warnings) {
     warnings.push(warning)
     io.report.warn(warning)
@@ -144,11 +145,14 @@ interface Delivered {
   status: number
   gateway: string
   tries: number
+  /** One per gateway skipped because its reply proved it is none (already shown on stderr). */
+  skipped: string[]
 }
 
 /**
  * Tries the gateways in order within the one timeout, and again round after round, but only
- * while every failure proves nothing was sent: a PIN must never arrive twice.
+ * while every failure proves nothing was sent: a PIN must never arrive twice. A gateway whose
+ * reply proves it is none (404, not HTTP) is passed over while another is left.
  */
 async function deliver(config: Config, provider: SmsProvider, requestFor: (gatewayUrl: string) => SendRequest, to: string, io: SendIo): Promise<Delivered> {
   // A reply that quotes the request shows the number masked, as everything else does.
@@ -159,8 +163,12 @@ async function deliver(config: Config, provider: SmsProvider, requestFor: (gatew
   let lastError: GatewayUnavailableError | undefined
   const gaveUp = (error: GatewayUnavailableError) =>
     tries > 1 ? new GatewayUnavailableError(`${error.message} (gave up after ${tries} tries on ${provider.endpoints.length} gateway${provider.endpoints.length === 1 ? '' : 's'})`, { mayHaveBeenSent: error.mayHaveBeenSent, ...(error.hint ? { hint: error.hint } : {}) }) : error
+  // Gateways whose reply proved they are no gateway (404, not HTTP): skipped while another is left.
+  const broken = new Set<string>()
+  const skipped: string[] = []
   for (;;) {
     for (const gatewayUrl of provider.endpoints) {
+      if (broken.has(gatewayUrl)) continue
       const remainingMs = deadline - io.now()
       if (remainingMs <= 0 && lastError) throw gaveUp(lastError)
       const request = requestFor(gatewayUrl)
@@ -169,8 +177,14 @@ async function deliver(config: Config, provider: SmsProvider, requestFor: (gatew
       try {
         const reply = await http.send(request, Math.max(1, remainingMs), { connectTimeoutMs: Math.min(CONNECT_TIMEOUT_MS, Math.max(1, remainingMs)) })
         io.report.verbose(`reply from ${gateway}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
-        return { classified: provider.classifyReply(reply), status: reply.status, gateway, tries }
+        return { classified: provider.classifyReply(reply), status: reply.status, gateway, tries, skipped }
       } catch (error) {
+        if (error instanceof ProtocolError && error.nothingSent && broken.size + 1 < provider.endpoints.length) {
+          broken.add(gatewayUrl)
+          skipped.push(`${gateway} is not a working gateway and sent nothing, so the next one is tried: ${error.message}`)
+          io.report.warn(skipped.at(-1)!)
+          continue
+        }
         if (!canTryAgain(error, config.retryUnsafe)) throw error instanceof GatewayUnavailableError ? gaveUp(error) : error
         io.report.verbose(`try ${tries} via ${gateway}: ${error.message}`)
         lastError = error

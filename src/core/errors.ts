@@ -87,6 +87,13 @@ export class BusyError extends SmsKannelError {
 
 export class ProtocolError extends SmsKannelError {
   readonly exitCode = EXIT.protocol
+  /** The reply proves the request was not taken (a 404, no HTTP at all): another gateway may have it. */
+  readonly nothingSent: boolean
+
+  constructor(message: string, hint?: string, options: { nothingSent?: boolean } = {}) {
+    super(message, hint)
+    this.nothingSent = options.nothingSent ?? false
+  }
 }
 
 export class AuthError extends SmsKannelError {

@@ -65,8 +65,15 @@ export function classifySendResponse(reply: GatewayReply): ClassifiedReply {
       hint: 'Try again later; check that the SMSC is connected (bearerbox status page).',
     })
   }
+  if (reply.status === 429) {
+    // Kannel never answers 429; a rate limit in front of it (nginx limit_req) refuses before passing the request on.
+    throw new GatewayUnavailableError(`The gateway is rate-limiting (${describe(reply)}); nothing was sent.`, {
+      mayHaveBeenSent: false,
+      hint: 'Try again later; check the rate limit in front of smsbox.',
+    })
+  }
   if (reply.status === 404 && kannel) {
-    throw new ProtocolError(`Kannel does not know this path (${describe(reply)}).`, 'smskannel.postquery should be /cgi-bin/sendsms.')
+    throw new ProtocolError(`Kannel does not know this path (${describe(reply)}).`, 'smskannel.postquery should be /cgi-bin/sendsms.', { nothingSent: true })
   }
   if (kannel && (reply.status === 400 || reply.status === 403 || reply.status === 415)) {
     throw new GatewayRejectedError(`Kannel rejected the message (${describe(reply)}).`, hintForRejection(body))
@@ -82,6 +89,8 @@ export function classifySendResponse(reply: GatewayReply): ClassifiedReply {
   throw new ProtocolError(
     `The gateway's reply is not Kannel's (${describe(reply)}${kannel ? '' : `, server ${truncateForMessage(reply.server ?? 'unnamed', 40)}`}).`,
     'Check smskannel.gwurl and smskannel.postquery: they should point at the smsbox sendsms port.',
+    // A redirect or a client error (404, 405, ...) refuses the request; an odd 2xx might have passed it on.
+    { nothingSent: reply.status >= 300 && reply.status < 500 && reply.status !== 408 },
   )
 }
 
@@ -112,7 +121,7 @@ export function classifyCheckResponse(reply: GatewayReply): CheckOutcome {
   if (reply.status === 403 && AUTH_FAILED.test(body)) {
     throw new AuthError('Kannel refused the credentials: Authorization failed for sendsms.', 'Check smskannel.user and smskannel.password against the sendsms-user group in kannel.conf (and its user-allow-ip).')
   }
-  if (reply.status === 503 || reply.status === 502 || reply.status === 504) {
+  if (reply.status === 503 || reply.status === 502 || reply.status === 504 || reply.status === 429) {
     throw new GatewayUnavailableError(`The gateway is not available (${describe(reply)}).`, { mayHaveBeenSent: false })
   }
   if (reply.status >= 500) throw serverFailed(reply, { mayHaveBeenSent: false })

@@ -12,8 +12,8 @@ const KANNEL_NUMBER = /^\+?[0-9]{3,20}$/
 
 /**
  * Checks the number against `regexp.sms`, then makes it safe for Kannel's `to`: formatting
- * removed, a `00` international prefix written as `+`, and a trunk zero after the country
- * code dropped (`+49 (0) 170`); a number whose meaning is not certain is refused.
+ * removed, a `00` international prefix written as `+` (`+00 49` too), and a trunk zero after the
+ * country code dropped (`+49 (0) 170`); a number whose meaning is not certain (`000 49`) is refused.
  * @example normalisePhoneNumber('+49 (0) 170 123-4567', pattern) === '+491701234567'
  */
 export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string {
@@ -28,8 +28,15 @@ export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string
       'Correct the user\'s SMS number, or regexp.sms if the number is right.',
     )
   }
-  const international = trimmed.replace(FORMATTING, '').replace(/^\((\+|00)(\d{1,3})\)/, '$1$2').replace(/^00/, '+')
+  // `+00 49`: the 00 repeats what the + already says, so it goes.
+  const international = trimmed.replace(FORMATTING, '').replace(/^\((\+|00)(\d{1,3})\)/, '$1$2').replace(/^\+00(?=[1-9])/, '+').replace(/^00/, '+')
   const compact = dropTrunkZero(international, trimmed).replace(/[()]/g, '')
+  if (compact.startsWith('+0')) {
+    throw new InputError(
+      `The phone number "${truncateForMessage(trimmed)}" has no country code: after the international prefix it goes on with 0 ("${truncateForMessage(compact)}"), and no country code starts with 0.`,
+      'Write it as +49 170 1234567 or 0049 170 1234567 (000 or 011 as the international prefix is not read as one).',
+    )
+  }
   if (!KANNEL_NUMBER.test(compact)) {
     throw new InputError(
       `The phone number "${truncateForMessage(trimmed)}" is not a number Kannel can send to: after removing formatting it is "${truncateForMessage(compact)}".`,

@@ -2,6 +2,7 @@ import { formatLocal } from './report-time.js'
 import { ConfigError, InputError } from './errors.js'
 import { truncateForMessage } from './redact.js'
 import { hasControlCharacters } from './control-chars.js'
+import { replaceLookAlikes } from './sms-text.js'
 
 /** What VISULOX puts in the environment of the PIN wrapper script. */
 export interface VisuloxPinEnvironment {
@@ -44,9 +45,13 @@ export function readVisuloxEnvironment(env: Readonly<Record<string, string | und
   return result
 }
 
-/** The PIN in both forms VISULOX gives it; each is kept out of every output. */
+/**
+ * The PIN in both forms VISULOX gives it, and as the text carries it once look-alikes are
+ * replaced (`482\u202F913` → `482 913`); each is kept out of every output.
+ */
 export function pinSecrets(vlx: VisuloxPinEnvironment): string[] {
-  return [vlx.pin, vlx.pinFormatted].filter((value): value is string => value !== undefined && value.trim() !== '')
+  const given = [vlx.pin, vlx.pinFormatted].filter((value): value is string => value !== undefined && value.trim() !== '')
+  return [...new Set(given.flatMap((pin) => [pin, replaceLookAlikes(pin, () => true).text]))]
 }
 
 /**

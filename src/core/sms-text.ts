@@ -114,15 +114,20 @@ export function cleanText(raw: string, providerLabel: string): { text: string; w
  * Cleans up and checks a text for Kannel (see cleanText), and refuses text longer than
  * `maxParts` (Kannel truncates it and still answers 202).
  */
-export function prepareText(raw: string, maxParts: number): PreparedText {
-  const { text, warnings } = cleanText(raw, 'Kannel')
+export function prepareText(raw: string, maxParts: number, targetLacks: (character: string) => boolean = () => false): PreparedText {
+  const cleaned = cleanText(raw, 'Kannel')
+  // Look-alikes are mapped when that keeps the text GSM 7-bit; in a UCS-2 text only those the target lacks.
+  const asGsm = replaceLookAlikes(cleaned.text, () => true)
+  const gsmAnalysis = analyseText(asGsm.text)
+  const { text, warnings: mapped } = gsmAnalysis.encoding === 'gsm7' ? asGsm : replaceLookAlikes(cleaned.text, targetLacks)
+  const warnings = [...cleaned.warnings, ...mapped]
   const analysis = analyseText(text)
   if (analysis.parts > maxParts) {
     const unitName = analysis.encoding === 'gsm7' ? 'GSM characters' : 'UCS-2 characters'
     const capacity = capacityInUnits(analysis.encoding, maxParts)
     const why =
       analysis.encoding === 'ucs2'
-        ? ` It is sent as UCS-2 because of ${analysis.nonGsmCharacters.map((c) => JSON.stringify(c)).join(' ')}.`
+        ? ` It is sent as UCS-2 because of ${gsmAnalysis.nonGsmCharacters.map(describeCharacter).join(', ')}.`
         : analysis.units <= capacity
           ? ' A two-character symbol (€ [ ] { } ~ ^ \\ |) on a part boundary starts the next part: Kannel never splits one.'
           : ''
@@ -143,12 +148,55 @@ function replaceControlCharacters(text: string): { text: string; warnings: strin
   if (tabs > 0) warnings.push(`The text had ${plural(tabs, 'tab')}; each is sent as a space.`)
   if (carriageReturns > 0) warnings.push(`The text had ${plural(carriageReturns, 'carriage return')} (CRLF or CR line ends); sent as LF newlines.`)
   if (removed.length > 0) {
-    const codes = removed.slice(0, 5).map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`).join(', ')
+    const codes = removed.slice(0, 5).map(codePoint).join(', ')
     warnings.push(`The text had ${plural(count(CONTROL_BUT_TAB_AND_LINE_BREAKS), 'control character')} a phone cannot show (${codes}); removed.`)
   }
   return { text: text.replaceAll('\t', ' ').replace(/\r\n?/g, '\n').replace(CONTROL_BUT_TAB_AND_LINE_BREAKS, ''), warnings }
 }
 
+/** Typographic characters a word processor or web page puts in, each with its GSM stand-in. */
+const LOOK_ALIKES: ReadonlyArray<{ kind: string; replacement: string; characters: Readonly<Record<string, string>> }> = [
+  { kind: 'no-break space', replacement: ' ', characters: { '\u00A0': 'NO-BREAK SPACE', '\u2007': 'FIGURE SPACE', '\u202F': 'NARROW NO-BREAK SPACE' } },
+  { kind: 'typographic dash', replacement: '-', characters: { '\u2013': 'EN DASH', '\u2014': 'EM DASH', '\u2212': 'MINUS SIGN' } },
+  { kind: 'typographic single quote', replacement: "'", characters: { '\u2018': 'LEFT SINGLE QUOTATION MARK', '\u2019': 'RIGHT SINGLE QUOTATION MARK', '\u201A': 'SINGLE LOW-9 QUOTATION MARK' } },
+  { kind: 'typographic double quote', replacement: '"', characters: { '\u201C': 'LEFT DOUBLE QUOTATION MARK', '\u201D': 'RIGHT DOUBLE QUOTATION MARK', '\u201E': 'DOUBLE LOW-9 QUOTATION MARK' } },
+  { kind: 'ellipsis character', replacement: '...', characters: { '\u2026': 'HORIZONTAL ELLIPSIS' } },
+]
+const CHARACTER_NAMES: ReadonlyMap<string, string> = new Map(LOOK_ALIKES.flatMap(({ characters }) => Object.entries(characters)))
+
+/**
+ * Replaces the typographic look-alikes (no-break spaces, dashes, curly quotes, ellipsis) the
+ * target lacks by their GSM stand-ins, one warning per kind: one of them must not cost a login its PIN.
+ * @example replaceLookAlikes('PIN 1 – bis 14:00', () => true).text === 'PIN 1 - bis 14:00'
+ */
+export function replaceLookAlikes(text: string, targetLacks: (character: string) => boolean): { text: string; warnings: string[] } {
+  const warnings: string[] = []
+  let result = text
+  for (const { kind, replacement, characters } of LOOK_ALIKES) {
+    const found = Object.keys(characters).filter((character) => targetLacks(character) && result.includes(character))
+    if (found.length === 0) continue
+    const count = found.reduce((sum, character) => sum + result.split(character).length - 1, 0)
+    for (const character of found) result = result.replaceAll(character, replacement)
+    warnings.push(`The text had ${plural(count, kind)} (${found.map(codePoint).join(', ')}); ${count === 1 ? 'sent' : 'each is sent'} as ${replacement === ' ' ? 'a space' : replacement}.`)
+  }
+  return { text: result, warnings }
+}
+
+/** `U+00A0`: how a character that may look like another is named in messages. */
+export function codePoint(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+}
+
+/**
+ * A character as an error shows it: quoted, with its code point (and name when known), so a
+ * no-break space cannot pass for a space.
+ * @example describeCharacter('\u00A0') === '" " (U+00A0 NO-BREAK SPACE)'
+ */
+export function describeCharacter(character: string): string {
+  const name = CHARACTER_NAMES.get(character)
+  return `${JSON.stringify(character)} (${codePoint(character)}${name ? ` ${name}` : ''})`
+}
+
 function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
+  return `${count} ${noun}${count === 1 ? '' : /(?:s|sh)$/.test(noun) ? 'es' : 's'}`
 }

@@ -185,6 +185,7 @@ function notHttpError(gateway: string): ProtocolError {
   return new ProtocolError(
     `${gateway} does not speak HTTP (its reply does not start with an HTTP status line): it is not a Kannel smsbox, and nothing was sent.`,
     'Check the port in smskannel.gwurl: it should be the smsbox sendsms port (sendsms-port in kannel.conf).',
+    { nothingSent: true },
   )
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { classifyCheckResponse, classifySendResponse, type GatewayReply } from '../../src/core/kannel-response.js'
-import { EXIT, SmsKannelError } from '../../src/core/errors.js'
+import { EXIT, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../../src/core/errors.js'
 
 const kannel = 'Kannel/1.4.5'
 
@@ -13,6 +13,36 @@ function exitCodeOf(reply: GatewayReply, classify: (reply: GatewayReply) => unkn
     throw error
   }
 }
+
+function thrown(reply: GatewayReply): unknown {
+  try {
+    classifySendResponse(reply)
+  } catch (error) {
+    return error
+  }
+  throw new Error('no error')
+}
+
+describe('replies that prove nothing was sent', () => {
+  it('429 from a rate limit in front of Kannel: 75, nothing sent (the next gateway may take it)', () => {
+    const error = thrown({ status: 429, server: 'nginx', body: 'Too Many Requests' })
+    expect(error).toBeInstanceOf(GatewayUnavailableError)
+    expect((error as GatewayUnavailableError).mayHaveBeenSent).toBe(false)
+  })
+
+  it.each([
+    { status: 404, server: kannel, nothingSent: true },
+    { status: 404, server: 'nginx', nothingSent: true },
+    { status: 301, server: 'nginx', nothingSent: true },
+    { status: 405, server: 'nginx', nothingSent: true },
+    { status: 408, server: 'nginx', nothingSent: false },
+    { status: 200, server: 'nginx', nothingSent: false },
+  ])('$status from $server: 76, nothing sent: $nothingSent', ({ status, server, nothingSent }) => {
+    const error = thrown({ status, server, body: '<html>' })
+    expect(error).toBeInstanceOf(ProtocolError)
+    expect((error as ProtocolError).nothingSent).toBe(nothingSent)
+  })
+})
 
 describe('classifySendResponse follows Kannel\'s replies (docs/kannel.md §2)', () => {
   it.each([

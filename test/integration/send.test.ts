@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { EXIT } from '../../src/core/errors.js'
 import { runCli } from '../helpers/run-cli.js'
@@ -147,6 +149,35 @@ describeWithKannel('send through a real Kannel (bearerbox + smsbox + fakesmsc)',
       expect(run.code).toBe(0)
       expect(run.stderr).toMatch(/reply from 127\.0\.0\.1:\d+: HTTP 202 "0: Accepted for delivery"/)
       expectNoSecrets(stack, run.stdout + run.stderr)
+    }
+  })
+
+  it('a pasted text with typographic look-alikes arrives as one GSM part, with them replaced', async () => {
+    const token = uniqueToken()
+    const pasted = `${token}\u00a0PIN ${PIN} \u2013 \u201egültig\u201c bis 14:26 Uhr \u2026 bitte nicht weitergeben, auch nicht an Kollegen\u2019 Postfächer.`
+    const run = await runCli(['--to', '+491701234567', '--text', pasted, '--json'], gatewayEnv(stack))
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain('warning: The text had 1 typographic dash (U+2013); sent as -.')
+    const message = await waitForMessage(stack, token)
+    expect(message).toMatchObject({ type: 'text', parts: 1, text: `${token} PIN ${PIN} - "gültig" bis 14:26 Uhr ... bitte nicht weitergeben, auch nicht an Kollegen' Postfächer.` })
+  })
+
+  it.each([
+    { name: 'a rate limit (429)', status: 429 },
+    { name: 'a default vhost (404)', status: 404 },
+  ])('a first gateway answering $name sent nothing: the real Kannel listed second gets the PIN, once', async ({ status }) => {
+    const front = createServer((_, response) => response.writeHead(status, { server: 'nginx' }).end('<html>no</html>'))
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve))
+    try {
+      const token = uniqueToken()
+      const run = await runCli(['--to', '+491701234567', '--text', `failover ${token}`, '--json'], gatewayEnv(stack, { SMSKANNEL_GWURL: `http://127.0.0.1:${(front.address() as AddressInfo).port} ${stack.gatewayUrl}` }))
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout)).toMatchObject({ outcome: 'accepted', tries: 2 })
+      await waitForMessage(stack, token)
+      await expectNeverSent(stack, 'never')
+      expect(stack.messages().filter((message) => message.text.includes(token))).toHaveLength(1)
+    } finally {
+      await new Promise<void>((resolve) => front.close(() => resolve()))
     }
   })
 

@@ -6,7 +6,7 @@ import type { GatewayReply } from '../kannel-response.js'
 import { callbackToken } from '../callback-token.js'
 import { redactForms, truncateForMessage } from '../redact.js'
 import { senderWarnings } from '../sender.js'
-import { prepareText } from '../sms-text.js'
+import { describeCharacter, prepareText } from '../sms-text.js'
 import { charactersOutside, encodeInCharset, misreadings, type Charset } from './charset.js'
 import type { HttpSettings } from './http-config.js'
 import { fillJsonTemplate, fillTemplate, TemplateText, type JsonTemplate, type Template, type TemplatedField, type TemplateValues } from './http-template.js'
@@ -27,7 +27,7 @@ function formEncode(fields: ReadonlyArray<readonly [string, string]>, charset: C
   return fields
     .map(([name, value]) => {
       const bytes = encodeInCharset(value, charset)
-      if (!bytes) throw new ConfigError(`The value of the field ${name} has characters ${charset} lacks: ${charactersOutside(value, charset).map((c) => JSON.stringify(c)).join(' ')}.`, 'Change http.charset, or the setting that fills this field.')
+      if (!bytes) throw new ConfigError(`The value of the field ${name} has characters ${charset} lacks: ${charactersOutside(value, charset).map(describeCharacter).join(', ')}.`, 'Change http.charset, or the setting that fills this field.')
       return `${percentEncodeBytes(new TextEncoder().encode(name))}=${percentEncodeBytes(bytes)}`
     })
     .join('&')
@@ -91,7 +91,7 @@ export function classifyHttpReply(settings: HttpSettings, reply: GatewayReply, s
     throw new GatewayUnavailableError(`The gateway failed (${described}).`, { mayHaveBeenSent: true, hint: 'The request reached the gateway, so the SMS may have been sent: not resent automatically, to avoid a second PIN.' })
   }
   if (reply.status === 404 || reply.status < 200 || (reply.status >= 300 && reply.status < 400)) {
-    throw new ProtocolError(`The reply is not the gateway's answer to a send (${described}).`, 'Check http.url.')
+    throw new ProtocolError(`The reply is not the gateway's answer to a send (${described}).`, 'Check http.url.', { nothingSent: reply.status >= 300 })
   }
   throw new GatewayRejectedError(`The gateway did not confirm the message (${described}).`, isSuccessStatus(settings, reply.status) ? 'The body did not match http.success-pattern.' : 'The status is not in http.success-status.')
 }
@@ -193,10 +193,10 @@ export function createHttpProvider(settings: HttpSettings, config: Config): SmsP
     encodedForms: (secret) => [...secretFormsIn(secret, settings.charset), ...hexForms(secret)],
     senderWarnings: () => senderWarnings(settings.sender, 'http.sender', 'sms-kannel passes it to the gateway as configured.'),
     prepareText(raw) {
-      const { text, analysis, warnings } = prepareText(raw, config.maxParts)
+      const { text, analysis, warnings } = prepareText(raw, config.maxParts, (character) => charactersOutside(character, settings.charset).length > 0)
       const outside = charactersOutside(text, settings.charset)
       if (outside.length > 0) {
-        throw new InputError(`The text has characters ${settings.charset} lacks: ${outside.map((c) => JSON.stringify(c)).join(' ')}; they are refused rather than sent as "?".`, 'Write the text without them, or set http.charset = utf-8 if the gateway takes it.')
+        throw new InputError(`The text has characters ${settings.charset} lacks: ${outside.map(describeCharacter).join(', ')}; they are refused rather than sent as "?".`, 'Write the text without them, or set http.charset = utf-8 if the gateway takes it.')
       }
       return { text, encoding: analysis.encoding, units: analysis.units, parts: analysis.parts, warnings }
     },

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js'
-import { analyseText, cleanText } from '../sms-text.js'
+import { analyseText, cleanText, describeCharacter, replaceLookAlikes } from '../sms-text.js'
 import type { PreparedText } from './provider.js'
 
 /** SMS4.de's manual: `text` holds at most 160 characters. */
@@ -76,7 +76,10 @@ export function percentEncodeBytes(bytes: Uint8Array): string {
  * UCS-2 otherwise. Longer than SMS4.de takes is refused, never cut.
  */
 export function prepareSms4deText(raw: string): PreparedText {
-  const { text, warnings } = cleanText(raw, 'SMS4.de')
+  const cleaned = cleanText(raw, 'SMS4.de')
+  // Look-alikes ISO-8859-15 lacks (dashes, curly quotes) are mapped when that spares the text UCS-2.
+  const latin = replaceLookAlikes(cleaned.text, (character) => latin9Byte(character) === undefined)
+  const { text, warnings } = encodeLatin9(latin.text) !== undefined ? { text: latin.text, warnings: [...cleaned.warnings, ...latin.warnings] } : cleaned
   if (encodeLatin9(text) !== undefined) {
     const characters = [...text].length
     if (characters > SMS4DE_MAX_CHARACTERS) {
@@ -89,7 +92,7 @@ export function prepareSms4deText(raw: string): PreparedText {
     return { text, encoding: 'iso-8859-15', units: characters, parts: 1, warnings }
   }
   if (text.length > SMS4DE_MAX_UCS2_UNITS) {
-    const why = charactersOutsideLatin9(text).map((character) => JSON.stringify(character)).join(' ')
+    const why = charactersOutsideLatin9(text).map(describeCharacter).join(', ')
     throw new InputError(
       `The text is ${text.length} UCS-2 characters; SMS4.de takes at most ${SMS4DE_MAX_UCS2_UNITS} in one UCS-2 SMS. It is sent as UCS-2 because of ${why}, which ISO-8859-15 lacks.`,
       'Shorten the text, or write it with ISO-8859-15 characters only (then 160 fit).',
