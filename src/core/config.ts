@@ -51,6 +51,7 @@ export type ConfigKey =
   | 'sms4de.checkurl'
   | 'sms4de.dlrurl'
   | 'sms4de.minbalance'
+  | 'sms4de.timezone'
   | 'http.url'
   | 'http.method'
   | 'http.headers'
@@ -131,6 +132,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'sms4de.checkurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/cgi-bin/sms_check.pl', describe: 'SMS4.de balance query URL (config --check)' },
   'sms4de.dlrurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/restapi/v1/dlr', describe: 'SMS4.de delivery report REST API (feedback --poll)' },
   'sms4de.minbalance': { provider: 'sms4de', defaultValue: '5', describe: 'config --check warns below this balance (Euro)' },
+  'sms4de.timezone': { provider: 'sms4de', defaultValue: 'Europe/Berlin', describe: 'time zone of the dateTime in SMS4.de\'s delivery reports (IANA name, e.g. Europe/Berlin or UTC)' },
   'http.url': { provider: 'http', describe: 'the gateway\'s send URL(s), comma-separated, tried in order' },
   'http.method': { provider: 'http', defaultValue: 'post-form', describe: 'get, post-form or post-json' },
   'http.headers': { provider: 'http', describe: 'extra headers: Name: value; Name: value (templates allowed)' },

@@ -1,5 +1,6 @@
 import { invalid, parseHttpUrl, required, type ConfigKey, type SourceValues } from '../config.js'
 import { hasControlCharacters } from '../control-chars.js'
+import { isKnownTimeZone } from '../report-time.js'
 import { encodeLatin9 } from './sms4de-text.js'
 
 /** The sms4de.* keys, checked: what a send, a balance query and a poll need. */
@@ -15,6 +16,8 @@ export interface Sms4deSettings {
   checkUrl: string
   dlrUrl: string
   minBalanceEuro: number
+  /** The zone SMS4.de's report dateTime (no offset) is read in. */
+  timeZone: string
 }
 
 /** SMS4.de's manual: 6-11 letters and digits without special characters, or 6-14 digits. */
@@ -55,6 +58,12 @@ export function resolveSms4deSettings(values: SourceValues): Sms4deSettings {
     throw invalid('sms4de.minbalance', minBalanceValue, 'must be an amount in Euro such as 5 or 12.50.')
   }
 
+  const timeZoneValue = required(values, 'sms4de.timezone')
+  const timeZone = timeZoneValue.value.trim()
+  if (timeZone === '' || !isKnownTimeZone(timeZone)) {
+    throw invalid('sms4de.timezone', timeZoneValue, 'must be a time zone name such as Europe/Berlin or UTC.')
+  }
+
   return {
     user,
     password,
@@ -66,6 +75,7 @@ export function resolveSms4deSettings(values: SourceValues): Sms4deSettings {
     checkUrl: endpointUrl(values, 'sms4de.checkurl'),
     dlrUrl: endpointUrl(values, 'sms4de.dlrurl').replace(/\/+$/, ''),
     minBalanceEuro,
+    timeZone,
   }
 }
 

@@ -4,6 +4,7 @@ import { maskNumberFields } from '../phone-number.js'
 import { AuthError, ConfigError, GatewayRejectedError, GatewayUnavailableError, ProtocolError } from '../errors.js'
 import type { GatewayReply } from '../kannel-response.js'
 import { redactSecrets, truncateForMessage } from '../redact.js'
+import { fromLocalTime } from '../report-time.js'
 import type { AwaitedSend, PollAnswer, ProviderCheckResult, ProviderReply } from './provider.js'
 
 /** What a public SMS4.de client takes as success (docs/sms4de.md). */
@@ -123,7 +124,7 @@ function readReport(entry: unknown): Sms4deReport | undefined {
  * `{"error":"smsid not found"}` (or `[]`) for ids it does not know. Each report becomes an
  * event of the usual schema; the same report always gets the same event id.
  */
-export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly AwaitedSend[], receivedAt: Date): PollAnswer {
+export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly AwaitedSend[], receivedAt: Date, timeZone: string): PollAnswer {
   let parsed: unknown
   try {
     parsed = JSON.parse(reply.body)
@@ -149,14 +150,28 @@ export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly Awaited
       continue
     }
     answered.add(report.smsId)
-    answer.events.push(eventFromReport(report, entry as object, send, receivedAt))
+    answer.events.push(eventFromReport(report, entry as object, send, receivedAt, timeZone))
   }
   answer.unknownIds = sends.map((send) => send.providerId).filter((id) => !answered.has(id))
   return answer
 }
 
-function eventFromReport(report: Sms4deReport, entry: object, send: AwaitedSend, receivedAt: Date): DeliveryEvent {
-  const gatewayTime = parseGatewayTime(report.dateTime ?? undefined)
+/**
+ * SMS4.de's `dateTime` is a wall-clock time without offset (docs/sms4de.md): read in
+ * sms4de.timezone and stored as UTC, so latencies are right whatever zone SMS4.de writes.
+ * @example sms4deTime('2026-12-07 14:23:14', 'Europe/Berlin') === '2026-12-07T13:23:14Z'
+ */
+export function sms4deTime(dateTime: string | null, timeZone: string): string | null {
+  const local = dateTime === null ? null : /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(dateTime.trim())
+  if (!local) return parseGatewayTime(dateTime ?? undefined)
+  const [year, month, day, hour, minute, second] = local.slice(1).map(Number) as [number, number, number, number, number, number]
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null
+  const ms = fromLocalTime({ year, month, day, hour, minute, second }, timeZone)
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace('.000Z', 'Z') : null
+}
+
+function eventFromReport(report: Sms4deReport, entry: object, send: AwaitedSend, receivedAt: Date, timeZone: string): DeliveryEvent {
+  const gatewayTime = sms4deTime(report.dateTime, timeZone)
   const detail = report.statusDetailText ?? report.statusText
   return buildEvent({
     // One event per message and outcome, as for Kannel's reports: polling again adds nothing.
