@@ -149,7 +149,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'http.id-pattern': { provider: 'http', describe: 'regular expression whose first group is the gateway\'s message id' },
   'http.retry-status': { provider: 'http', defaultValue: '503', describe: 'HTTP statuses that prove nothing was sent (retried safely)' },
   'http.check-url': { provider: 'http', describe: 'config --check fetches this (GET, with http.headers; its query may use {user}, {password}, {token}) to prove reachability' },
-  'http.dlr-status': { provider: 'http', describe: 'serve, feedback: the gateway\'s status values and their meaning, e.g. DELIVRD=delivered,UNDELIV=undelivered' },
+  'http.dlr-status': { provider: 'http', describe: 'serve, feedback: the gateway\'s status values (any case) and their meaning, e.g. DELIVRD=delivered,UNDELIV=undelivered,UNKNOWN=unknown' },
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]

@@ -85,7 +85,7 @@ export interface ParseContext {
   names: DlrParamNames
   /** Access-log requests for other paths are skipped; the path of smskannel.feedbackurl. */
   feedbackPath: string
-  /** Another gateway's status values for the `dlr` parameter (http.dlr-status), tried before Kannel's numbers. */
+  /** Another gateway's status values for the `dlr` parameter (http.dlr-status, keys lower-cased: any case matches), tried before Kannel's numbers. */
   statusMap?: ReadonlyMap<string, number> | undefined
 }
 
@@ -161,8 +161,11 @@ function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
   if (dlrValue === undefined) {
     return { kind: 'bad', reason: `no "${names.dlrType}" parameter (for another dlr-url template: --param dlr=NAME)` }
   }
-  const dlr = context.statusMap?.get(dlrValue) ?? parseDlrType(dlrValue)
-  if (dlr === undefined) return { kind: 'bad', reason: `${names.dlrType}=${truncateForMessage(dlrValue, 20)} is not a DLR type (1, 2, 4, 8, 16 or a sum of them)` }
+  const dlr = context.statusMap?.get(dlrValue.toLowerCase()) ?? parseDlrType(dlrValue)
+  if (dlr === undefined) {
+    const shown = `${names.dlrType}=${truncateForMessage(dlrValue, 20)}`
+    return { kind: 'bad', reason: context.statusMap ? `${shown} is not in http.dlr-status` : `${shown} is not a DLR type (1, 2, 4, 8, 16 or a sum of them)` }
+  }
   const value = (field: keyof DlrParamNames) => nonEmpty(params.get(names[field]))
   const reply = params.get(names.smscReply)
   const gatewayTime = parseGatewayTime(params.get(names.gatewayEpoch))
