@@ -8,6 +8,7 @@ import { parseDlrStatusMap } from './providers/dlr-status-map.js'
 import { isPostgresUrl, shownStoreLocation, storeUrlPasswords } from './store-location.js'
 import { hasControlCharacters } from './control-chars.js'
 import { resolveDlrParamNames, type DlrParamNames } from './dlr.js'
+import { isKnownTimeZone } from './report-time.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -40,6 +41,7 @@ export type ConfigKey =
   | 'smskannel.retryunsafe'
   | 'smskannel.durability'
   | 'smskannel.journal'
+  | 'smskannel.logtimezone'
   | 'sms.provider'
   | 'sms4de.user'
   | 'sms4de.password'
@@ -121,6 +123,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
   'smskannel.durability': { defaultValue: 'full', flag: '--durability', flagValue: '<level>', choices: ['full', 'normal'], describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
   'smskannel.journal': { flag: '--journal', flagValue: '<path>', describe: 'serve: path of its journal (PATH.00000001…, PATH.lock) on a local disk; default <store>.journal beside an SQLite store, $STATE_DIRECTORY/serve-HOST-PORT-DATABASE.journal for PostgreSQL' },
+  'smskannel.logtimezone': { describe: 'zone of the times in bearerbox\'s access log (Kannel\'s host writes its local time); default this host\'s (TZ)' },
   'sms.provider': { defaultValue: 'kannel', flag: '--provider', flagValue: '<name>', choices: PROVIDER_NAMES, describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
   'sms4de.user': { provider: 'sms4de', describe: 'SMS4.de user (not the login user)' },
   'sms4de.password': { provider: 'sms4de', secret: true, describe: 'SMS4.de password (env, .env or config file only)' },
@@ -222,6 +225,8 @@ export interface Config {
   journalPath: string | undefined
   /** http.dlr-status: another gateway's status values, as DLR types. */
   dlrStatusMap: ReadonlyMap<string, number> | undefined
+  /** smskannel.logtimezone: the zone bearerbox's access-log times are read in; undefined: the caller's host zone. */
+  logTimeZone: string | undefined
 }
 
 export type Setting = keyof Config
@@ -308,6 +313,7 @@ function settingsFrom(values: SourceValues): Config {
     durability: () => parseDurability(required(values, 'smskannel.durability')),
     journalPath: () => values['smskannel.journal']?.value.trim(),
     dlrStatusMap: () => parseStatusMapKey(values['http.dlr-status']),
+    logTimeZone: () => parseTimeZoneKey('smskannel.logtimezone', values['smskannel.logtimezone']),
   })
 }
 
@@ -370,6 +376,14 @@ function validSecret(sourced: SourcedValue | undefined): string | undefined {
     throw invalid('smskannel.secret', sourced, `must be at least ${MIN_SECRET_LENGTH} printable characters, e.g. from: openssl rand -hex 16`)
   }
   return sourced.value
+}
+
+/** A key naming a time zone (IANA name such as Europe/Berlin, or UTC); undefined when unset. */
+export function parseTimeZoneKey(key: ConfigKey, sourced: SourcedValue | undefined): string | undefined {
+  if (!sourced) return undefined
+  const timeZone = sourced.value.trim()
+  if (timeZone === '' || !isKnownTimeZone(timeZone)) throw invalid(key, sourced, 'must be a time zone name such as Europe/Berlin or UTC.')
+  return timeZone
 }
 
 function parseStatusMapKey(sourced: SourcedValue | undefined): ReadonlyMap<string, number> | undefined {

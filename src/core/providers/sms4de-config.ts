@@ -1,6 +1,5 @@
-import { invalid, parseHttpUrl, required, type ConfigKey, type SourceValues } from '../config.js'
+import { invalid, parseHttpUrl, parseTimeZoneKey, required, type ConfigKey, type SourceValues } from '../config.js'
 import { hasControlCharacters } from '../control-chars.js'
-import { isKnownTimeZone } from '../report-time.js'
 import { encodeLatin9 } from './sms4de-text.js'
 
 /** The sms4de.* keys, checked: what a send, a balance query and a poll need. */
@@ -58,11 +57,7 @@ export function resolveSms4deSettings(values: SourceValues): Sms4deSettings {
     throw invalid('sms4de.minbalance', minBalanceValue, 'must be an amount in Euro such as 5 or 12.50.')
   }
 
-  const timeZoneValue = required(values, 'sms4de.timezone')
-  const timeZone = timeZoneValue.value.trim()
-  if (timeZone === '' || !isKnownTimeZone(timeZone)) {
-    throw invalid('sms4de.timezone', timeZoneValue, 'must be a time zone name such as Europe/Berlin or UTC.')
-  }
+  const timeZone = parseTimeZoneKey('sms4de.timezone', required(values, 'sms4de.timezone'))!
 
   return {
     user,

@@ -1,10 +1,9 @@
-import { buildEvent, DLR_TYPES, parseGatewayTime, type DeliveryEvent } from '../dlr.js'
+import { buildEvent, DLR_TYPES, parseGatewayTime, wallClockToUtc, type DeliveryEvent } from '../dlr.js'
 import { reportEventId } from '../event-identity.js'
 import { maskNumberFields } from '../phone-number.js'
 import { AuthError, ConfigError, GatewayRejectedError, GatewayUnavailableError, ProtocolError } from '../errors.js'
 import type { GatewayReply } from '../kannel-response.js'
 import { redactSecrets, truncateForMessage } from '../redact.js'
-import { fromLocalTime } from '../report-time.js'
 import type { AwaitedSend, PollAnswer, ProviderCheckResult, ProviderReply } from './provider.js'
 
 /** What a public SMS4.de client takes as success (docs/sms4de.md). */
@@ -162,12 +161,9 @@ export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly Awaited
  * @example sms4deTime('2026-12-07 14:23:14', 'Europe/Berlin') === '2026-12-07T13:23:14Z'
  */
 export function sms4deTime(dateTime: string | null, timeZone: string): string | null {
-  const local = dateTime === null ? null : /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(dateTime.trim())
-  if (!local) return parseGatewayTime(dateTime ?? undefined)
-  const [year, month, day, hour, minute, second] = local.slice(1).map(Number) as [number, number, number, number, number, number]
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null
-  const ms = fromLocalTime({ year, month, day, hour, minute, second }, timeZone)
-  return Number.isFinite(ms) ? new Date(ms).toISOString().replace('.000Z', 'Z') : null
+  if (dateTime === null) return null
+  // An epoch-seconds value is taken as it is; a wall-clock one that is no real time gives none.
+  return /^\d{9,11}$/.test(dateTime) ? parseGatewayTime(dateTime) : wallClockToUtc(dateTime, timeZone)
 }
 
 function eventFromReport(report: Sms4deReport, entry: object, send: AwaitedSend, receivedAt: Date, timeZone: string): DeliveryEvent {
