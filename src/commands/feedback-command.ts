@@ -3,7 +3,7 @@ import type { ConfigKey } from '../core/config.js'
 import { OutputClosedError } from '../core/errors.js'
 import { stdoutFailureMessage } from '../shell/output.js'
 import type { FeedbackInput, FeedbackIo } from './feedback.js'
-import { EXIT_HELP, addConfigOptions, gatherSources, parseUrlFlag, usageError, type CliCommand, type CommandContext, type CommonOptions } from './cli-options.js'
+import { EXIT_HELP, addConfigOptions, gatherSources, localTimeZone, parseUrlFlag, usageError, type CliCommand, type CommandContext, type CommonOptions } from './cli-options.js'
 
 const FEEDBACK_HELP = `
 Each QUERY argument, or each line of stdin when there are none, becomes one event record:
@@ -128,6 +128,7 @@ async function storeReports(
       rejectsPath: options.rejects,
       acceptUnsigned: options.acceptUnsigned === true,
       now: now(),
+      hostTimeZone: localTimeZone(),
     },
     {
       report,

@@ -1,5 +1,5 @@
 import { resolveConfig, type ConfigSources } from '../core/config.js'
-import { DEFAULT_FEEDBACK_PATH, type DlrParamNames, type EventSource, type ParseContext } from '../core/dlr.js'
+import { DEFAULT_FEEDBACK_PATH, type EventSource, type ParseContext } from '../core/dlr.js'
 import { ConfigError, GatewayUnavailableError, InputError } from '../core/errors.js'
 import { eventForOutput } from '../core/event-output.js'
 import type { Tally } from '../core/ingest.js'
@@ -20,6 +20,8 @@ export interface FeedbackInput {
   /** --accept-unsigned: store reports without a valid token (history from before the secret). */
   acceptUnsigned?: boolean
   now: Date
+  /** This host's zone: bearerbox's log times are read in it unless smskannel.logtimezone says otherwise. */
+  hostTimeZone?: string
 }
 
 export interface FeedbackIo {
@@ -43,8 +45,8 @@ const BATCH_EVENTS = 1000
 
 /** DLR query strings in, event records out (and into the store, when there is one). */
 export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<FeedbackSummary> {
-  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs']).config
-  const parse = { names: config.dlrParamNames, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap }
+  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'logTimeZone']).config
+  const parse = { names: config.dlrParamNames, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap, logTimeZone: config.logTimeZone ?? input.hostTimeZone }
   if ((input.replayPaths.length > 0 || input.forwardUrl) && !config.storePath) {
     throw new ConfigError('--replay and --forward need an event store.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   }
@@ -92,7 +94,7 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
 
 async function recordLines(
   input: FeedbackInput,
-  parse: { names: DlrParamNames; feedbackPath: string; statusMap: ReadonlyMap<string, number> | undefined },
+  parse: Omit<ParseContext, 'source' | 'receivedAt'>,
   admission: { secret: string | undefined; acceptUnsigned: boolean },
   store: SharedEventStore | undefined,
   report: Reporter,

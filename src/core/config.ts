@@ -8,6 +8,7 @@ import { parseDlrStatusMap } from './providers/dlr-status-map.js'
 import { isPostgresUrl, shownStoreLocation, storeUrlPasswords } from './store-location.js'
 import { hasControlCharacters } from './control-chars.js'
 import { resolveDlrParamNames, type DlrParamNames } from './dlr.js'
+import { isKnownTimeZone } from './report-time.js'
 
 /** What VISULOX's own SMSviaKannel.tcl accepts when `regexp.sms` is not set. */
 export const DEFAULT_NUMBER_PATTERN = '^[0-9 +.\\(\\)-]{6,}$'
@@ -40,6 +41,7 @@ export type ConfigKey =
   | 'smskannel.retryunsafe'
   | 'smskannel.durability'
   | 'smskannel.journal'
+  | 'smskannel.logtimezone'
   | 'sms.provider'
   | 'sms4de.user'
   | 'sms4de.password'
@@ -51,6 +53,7 @@ export type ConfigKey =
   | 'sms4de.checkurl'
   | 'sms4de.dlrurl'
   | 'sms4de.minbalance'
+  | 'sms4de.timezone'
   | 'http.url'
   | 'http.method'
   | 'http.headers'
@@ -120,6 +123,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.retryunsafe': { defaultValue: 'false', flag: '--retry-unsafe', describe: 'also retry after the request may have reached Kannel (risks a second PIN)' },
   'smskannel.durability': { defaultValue: 'full', flag: '--durability', flagValue: '<level>', choices: ['full', 'normal'], describe: 'serve: full (an acknowledged callback survives a power cut: journal fsync before each 200) or normal (survives a crash)' },
   'smskannel.journal': { flag: '--journal', flagValue: '<path>', describe: 'serve: path of its journal (PATH.00000001…, PATH.lock) on a local disk; default <store>.journal beside an SQLite store, $STATE_DIRECTORY/serve-HOST-PORT-DATABASE.journal for PostgreSQL' },
+  'smskannel.logtimezone': { describe: 'zone of the times in bearerbox\'s access log (Kannel\'s host writes its local time); default this host\'s (TZ)' },
   'sms.provider': { defaultValue: 'kannel', flag: '--provider', flagValue: '<name>', choices: PROVIDER_NAMES, describe: 'who sends: kannel, sms4de, or http (any HTTP gateway, by configuration)' },
   'sms4de.user': { provider: 'sms4de', describe: 'SMS4.de user (not the login user)' },
   'sms4de.password': { provider: 'sms4de', secret: true, describe: 'SMS4.de password (env, .env or config file only)' },
@@ -131,6 +135,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'sms4de.checkurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/cgi-bin/sms_check.pl', describe: 'SMS4.de balance query URL (config --check)' },
   'sms4de.dlrurl': { provider: 'sms4de', defaultValue: 'https://www.sms4.de/restapi/v1/dlr', describe: 'SMS4.de delivery report REST API (feedback --poll)' },
   'sms4de.minbalance': { provider: 'sms4de', defaultValue: '5', describe: 'config --check warns below this balance (Euro)' },
+  'sms4de.timezone': { provider: 'sms4de', defaultValue: 'Europe/Berlin', describe: 'time zone of the dateTime in SMS4.de\'s delivery reports (IANA name, e.g. Europe/Berlin or UTC)' },
   'http.url': { provider: 'http', describe: 'the gateway\'s send URL(s), comma-separated, tried in order' },
   'http.method': { provider: 'http', defaultValue: 'post-form', describe: 'get, post-form or post-json' },
   'http.headers': { provider: 'http', describe: 'extra headers: Name: value; Name: value (templates allowed)' },
@@ -147,7 +152,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'http.id-pattern': { provider: 'http', describe: 'regular expression whose first group is the gateway\'s message id' },
   'http.retry-status': { provider: 'http', defaultValue: '429, 503', describe: 'HTTP statuses that prove nothing was sent (retried safely)' },
   'http.check-url': { provider: 'http', describe: 'config --check fetches this (GET, with http.headers; its query may use {user}, {password}, {token}) to prove reachability' },
-  'http.dlr-status': { provider: 'http', describe: 'serve, feedback: the gateway\'s status values and their meaning, e.g. DELIVRD=delivered,UNDELIV=undelivered' },
+  'http.dlr-status': { provider: 'http', describe: 'serve, feedback: the gateway\'s status values (any case) and their meaning, e.g. DELIVRD=delivered,UNDELIV=undelivered,UNKNOWN=unknown' },
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[]
@@ -220,6 +225,8 @@ export interface Config {
   journalPath: string | undefined
   /** http.dlr-status: another gateway's status values, as DLR types. */
   dlrStatusMap: ReadonlyMap<string, number> | undefined
+  /** smskannel.logtimezone: the zone bearerbox's access-log times are read in; undefined: the caller's host zone. */
+  logTimeZone: string | undefined
 }
 
 export type Setting = keyof Config
@@ -306,6 +313,7 @@ function settingsFrom(values: SourceValues): Config {
     durability: () => parseDurability(required(values, 'smskannel.durability')),
     journalPath: () => values['smskannel.journal']?.value.trim(),
     dlrStatusMap: () => parseStatusMapKey(values['http.dlr-status']),
+    logTimeZone: () => parseTimeZoneKey('smskannel.logtimezone', values['smskannel.logtimezone']),
   })
 }
 
@@ -368,6 +376,14 @@ function validSecret(sourced: SourcedValue | undefined): string | undefined {
     throw invalid('smskannel.secret', sourced, `must be at least ${MIN_SECRET_LENGTH} printable characters, e.g. from: openssl rand -hex 16`)
   }
   return sourced.value
+}
+
+/** A key naming a time zone (IANA name such as Europe/Berlin, or UTC); undefined when unset. */
+export function parseTimeZoneKey(key: ConfigKey, sourced: SourcedValue | undefined): string | undefined {
+  if (!sourced) return undefined
+  const timeZone = sourced.value.trim()
+  if (timeZone === '' || !isKnownTimeZone(timeZone)) throw invalid(key, sourced, 'must be a time zone name such as Europe/Berlin or UTC.')
+  return timeZone
 }
 
 function parseStatusMapKey(sourced: SourcedValue | undefined): ReadonlyMap<string, number> | undefined {

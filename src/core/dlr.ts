@@ -1,6 +1,7 @@
 import { reportEventId } from './event-identity.js'
 import { DLR_PARAMS } from './kannel-request.js'
 import { truncateForMessage } from './redact.js'
+import { fromLocalTime } from './report-time.js'
 import { parseSmscReply, type SmscReply } from './smsc-reply.js'
 
 export { parseSmscReply, type SmscReply } from './smsc-reply.js'
@@ -85,8 +86,10 @@ export interface ParseContext {
   names: DlrParamNames
   /** Access-log requests for other paths are skipped; the path of smskannel.feedbackurl. */
   feedbackPath: string
-  /** Another gateway's status values for the `dlr` parameter (http.dlr-status), tried before Kannel's numbers. */
+  /** Another gateway's status values for the `dlr` parameter (http.dlr-status, keys lower-cased: any case matches), tried before Kannel's numbers. */
   statusMap?: ReadonlyMap<string, number> | undefined
+  /** The zone bearerbox's access-log times are read in (smskannel.logtimezone); without one they stay zone-unknown. */
+  logTimeZone?: string | undefined
 }
 
 export const DEFAULT_FEEDBACK_PATH = '/smsKannelfeedback'
@@ -161,8 +164,11 @@ function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
   if (dlrValue === undefined) {
     return { kind: 'bad', reason: `no "${names.dlrType}" parameter (for another dlr-url template: --param dlr=NAME)` }
   }
-  const dlr = context.statusMap?.get(dlrValue) ?? parseDlrType(dlrValue)
-  if (dlr === undefined) return { kind: 'bad', reason: `${names.dlrType}=${truncateForMessage(dlrValue, 20)} is not a DLR type (1, 2, 4, 8, 16 or a sum of them)` }
+  const dlr = context.statusMap?.get(dlrValue.toLowerCase()) ?? parseDlrType(dlrValue)
+  if (dlr === undefined) {
+    const shown = `${names.dlrType}=${truncateForMessage(dlrValue, 20)}`
+    return { kind: 'bad', reason: context.statusMap ? `${shown} is not in http.dlr-status` : `${shown} is not a DLR type (1, 2, 4, 8, 16 or a sum of them)` }
+  }
   const value = (field: keyof DlrParamNames) => nonEmpty(params.get(names[field]))
   const reply = params.get(names.smscReply)
   const gatewayTime = parseGatewayTime(params.get(names.gatewayEpoch))
@@ -268,6 +274,20 @@ export function parseGatewayTime(value: string | undefined): string | null {
   return local ? `${local[1]}T${local[2]}` : null
 }
 
+/**
+ * A wall-clock `YYYY-MM-DD HH:MM:SS` (or with T) as UTC ISO 8601, read in `timeZone`; in the
+ * hour that repeats when summer time ends, the second one. Null when it is no such time.
+ * @example wallClockToUtc('2026-12-07 14:23:14', 'Europe/Berlin') === '2026-12-07T13:23:14Z'
+ */
+export function wallClockToUtc(value: string, timeZone: string): string | null {
+  const local = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(value.trim())
+  if (!local) return null
+  const [year, month, day, hour, minute, second] = local.slice(1).map(Number) as [number, number, number, number, number, number]
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null
+  const ms = fromLocalTime({ year, month, day, hour, minute, second }, timeZone)
+  return Number.isFinite(ms) ? new Date(ms).toISOString().replace('.000Z', 'Z') : null
+}
+
 function parseCombinedLogTime(time: string): Date | undefined {
   const match = /^(\d{2})\/([A-Z][a-z]{2})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(time)
   const month = match ? MONTHS[match[2]!] : undefined
@@ -303,7 +323,9 @@ function parseKannelAccessLogLine(line: string, date: string, time: string, rest
   if (!fields || !flags || (flags.length !== 5 && flags.length !== 1) || dlr === undefined) return { kind: 'bad', reason: 'bearerbox "Receive DLR" line without a DLR type in [flags:…]' }
   const value = (name: string) => nonEmpty(fields.get(name))
   const reply = fields.get('msg')
-  const gatewayTime = `${date}T${time}`
+  // Identity keeps the wall-clock text, as before the zone was known: a line replayed again is the same report.
+  const wallTime = `${date}T${time}`
+  const gatewayTime = (context.logTimeZone !== undefined && wallClockToUtc(wallTime, context.logTimeZone)) || wallTime
   // With [dlr-url:%R] the line names our message; Kannel keeps our doubled `%%` in it.
   const dlrUrl = fields.get('dlr-url')
   const own = dlrUrl === undefined ? undefined : parseQuery(queryOf(dlrUrl.replaceAll('%%', '%')))
@@ -317,7 +339,7 @@ function parseKannelAccessLogLine(line: string, date: string, time: string, rest
     // A dlr-url without our message id (empty, or another application's) has nothing to check.
     ...(messageId !== null ? { token: own?.get(context.names.token) } : { unsignedSource: true as const }),
     event: buildEvent({
-      eventId: reportEventId({ messageId, status: MEANINGS[dlr]!.status, kannelId: value('ID'), gatewayTime }, place),
+      eventId: reportEventId({ messageId, status: MEANINGS[dlr]!.status, kannelId: value('ID'), gatewayTime: wallTime }, place),
       messageId,
       sequence: nonEmpty(own?.get(context.names.sequence)),
       dlr,

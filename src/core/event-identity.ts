@@ -88,9 +88,19 @@ export function timePrefix(gatewayTime: string | null): string {
   return lastPrefix
 }
 
+type LegacyFields = { rawFormat: 'query' | 'bearerbox-log'; raw: string; gatewayTime: string | null }
+
+/**
+ * The time prefix of a report's old id: a bearerbox line's own wall-clock time, as written
+ * (its gatewayTime may now be that time read in smskannel.logtimezone).
+ */
+export function legacyTimePrefix(event: LegacyFields): string {
+  return timePrefix(event.rawFormat === 'bearerbox-log' ? event.raw.slice(0, 19).replace(' ', 'T') : event.gatewayTime)
+}
+
 /** Ids stores made before identity came from meaning (store migration 3 marks such stores). */
-export function legacyEventId(event: { rawFormat: 'query' | 'bearerbox-log'; raw: string; gatewayTime: string | null }): string {
-  if (event.rawFormat === 'bearerbox-log') return timePrefix(event.gatewayTime) + digest(`kannel-access-log\n${event.raw}`)
+export function legacyEventId(event: LegacyFields): string {
+  if (event.rawFormat === 'bearerbox-log') return legacyTimePrefix(event) + digest(`kannel-access-log\n${event.raw}`)
   const pairs: string[] = []
   const seen = new Set<string>()
   for (const [name, value] of new URLSearchParams(event.raw)) {

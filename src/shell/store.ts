@@ -3,7 +3,7 @@ import { makeDirectories } from './make-directory.js'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
-import { eventIdPrefixRanges, eventIdRanges, hexPrefix, legacyEventId, timePrefix } from '../core/event-identity.js'
+import { eventIdPrefixRanges, eventIdRanges, hexPrefix, legacyEventId, legacyTimePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
 import { PinGrouper, REPORT_MARGIN_MS, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
@@ -367,7 +367,7 @@ function createLegacyCheck(db: BetterSqlite3.Database): ((event: DeliveryEvent) 
   return (event) =>
     (event.messageId !== null && byMeaning.get(event.messageId, event.status, lastRowid) !== undefined) ||
     // Polled reports (rawFormat json) came after this scheme: they never had an old id.
-    (event.rawFormat !== 'json' && timePrefix(event.gatewayTime) <= newestTime && byOldId.get(legacyEventId({ ...event, rawFormat: event.rawFormat }), lastRowid) !== undefined)
+    (event.rawFormat !== 'json' && legacyTimePrefix({ ...event, rawFormat: event.rawFormat }) <= newestTime && byOldId.get(legacyEventId({ ...event, rawFormat: event.rawFormat }), lastRowid) !== undefined)
 }
 
 function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalSyncer): EventStore {

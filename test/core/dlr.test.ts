@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DLR_PARAMS } from '../../src/core/kannel-request.js'
+import { legacyEventId } from '../../src/core/event-identity.js'
 import { parseDlrLine, parseGatewayTime, parseSmscReply, resolveDlrParamNames, type DeliveryEvent, type ParseContext } from '../../src/core/dlr.js'
 
 const context: ParseContext = {
@@ -116,6 +117,16 @@ describe('parseDlrLine reads what send puts into the dlr-url', () => {
 })
 
 describe('bearerbox access-log "Receive DLR" lines', () => {
+  it('are read in smskannel.logtimezone and stored in UTC, keeping the event id the time as written gives', () => {
+    const line = '2026-11-28 09:49:35 Receive DLR [SMSC:fake1] [SVC:tester] [ACT:] [BINF:] [FID:3826dcc3] [META:?orig_msg?dlr_mask=9&] [from:13013] [to:600] [flags:-1:-1:-1:-1:1] [ID:0a1b] [msg:0:] [udh:0:]'
+    const unknown = eventOf(line)
+    const berlin = eventOf(line, { ...context, logTimeZone: 'Europe/Berlin' })
+    expect(berlin.gatewayTime).toBe('2026-11-28T08:49:35Z')
+    expect(eventOf(line, { ...context, logTimeZone: 'Asia/Tokyo' }).gatewayTime).toBe('2026-11-28T00:49:35Z')
+    expect(berlin.eventId).toBe(unknown.eventId)
+    expect(legacyEventId({ ...berlin, rawFormat: 'bearerbox-log' })).toBe(legacyEventId({ ...unknown, rawFormat: 'bearerbox-log' }))
+  })
+
   it('become events: the DLR type from the last flag, from/to as sender/recipient', () => {
     const line = '2026-11-28 09:49:35 Receive DLR [SMSC:] [SVC:tester] [ACT:] [BINF:] [FID:] [META:?orig_msg?dlr_mask=31&] [from:13013] [to:9991234] [flags:-1:-1:-1:-1:16] [msg:12:NACK/no SMSC] [udh:0:]'
     expect(eventOf(line)).toMatchObject({

@@ -143,13 +143,15 @@ describe('classifyHttpReply', () => {
 
 describe('http.dlr-status: another gateway\'s status values in its callbacks', () => {
   it.each([
-    { text: 'DELIVRD=delivered, UNDELIV=undelivered,ENROUTE=buffered', want: [['DELIVRD', 1], ['UNDELIV', 2], ['ENROUTE', 4]] },
+    { text: 'DELIVRD=delivered, UNDELIV=undelivered,ENROUTE=buffered', want: [['delivrd', 1], ['undeliv', 2], ['enroute', 4]] },
+    { text: 'delivered=delivered,unknown=unknown', want: [['delivered', 1], ['unknown', 8]] },
+    { text: 'OK=delivered,ok=delivered', want: [['ok', 1]] },
     { text: '0=delivered,1=accepted,2=rejected', want: [['0', 1], ['1', 8], ['2', 16]] },
   ])('reads $text', ({ text, want }) => {
     expect([...(parseDlrStatusMap(text) as Map<string, number>)]).toEqual(want)
   })
 
-  it.each(['DELIVRD', 'DELIVRD=arrived', '=delivered'])('refuses "%s"', (text) => {
+  it.each(['DELIVRD', 'DELIVRD=arrived', '=delivered', 'OK=delivered,ok=undelivered'])('refuses "%s"', (text) => {
     expect(parseDlrStatusMap(text)).toHaveProperty('error')
   })
 
@@ -159,7 +161,14 @@ describe('http.dlr-status: another gateway\'s status values in its callbacks', (
     expect(parseDlrLine('ref=m-1&seq=4711&status=DELIVRD', context)).toMatchObject({ kind: 'event', event: { messageId: 'm-1', sequence: '4711', dlr: 1, status: 'delivered', final: true } })
     expect(parseDlrLine('ref=m-1&status=UNDELIV', context)).toMatchObject({ kind: 'event', event: { status: 'undelivered' } })
     expect(parseDlrLine('ref=m-1&status=1', context)).toMatchObject({ kind: 'event', event: { status: 'delivered' } })
-    expect(parseDlrLine('ref=m-1&status=WHATEVER', context)).toMatchObject({ kind: 'bad' })
+    expect(parseDlrLine('ref=m-1&status=WHATEVER', context)).toEqual({ kind: 'bad', reason: 'status=WHATEVER is not in http.dlr-status' })
+    expect(parseDlrLine('ref=m-1&status=Delivrd', context)).toMatchObject({ kind: 'event', event: { status: 'delivered' } })
+  })
+
+  it('an "unknown" meaning is a report that is not final', () => {
+    const names = resolveDlrParamNames(['dlr=status,msgid=ref']) as Exclude<ReturnType<typeof resolveDlrParamNames>, { error: string }>
+    const context = { names, feedbackPath: '/cb', receivedAt: new Date('2026-11-28T10:00:00Z'), source: { kind: 'http' as const }, statusMap: parseDlrStatusMap('unknown=unknown') as Map<string, number> }
+    expect(parseDlrLine('ref=m-1&status=UNKNOWN', context)).toMatchObject({ kind: 'event', event: { dlr: 8, status: 'accepted', final: false, successful: null } })
   })
 })
 

@@ -7,7 +7,7 @@ import { exitCodeOf } from '../helpers/exit-code.js'
 import type { GatewayReply } from '../../src/core/kannel-response.js'
 import { providerFor } from '../../src/core/providers/index.js'
 import { resolveSms4deSettings } from '../../src/core/providers/sms4de-config.js'
-import { classifySms4deCheckReply, classifySms4deSendReply, parseSms4deDlrReply } from '../../src/core/providers/sms4de-reply.js'
+import { classifySms4deCheckReply, classifySms4deSendReply, parseSms4deDlrReply, sms4deTime } from '../../src/core/providers/sms4de-reply.js'
 import { buildSms4deDlrRequest, buildSms4deSendRequest, describeSms4deRequest, formatHandynr } from '../../src/core/providers/sms4de-request.js'
 import { encodeLatin9, hexForms, prepareSms4deText, toUcs2Hex } from '../../src/core/providers/sms4de-text.js'
 
@@ -216,21 +216,21 @@ describe('parseSms4deDlrReply', () => {
     { name: 'one unknown id', body: '{"error":"smsid not found"}', statuses: [], unknown: ['404001', '404002'] },
     { name: 'several unknown ids', body: '[]', statuses: [], unknown: ['404001', '404002'] },
   ])('$name', ({ body, statuses, unknown }) => {
-    const answer = parseSms4deDlrReply(reply(body), sends, at)
+    const answer = parseSms4deDlrReply(reply(body), sends, at, 'Europe/Berlin')
     expect(answer.events.map((event) => event.status)).toEqual(statuses)
     expect(answer.unknownIds).toEqual(unknown)
     for (const event of answer.events) expect(validate(event) ? [] : validate.errors).toEqual([])
   })
 
   it('gives the same report the same event id, and a changed one a new id', () => {
-    const id = (entry: object) => parseSms4deDlrReply(reply(JSON.stringify(entry)), sends, at).events[0]!.eventId
+    const id = (entry: object) => parseSms4deDlrReply(reply(JSON.stringify(entry)), sends, at, 'Europe/Berlin').events[0]!.eventId
     expect(id(report('404001', '0'))).toBe(id(report('404001', '0')))
     expect(id(report('404001', '0'))).not.toBe(id(report('404001', '1')))
   })
 
   it('fills the event from the report: our ids, SMS4.de\'s id, its time and text', () => {
-    const [event] = parseSms4deDlrReply(reply(JSON.stringify(report('404002', '0'))), sends, at).events
-    expect(event).toMatchObject({ messageId: 'm2', sequence: '4712', dlr: 1, final: true, successful: true, smscMessageId: '404002', recipient: '49175123', gatewayTime: '2016-10-19T15:08:47', source: { kind: 'poll', provider: 'sms4de' }, rawFormat: 'json' })
+    const [event] = parseSms4deDlrReply(reply(JSON.stringify(report('404002', '0'))), sends, at, 'Europe/Berlin').events
+    expect(event).toMatchObject({ messageId: 'm2', sequence: '4712', dlr: 1, final: true, successful: true, smscMessageId: '404002', recipient: '49175123', gatewayTime: '2016-10-19T13:08:47Z', source: { kind: 'poll', provider: 'sms4de' }, rawFormat: 'json' })
   })
 
   it.each([
@@ -238,7 +238,7 @@ describe('parseSms4deDlrReply', () => {
     { name: 'an unknown status', body: JSON.stringify(report('404001', '7')) },
     { name: 'an id not asked about', body: JSON.stringify(report('999', '0')) },
   ])('skips $name with a warning', ({ body }) => {
-    const answer = parseSms4deDlrReply(reply(body), sends, at)
+    const answer = parseSms4deDlrReply(reply(body), sends, at, 'Europe/Berlin')
     expect(answer.events).toEqual([])
     expect(answer.warnings).toHaveLength(1)
   })
@@ -249,7 +249,23 @@ describe('parseSms4deDlrReply', () => {
     { name: 'a 401 page', body: 'no', status: 401, exit: EXIT.auth },
     { name: 'another error', body: '{"error":"access denied"}', status: 200, exit: EXIT.gatewayRejected },
   ])('$name: exit $exit', ({ body, status, exit }) => {
-    expect(exitCodeOf(() => parseSms4deDlrReply(reply(body, status), sends, at))).toBe(exit)
+    expect(exitCodeOf(() => parseSms4deDlrReply(reply(body, status), sends, at, 'Europe/Berlin'))).toBe(exit)
+  })
+})
+
+describe('sms4deTime', () => {
+  it.each([
+    { dateTime: '2026-12-07 14:23:14', zone: 'Europe/Berlin', iso: '2026-12-07T13:23:14Z' },
+    { dateTime: '2026-07-01 14:23:14', zone: 'Europe/Berlin', iso: '2026-07-01T12:23:14Z' },
+    { dateTime: '2026-12-07 14:23:14', zone: 'UTC', iso: '2026-12-07T14:23:14Z' },
+    // The hour that repeats when summer time ends is ambiguous: read as the second (winter) one.
+    { dateTime: '2026-10-25 02:30:00', zone: 'Europe/Berlin', iso: '2026-10-25T01:30:00Z' },
+    { dateTime: '1795792994', zone: 'Europe/Berlin', iso: '2026-11-27T15:23:14Z' },
+    { dateTime: '2026-13-07 14:23:14', zone: 'Europe/Berlin', iso: null },
+    { dateTime: 'gestern', zone: 'Europe/Berlin', iso: null },
+    { dateTime: null, zone: 'Europe/Berlin', iso: null },
+  ])('$dateTime in $zone is $iso', ({ dateTime, zone, iso }) => {
+    expect(sms4deTime(dateTime, zone)).toBe(iso)
   })
 })
 

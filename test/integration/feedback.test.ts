@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -78,5 +78,48 @@ describeWithKannel('delivery reports from a real Kannel, end to end', () => {
     const run = await runCli(['status', '999999', '--store', store])
     expect(run.code).toBe(65)
     expect(run.stderr).toContain('knows no send or delivery report for 999999')
+  })
+})
+
+describeWithKannel('bearerbox\'s access log in its host\'s local time', () => {
+  let stack: KannelStack
+  let dir: string
+  beforeAll(async () => {
+    // Tokyo: 9 hours from UTC all year, so a time read in the wrong zone cannot pass for right.
+    // The recommended access-log-format: its [dlr-url:%R] names our message.
+    stack = await startKannel({ timeZone: 'Asia/Tokyo', coreExtra: ['access-log-format = "%l [SMSC:%i] [SVC:%n] [ACT:%A] [BINF:%B] [FID:%F] [META:%D] [from:%p] [to:%P] [flags:%m:%c:%M:%C:%d] [ID:%I] [dlr-url:%R] [msg:%L:%b] [udh:%U:%u]"'] })
+    dir = mkdtempSync(join(tmpdir(), 'sms-kannel-logzone-'))
+  })
+  afterAll(async () => {
+    await stack?.stop()
+  })
+
+  it('is read in this host\'s zone or smskannel.logtimezone, so the latency is the real one and check does not alert', async () => {
+    const store = join(dir, 'sends.db')
+    const sent = await runCli(['--json'], {
+      SMSKANNEL_GWURL: stack.gatewayUrl, SMSKANNEL_USER: stack.user, SMSKANNEL_PASSWORD: stack.password, SMSKANNEL_FEEDBACKURL: stack.feedbackUrl,
+      SMSKANNEL_STORE: store, VLXSMS: '+491701234567', VLXPIN: '190283', VLXPIN_SEQUENCE: '8101', VLXPIN_TEXT: 'PIN 190283 seq 8101',
+    })
+    expect(sent.code, sent.stderr).toBe(0)
+    const log = join(stack.dir, 'access.log')
+    await stack.waitFor('a Receive DLR line for delivered', () => (/ Receive DLR .*\[flags:[^\]]*:1\]/.test(readFileSync(log, 'utf8')) ? true : undefined), 20_000)
+    const latencyAfterReplay = async (name: string, env: Record<string, string>) => {
+      const copy = join(dir, `${name}.db`)
+      copyFileSync(store, copy)
+      const replay = await runCli(['feedback', '--replay', log, '--store', copy, '--json'], env)
+      expect(replay.code, replay.stderr).toBe(0)
+      const [timeline] = JSON.parse((await runCli(['status', '8101', '--store', copy, '--json'], env)).stdout).timelines
+      expect(timeline.result).toBe('delivered')
+      return { latencyMs: timeline.latencyMs as number | null, copy }
+    }
+    // feedback runs where Kannel runs: the host's zone is the log's.
+    const here = await latencyAfterReplay('host-zone', { TZ: 'Asia/Tokyo' })
+    expect(here.latencyMs).toBeGreaterThanOrEqual(0)
+    expect(here.latencyMs).toBeLessThan(30_000)
+    const check = await runCli(['check', '--store', here.copy, '--warn-latency', '30s', '--crit-latency', '5m'], { TZ: 'Asia/Tokyo' })
+    expect(check.stdout).toMatch(/^SMS-KANNEL OK/)
+    // A copy of the log read on a UTC host: the setting names Kannel's zone.
+    const set = await latencyAfterReplay('setting', { TZ: 'UTC', SMSKANNEL_LOGTIMEZONE: 'Asia/Tokyo' })
+    expect(set.latencyMs).toBeLessThan(30_000)
   })
 })

@@ -88,6 +88,8 @@ export interface StackOptions {
   user?: string
   /** The sendsms-user's password (default `foobar-secret-1`). */
   password?: string
+  /** TZ for the boxes: bearerbox's access log is written in its local time. */
+  timeZone?: string
 }
 
 // Kept here too for the tests that import it with the stack.
@@ -250,7 +252,7 @@ export async function startKannel(options: StackOptions = {}): Promise<KannelSta
 
   // Only fakesmsc's output is read; the boxes log to files (an unread pipe would fill and block them).
   const start = (file: string, args: string[], output: 'pipe' | 'ignore' = 'ignore') => {
-    const child = spawn(file, args, { cwd: dir, stdio: ['pipe', output, output] })
+    const child = spawn(file, args, { cwd: dir, stdio: ['pipe', output, output], ...(options.timeZone ? { env: { ...process.env, TZ: options.timeZone } } : {}) })
     running.add(child)
     child.once('exit', () => running.delete(child))
     return child

@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { EXIT } from '../../src/core/errors.js'
 import { runCli } from '../helpers/run-cli.js'
+import { startServe } from '../helpers/serve-process.js'
 
 const PASSWORD = 'k%y&}s3cret'
 const PIN = '730215'
@@ -184,5 +185,30 @@ describe('the generic HTTP provider against a local gateway', () => {
     const run = await runCli(['feedback', '--config', path, 'msisdn=491701234567&to=VISULOX&messageId=0A0000000123ABCD1&status=delivered&err-code=0&client-ref=01a2-m1'])
     expect(run.code).toBe(EXIT.ok)
     expect(JSON.parse(run.stdout)).toMatchObject({ messageId: '01a2-m1', dlr: 1, status: 'delivered', smscMessageId: '0A0000000123ABCD1', recipient: '491701234567' })
+  })
+
+  it('serve with examples/http-vonage.conf takes Vonage\'s "unknown" (not final) and values in another case; an unmapped value is named', async () => {
+    const path = join(import.meta.dirname, '../../examples/http-vonage.conf')
+    const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-http-')), 'events.db')
+    const serve = await startServe(['--config', path, '--store', store])
+    const messageId = '01a250ac-0000-7000-8000-00000000000b'
+    const callback = async (status: string) => {
+      const query = `msisdn=491701234567&to=VISULOX&messageId=0A0000000123ABCD1&status=${status}&err-code=0&client-ref=${messageId}&message-timestamp=2026-12-07+13%3A00%3A00`
+      const response = await fetch(`${serve.base}/smsKannelfeedback?${query}`)
+      return response.status
+    }
+    try {
+      expect(await callback('unknown')).toBe(200)
+      expect(await callback('Delivered')).toBe(200)
+      expect(await callback('bogus')).toBe(400)
+      // The log line may come just after the answer.
+      await vi.waitFor(() => expect(serve.stderr()).toContain('400 not a delivery report: status=bogus is not in http.dlr-status'))
+    } finally {
+      serve.child.kill('SIGTERM')
+      await serve.exited
+    }
+    const status = JSON.parse((await runCli(['status', messageId, '--json', '--store', store])).stdout)
+    expect(status.timelines[0].steps.map((step: { what: string }) => step.what)).toEqual(['accepted', 'delivered'])
+    expect(status.timelines[0].result).toBe('delivered')
   })
 })

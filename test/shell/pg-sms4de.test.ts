@@ -35,7 +35,8 @@ describeWithPostgres('feedback --poll on a PostgreSQL store', () => {
       expect({ code: sent.code, stderr: sent.stderr }).toEqual({ code: EXIT.ok, stderr: '' })
     }
     const [delivered, open] = standIn.messages.slice(before)
-    standIn.report(delivered!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:16:58' })
+    // German time (sms4de.timezone's default): 11:16:58 in Berlin is 8 s after the send.
+    standIn.report(delivered!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 11:16:58' })
 
     const first = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(first.code).toBe(EXIT.ok)
@@ -47,7 +48,7 @@ describeWithPostgres('feedback --poll on a PostgreSQL store', () => {
     // Only the send without a final report is asked about again; nothing is stored twice.
     const again = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(JSON.parse(again.stdout)).toMatchObject({ asked: 1, reports: 1, new: 0, duplicates: 1 })
-    standIn.report(open!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:18:00' })
+    standIn.report(open!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 11:18:00' })
     expect(JSON.parse((await runCli(['feedback', '--poll', '--json'], env, clock)).stdout)).toMatchObject({ asked: 1, new: 1 })
     expect(JSON.parse((await runCli(['feedback', '--poll', '--json'], env, clock)).stdout)).toMatchObject({ asked: 0 })
   })

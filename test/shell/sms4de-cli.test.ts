@@ -173,7 +173,7 @@ describe('config --check through the SMS4.de balance query', () => {
 describe('feedback --poll, then status', () => {
   it('asks about recent sends without a final report, several ids a request, and status shows delivered', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-sms4de-')), 'events.db')
-    // SMS4.de's dateTime has no zone; the timeline reads it as UTC, like Kannel's %t.
+    // SMS4.de's dateTime has no zone: German time (sms4de.timezone's default), an hour ahead of UTC in November.
     const env = sms4deEnv({ SMSKANNEL_STORE: store })
     const clock = { now: '2026-11-28T10:16:50.000Z' }
     const before = standIn.messages.length
@@ -182,8 +182,8 @@ describe('feedback --poll, then status', () => {
       expect(sent.code).toBe(EXIT.ok)
     }
     const [delivered, failed, open] = newMessages(before)
-    standIn.report(delivered!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:16:58' })
-    standIn.report(failed!.smsId, { status: '2', statusText: 'ERROR', statusDetailText: 'Transfer failed - Rufnummer unbekannt', dateTime: '2026-11-28 10:17:03' })
+    standIn.report(delivered!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 11:16:58' })
+    standIn.report(failed!.smsId, { status: '2', statusText: 'ERROR', statusDetailText: 'Transfer failed - Rufnummer unbekannt', dateTime: '2026-11-28 11:17:03' })
     const pending = await runCli(['status', '4711'], env, clock)
     expect(pending.stdout).toContain('no final report yet')
     expect(pending.stdout).toMatch(/sent\s+accepted by SMS4\.de at 127\.0\.0\.1:\d+, SMS4\.de id 4040\d+/)
@@ -206,10 +206,44 @@ describe('feedback --poll, then status', () => {
     // Idempotent: only the open one is asked about again, and nothing is stored twice.
     const again = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(JSON.parse(again.stdout)).toMatchObject({ asked: 1, requests: 1, reports: 1, new: 0, duplicates: 1 })
-    standIn.report(open!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 10:18:00' })
+    standIn.report(open!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK - An das Telefon gesendet', dateTime: '2026-11-28 11:18:00' })
     const last = await runCli(['feedback', '--poll', '--json'], env, clock)
     expect(JSON.parse(last.stdout)).toMatchObject({ asked: 1, new: 1 })
     expect((await runCli(['feedback', '--poll', '--json'], env, clock)).stdout).toContain('"asked":0')
+  })
+
+  it('reads dateTime as German time, so latency is the real one and check does not alert; sms4de.timezone changes the zone', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sms-kannel-sms4de-'))
+    // The real clock: report and check find messages by their ids, which carry the real time.
+    const wallTime = (ms: number, timeZone: string) => new Date(ms).toLocaleString('sv-SE', { timeZone })
+    const sendAndReport = async (store: string, extra: Record<string, string>, timeZone: string) => {
+      const env = sms4deEnv({ SMSKANNEL_STORE: store, ...extra })
+      const sent = await runCli([], { ...env, VLXSMS: '+491701234567', VLXPIN: PIN, VLXPIN_SEQUENCE: '31', VLXPIN_TEXT: `PIN ${PIN}` })
+      expect(sent.code).toBe(EXIT.ok)
+      standIn.report(standIn.messages.at(-1)!.smsId, { status: '0', statusText: 'OK', statusDetailText: 'Transfer OK', dateTime: wallTime(Date.now() + 2000, timeZone) })
+      expect(JSON.parse((await runCli(['feedback', '--poll', '--json'], env)).stdout)).toMatchObject({ reports: 1, new: 1 })
+      return env
+    }
+    const latencyOf = async (env: Record<string, string>) => JSON.parse((await runCli(['status', '31', '--json'], env)).stdout).timelines[0].latencyMs as number
+
+    const berlin = await sendAndReport(join(directory, 'berlin.db'), {}, 'Europe/Berlin')
+    expect(await latencyOf(berlin)).toBeGreaterThan(0)
+    expect(await latencyOf(berlin)).toBeLessThan(30_000)
+    const status = await runCli(['status', '31'], { ...berlin, TZ: 'Europe/Berlin' })
+    expect(status.stdout).toMatch(/ \+0[12]:00 {2}delivered/)
+    expect(status.stdout).not.toContain('zone unknown')
+    const check = await runCli(['check', '--warn-latency', '30s', '--crit-latency', '5m'], berlin)
+    expect(check.stdout).toMatch(/^SMS-KANNEL OK - 1 PINs .*: 1 delivered/)
+    expect(check.code).toBe(0)
+
+    // A service that writes UTC: sms4de.timezone says so.
+    const utc = await sendAndReport(join(directory, 'utc.db'), { SMS4DE_TIMEZONE: 'UTC' }, 'UTC')
+    expect(await latencyOf(utc)).toBeLessThan(30_000)
+    expect(await latencyOf(utc)).toBeGreaterThan(0)
+
+    const bad = await runCli(['feedback', '--poll'], sms4deEnv({ SMSKANNEL_STORE: join(directory, 'utc.db'), SMS4DE_TIMEZONE: 'Mitteleuropa' }))
+    expect(bad.code).toBe(EXIT.config)
+    expect(bad.stderr).toContain('sms4de.timezone "Mitteleuropa"')
   })
 
   it('asks in batches of 20, skips sends older than --since, and counts ids SMS4.de does not know', async () => {

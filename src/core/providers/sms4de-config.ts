@@ -1,4 +1,4 @@
-import { invalid, parseHttpUrl, required, type ConfigKey, type SourceValues } from '../config.js'
+import { invalid, parseHttpUrl, parseTimeZoneKey, required, type ConfigKey, type SourceValues } from '../config.js'
 import { hasControlCharacters } from '../control-chars.js'
 import { encodeLatin9 } from './sms4de-text.js'
 
@@ -15,6 +15,8 @@ export interface Sms4deSettings {
   checkUrl: string
   dlrUrl: string
   minBalanceEuro: number
+  /** The zone SMS4.de's report dateTime (no offset) is read in. */
+  timeZone: string
 }
 
 /** SMS4.de's manual: 6-11 letters and digits without special characters, or 6-14 digits. */
@@ -55,6 +57,8 @@ export function resolveSms4deSettings(values: SourceValues): Sms4deSettings {
     throw invalid('sms4de.minbalance', minBalanceValue, 'must be an amount in Euro such as 5 or 12.50.')
   }
 
+  const timeZone = parseTimeZoneKey('sms4de.timezone', required(values, 'sms4de.timezone'))!
+
   return {
     user,
     password,
@@ -66,6 +70,7 @@ export function resolveSms4deSettings(values: SourceValues): Sms4deSettings {
     checkUrl: endpointUrl(values, 'sms4de.checkurl'),
     dlrUrl: endpointUrl(values, 'sms4de.dlrurl').replace(/\/+$/, ''),
     minBalanceEuro,
+    timeZone,
   }
 }
 

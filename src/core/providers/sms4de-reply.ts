@@ -1,4 +1,4 @@
-import { buildEvent, DLR_TYPES, parseGatewayTime, type DeliveryEvent } from '../dlr.js'
+import { buildEvent, DLR_TYPES, parseGatewayTime, wallClockToUtc, type DeliveryEvent } from '../dlr.js'
 import { reportEventId } from '../event-identity.js'
 import { maskNumberFields } from '../phone-number.js'
 import { AuthError, ConfigError, GatewayRejectedError, GatewayUnavailableError, ProtocolError } from '../errors.js'
@@ -123,7 +123,7 @@ function readReport(entry: unknown): Sms4deReport | undefined {
  * `{"error":"smsid not found"}` (or `[]`) for ids it does not know. Each report becomes an
  * event of the usual schema; the same report always gets the same event id.
  */
-export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly AwaitedSend[], receivedAt: Date): PollAnswer {
+export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly AwaitedSend[], receivedAt: Date, timeZone: string): PollAnswer {
   let parsed: unknown
   try {
     parsed = JSON.parse(reply.body)
@@ -149,14 +149,25 @@ export function parseSms4deDlrReply(reply: GatewayReply, sends: readonly Awaited
       continue
     }
     answered.add(report.smsId)
-    answer.events.push(eventFromReport(report, entry as object, send, receivedAt))
+    answer.events.push(eventFromReport(report, entry as object, send, receivedAt, timeZone))
   }
   answer.unknownIds = sends.map((send) => send.providerId).filter((id) => !answered.has(id))
   return answer
 }
 
-function eventFromReport(report: Sms4deReport, entry: object, send: AwaitedSend, receivedAt: Date): DeliveryEvent {
-  const gatewayTime = parseGatewayTime(report.dateTime ?? undefined)
+/**
+ * SMS4.de's `dateTime` is a wall-clock time without offset (docs/sms4de.md): read in
+ * sms4de.timezone and stored as UTC, so latencies are right whatever zone SMS4.de writes.
+ * @example sms4deTime('2026-12-07 14:23:14', 'Europe/Berlin') === '2026-12-07T13:23:14Z'
+ */
+export function sms4deTime(dateTime: string | null, timeZone: string): string | null {
+  if (dateTime === null) return null
+  // An epoch-seconds value is taken as it is; a wall-clock one that is no real time gives none.
+  return /^\d{9,11}$/.test(dateTime) ? parseGatewayTime(dateTime) : wallClockToUtc(dateTime, timeZone)
+}
+
+function eventFromReport(report: Sms4deReport, entry: object, send: AwaitedSend, receivedAt: Date, timeZone: string): DeliveryEvent {
+  const gatewayTime = sms4deTime(report.dateTime, timeZone)
   const detail = report.statusDetailText ?? report.statusText
   return buildEvent({
     // One event per message and outcome, as for Kannel's reports: polling again adds nothing.

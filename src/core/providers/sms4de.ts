@@ -43,7 +43,7 @@ export function createSms4deProvider(settings: Sms4deSettings): SmsProvider {
     polling: {
       maxIdsPerRequest: SMS4DE_IDS_PER_REQUEST,
       buildRequest: (smsIds) => buildSms4deDlrRequest(settings, smsIds),
-      parseReply: parseSms4deDlrReply,
+      parseReply: (reply, sends, receivedAt) => parseSms4deDlrReply(reply, sends, receivedAt, settings.timeZone),
     },
   }
 }
