@@ -2,7 +2,7 @@ import type { DeliveryFigures, DeliveryReport } from './report.js'
 import { describeZone, formatLocal, type IntervalUnit } from './report-time.js'
 
 /** Bumped when a field changes meaning. */
-export const REPORT_SCHEMA = 'sms-kannel/report@1'
+export const REPORT_SCHEMA = 'sms-kannel/report@2'
 
 /** DeliveryFigures as --json prints them: latency as { p50, p90, p99 } in milliseconds. */
 export type FiguresDocument = Omit<DeliveryFigures, 'latency'> & { latencyMs: { p50: number; p90: number; p99: number } | null }
@@ -29,6 +29,7 @@ function figuresDocument(figures: DeliveryFigures): FiguresDocument {
     delivered: figures.delivered,
     failed: figures.failed,
     pending: figures.pending,
+    notSent: figures.notSent,
     deliveryRatePercent: figures.deliveryRatePercent === null ? null : Math.round(figures.deliveryRatePercent * 100) / 100,
     latencyMs: figures.latency && { p50: figures.latency.p50Ms, p90: figures.latency.p90Ms, p99: figures.latency.p99Ms },
   }
@@ -89,7 +90,7 @@ export function figuresBar(figures: FiguresDocument, busiest: number): string {
 function figureCells(figures: FiguresDocument): string[] {
   const latency = figures.latencyMs
   return [
-    String(figures.sent), String(figures.accepted), String(figures.delivered), String(figures.failed), String(figures.pending),
+    String(figures.sent), String(figures.accepted), String(figures.delivered), String(figures.failed), String(figures.pending), String(figures.notSent),
     formatRate(figures.deliveryRatePercent),
     latency ? formatLatency(latency.p50) : '-', latency ? formatLatency(latency.p90) : '-', latency ? formatLatency(latency.p99) : '-',
   ]
@@ -109,7 +110,7 @@ function alignTable(rows: string[][]): string[] {
 /** The report for a person at a terminal. */
 export function formatReportTable(document: ReportDocument): string[] {
   const busiest = Math.max(0, ...document.intervals.map((interval) => interval.sent))
-  const header = ['interval', 'sent', 'accepted', 'delivered', 'failed', 'pending', 'rate', 'p50', 'p90', 'p99', '']
+  const header = ['interval', 'sent', 'accepted', 'delivered', 'failed', 'pending', 'not sent', 'rate', 'p50', 'p90', 'p99', '']
   const rows = [
     header,
     ...document.intervals.map((interval) => [interval.label, ...figureCells(interval), figuresBar(interval, busiest)]),
@@ -118,26 +119,26 @@ export function formatReportTable(document: ReportDocument): string[] {
   const from = formatLocal(Date.parse(document.since), document.timeZone, 'minute')
   const to = formatLocal(Date.parse(document.until), document.timeZone, 'minute')
   const lines = [`PIN delivery ${from} to ${to}, by ${document.by}, times in ${document.zoneLabel}`, '', ...alignTable(rows)]
-  lines.push(`(${BAR_GLYPHS.delivered} delivered  ${BAR_GLYPHS.failed} failed  ${BAR_GLYPHS.pending} pending; rate = delivered / (delivered + failed); latency from send to delivered)`)
+  lines.push(`(${BAR_GLYPHS.delivered} delivered  ${BAR_GLYPHS.failed} failed  ${BAR_GLYPHS.pending} pending; not sent = send failed, nothing went out; rate = delivered / (delivered + failed); latency from send to delivered)`)
   lines.push('', 'Failures by reason:')
   if (document.failuresByReason.length === 0) lines.push('  none')
   for (const failure of document.failuresByReason) lines.push(`  ${String(failure.count).padStart(6)}  ${failure.reason}`)
   lines.push('', 'By SMSC:')
   if (document.bySmsc.length === 0) lines.push('  none')
-  else lines.push(...alignTable([['smsc', 'sent', 'delivered', 'failed', 'pending', 'rate', ''], ...document.bySmsc.map((smsc) => [smscLabel(smsc.smsc), String(smsc.sent), String(smsc.delivered), String(smsc.failed), String(smsc.pending), formatRate(smsc.deliveryRatePercent), ''])]).map((line) => `  ${line}`))
+  else lines.push(...alignTable([['smsc', 'sent', 'delivered', 'failed', 'pending', 'not sent', 'rate', ''], ...document.bySmsc.map((smsc) => [smscLabel(smsc.smsc), String(smsc.sent), String(smsc.delivered), String(smsc.failed), String(smsc.pending), String(smsc.notSent), formatRate(smsc.deliveryRatePercent), ''])]).map((line) => `  ${line}`))
   return lines
 }
 
 /** One row per interval for spreadsheets (RFC 4180; times in UTC and as labelled in the zone). */
 export function formatReportCsv(document: ReportDocument): string[] {
-  const header = ['start', 'end', `interval (${document.timeZone})`, 'sent', 'accepted', 'delivered', 'failed', 'pending', 'delivery_rate_percent', 'latency_p50_ms', 'latency_p90_ms', 'latency_p99_ms']
+  const header = ['start', 'end', `interval (${document.timeZone})`, 'sent', 'accepted', 'delivered', 'failed', 'pending', 'not_sent', 'delivery_rate_percent', 'latency_p50_ms', 'latency_p90_ms', 'latency_p99_ms']
   const number = (value: number | null | undefined) => (value === null || value === undefined ? '' : String(value))
   return [
     header.map(csvCell).join(','),
     ...document.intervals.map((interval) =>
       [
         interval.start, interval.end, interval.label, number(interval.sent), number(interval.accepted), number(interval.delivered), number(interval.failed),
-        number(interval.pending), number(interval.deliveryRatePercent), number(interval.latencyMs?.p50), number(interval.latencyMs?.p90), number(interval.latencyMs?.p99),
+        number(interval.pending), number(interval.notSent), number(interval.deliveryRatePercent), number(interval.latencyMs?.p50), number(interval.latencyMs?.p90), number(interval.latencyMs?.p99),
       ].map(csvCell).join(','),
     ),
   ]

@@ -119,7 +119,9 @@ function svg(id: string, title: string, body: string): string {
 }
 
 function noDataNote(document: ReportDocument): string {
-  return document.total.sent === 0 ? `<text x="${MARGIN.left + PLOT_WIDTH / 2}" y="${MARGIN.top + PLOT_HEIGHT / 2}" text-anchor="middle" class="empty">no PINs in this span</text>` : ''
+  const { sent, notSent } = document.total
+  const note = notSent > 0 ? `no PINs went out in this span (${notSent} not sent)` : 'no PINs in this span'
+  return sent === 0 ? `<text x="${MARGIN.left + PLOT_WIDTH / 2}" y="${MARGIN.top + PLOT_HEIGHT / 2}" text-anchor="middle" class="empty">${escapeHtml(note)}</text>` : ''
 }
 
 /** PINs per interval as stacked bars, with the delivery rate as a line on the right axis. */
@@ -197,13 +199,13 @@ function failureChart(document: ReportDocument): string {
 function figureCells(figures: FiguresDocument): string {
   const latency = figures.latencyMs
   const cells = [
-    figures.sent, figures.accepted, figures.delivered, figures.failed, figures.pending, figures.deliveryRatePercent === null ? '–' : formatRate(figures.deliveryRatePercent),
+    figures.sent, figures.accepted, figures.delivered, figures.failed, figures.pending, figures.notSent, figures.deliveryRatePercent === null ? '–' : formatRate(figures.deliveryRatePercent),
     latency ? formatLatency(latency.p50) : '–', latency ? formatLatency(latency.p90) : '–', latency ? formatLatency(latency.p99) : '–',
   ]
   return cells.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join('')
 }
 
-const FIGURE_HEADERS = '<th>sent</th><th>accepted</th><th>delivered</th><th>failed</th><th>pending</th><th>rate</th><th>p50</th><th>p90</th><th>p99</th>'
+const FIGURE_HEADERS = '<th>sent</th><th>accepted</th><th>delivered</th><th>failed</th><th>pending</th><th>not sent</th><th>rate</th><th>p50</th><th>p90</th><th>p99</th>'
 
 const STYLE = `
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#212121;margin:24px auto;max-width:${CHART_WIDTH + 40}px;padding:0 20px}
@@ -251,6 +253,7 @@ export function renderReportHtml(document: ReportDocument, generatedAt: Date): s
     tile('delivered', String(total.delivered)),
     tile('failed', String(total.failed), total.failed > 0),
     tile('pending', String(total.pending), total.pending > 0),
+    tile('not sent', String(total.notSent), total.notSent > 0),
     tile('delivery rate', formatRate(total.deliveryRatePercent)),
     tile('p90 latency', total.latencyMs ? formatLatency(total.latencyMs.p90) : '–'),
   ].join('')}</div>
@@ -264,10 +267,10 @@ ${failureChart(document)}
 <table id="intervals"><thead><tr><th>interval (${escapeHtml(document.timeZone)})</th>${FIGURE_HEADERS}</tr></thead>
 <tbody>${intervalRows}<tr class="total"><td>total</td>${figureCells(total)}</tr></tbody></table>
 <h2>By SMSC</h2>
-<table id="smscs"><thead><tr><th>SMSC</th>${FIGURE_HEADERS}</tr></thead><tbody>${smscRows || '<tr><td colspan="10">none</td></tr>'}</tbody></table>
+<table id="smscs"><thead><tr><th>SMSC</th>${FIGURE_HEADERS}</tr></thead><tbody>${smscRows || '<tr><td colspan="11">none</td></tr>'}</tbody></table>
 <h2>Failures by reason</h2>
 <table id="reasons"><thead><tr><th>reason</th><th>PINs</th></tr></thead><tbody>${reasonRows || '<tr><td colspan="2">none</td></tr>'}</tbody></table>
-<footer>Rate = delivered / (delivered + failed). Latency from the send (or the first report) to the delivered report. Made by sms-kannel report at ${escapeHtml(formatLocal(generatedAt.getTime(), document.timeZone, 'minute'))} (${escapeHtml(document.timeZone)}).</footer>
+<footer>Not sent: the send failed (gateway unreachable or refusing), nothing went out. Rate = delivered / (delivered + failed). Latency from the send (or the first report) to the delivered report. Made by sms-kannel report at ${escapeHtml(formatLocal(generatedAt.getTime(), document.timeZone, 'minute'))} (${escapeHtml(document.timeZone)}).</footer>
 </body>
 </html>
 `

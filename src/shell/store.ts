@@ -415,8 +415,10 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // report reads a million rows a run: rows as arrays, times as epoch ms by SQLite (times
   // without a zone are UTC, as in status), and only what is needed (a reply only on a
   // failure, DLR bits 2 or 16).
+  // sendFailed() in SQL: a send recorded as `failed (exit N)` (1, else 0).
+  const SEND_FAILED = "(substr(outcome, 1, 6) = 'failed')"
   const epochMs = (column: string) => `CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`
-  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
+  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')}, ${SEND_FAILED} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
   const reportEventColumns = `lower(hex(event_id)), message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
        smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
   // Ranges of the primary key: an event id begins with a time (eventIdRanges), 0 when unknown.
@@ -431,8 +433,8 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // Event ids in upper-case hex, the cheapest: all of a PIN's compare alike.
   let grouper: PinGrouper | undefined
   type Value = string | number | null
-  const foldReportRow = (_total: number, sentMs: Value, messageId: Value, eventId: Value, dlr: Value, atMs: Value, smscId: Value, smscReply: Value): void => {
-    if (eventId === null) grouper!.send({ messageId: messageId as string, sentAtMs: (sentMs as number | null) ?? Number.NaN })
+  const foldReportRow = (_total: number, sentMs: Value, notSent: Value, messageId: Value, eventId: Value, dlr: Value, atMs: Value, smscId: Value, smscReply: Value): void => {
+    if (eventId === null) grouper!.send({ messageId: messageId as string, sentAtMs: (sentMs as number | null) ?? Number.NaN, notSent: notSent === 1 })
     else grouper!.event({ eventId: eventId as string, messageId: messageId as string | null, dlr: dlr as number, atMs: (atMs as number | null) ?? Number.NaN, smscId: smscId as string | null, smscReply: smscReply as string | null })
   }
   // @types/better-sqlite3 gives step one value; with varargs it gets every argument.
@@ -442,14 +444,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // A span that holds most sends reads them all in message-id order; a short one (check) finds
   // them by time and sorts the few ("+sent_at" keeps SQLite off sends_by_sent_at).
   const selectReportPins = (sentAt: string) => db.prepare(
-    `SELECT report_pins(sent_ms, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
-       SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
+    `SELECT report_pins(sent_ms, not_sent, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
+       SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, ${SEND_FAILED} AS not_sent, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
        FROM sends WHERE ${sentAt} >= @since AND ${sentAt} < @until AND message_id >= @pinFrom AND message_id < @pinTo
        UNION ALL
-       SELECT message_id, NULL, message_id, ${reportEventValues} FROM events
+       SELECT message_id, NULL, NULL, message_id, ${reportEventValues} FROM events
        WHERE message_id >= @pinMessageFrom AND message_id < @pinMessageTo AND event_id >= unhex(@messageFrom) AND event_id < unhex(@messageTo)
        UNION ALL
-       SELECT coalesce(message_id, 'event:' || hex(event_id)), NULL, message_id, ${reportEventValues} FROM events
+       SELECT coalesce(message_id, 'event:' || hex(event_id)), NULL, NULL, message_id, ${reportEventValues} FROM events
        WHERE (event_id < x'00000001' OR (event_id >= unhex(@timeFrom) AND event_id < unhex(@timeTo))) AND NOT (${inMessageRange})
          AND coalesce(message_id, 'event:' || hex(event_id)) >= @pinFrom AND coalesce(message_id, 'event:' || hex(event_id)) < @pinTo
        ORDER BY 1
@@ -547,12 +549,12 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     sendsAwaitingReports: (provider, sinceIso) => guard(() => selectAwaited.all(provider, sinceIso) as AwaitedSend[]),
     reportInput: (sinceMs, untilMs) => {
       const iso = (ms: number) => new Date(ms).toISOString()
-      type SendRow = [string, number | null]
+      type SendRow = [string, number | null, number]
       type EventRow = [string | null, string | null, number, number | null, string | null, string | null]
       return {
         sends: guardedRows(function* () {
-          for (const [messageId, sentAtMs] of selectReportSends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<SendRow>) {
-            yield { messageId, sentAtMs: sentAtMs ?? Number.NaN } satisfies ReportSend
+          for (const [messageId, sentAtMs, notSent] of selectReportSends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<SendRow>) {
+            yield { messageId, sentAtMs: sentAtMs ?? Number.NaN, notSent: notSent === 1 } satisfies ReportSend
           }
         }),
         events: guardedRows(function* () {
