@@ -218,6 +218,39 @@ describe('sends that failed (nothing went out)', () => {
   })
 })
 
+describe('a span across the autumn clock change (Europe/Berlin, 25 October 2026)', () => {
+  // 02:30 local twice: 00:30Z (+02:00) delivered, 01:30Z (+01:00) refused by the SMSC.
+  const DST_START = '2026-10-25T00:00:00Z'
+  const DST_NOW = '2026-10-26T12:00:00.000Z'
+  let store: string
+  beforeAll(async () => {
+    store = await makeReportStore(DST_START, [delivered('d-0030', 1800, 2), { messageId: 'd-0130', sentAt: 5400, reports: [{ dlr: 16, at: 5401, reply: 'NACK/11/Invalid Destination Address' }] }])
+  })
+  const env = () => ({ SMSKANNEL_STORE: store, TZ: 'Europe/Berlin' })
+
+  it('the repeated hour is labelled with its offset, and the header names both offsets', async () => {
+    const run = await runCli(['report', '--since', '2026-10-25 00:00', '--until', '2026-10-25 05:00', '--by', 'hour'], env(), { now: DST_NOW })
+    expect(run.code, run.stderr).toBe(0)
+    const lines = run.stdout.split('\n')
+    expect(lines[0]).toBe('PIN delivery 2026-10-25 00:00 +02:00 to 2026-10-25 05:00 +01:00, by hour, times in Europe/Berlin (UTC+02:00/+01:00)')
+    expect(lines.find((line) => line.startsWith('2026-10-25 02:00 +02:00'))).toMatch(/^2026-10-25 02:00 \+02:00\s+1\s+1\s+1\s+0\s+0\s+0\s+100\.0%/)
+    expect(lines.find((line) => line.startsWith('2026-10-25 02:00 +01:00'))).toMatch(/^2026-10-25 02:00 \+01:00\s+1\s+0\s+0\s+1\s+0\s+0\s+0\.0%/)
+    expect(lines.filter((line) => line.startsWith('2026-10-25 03:00 '))).toHaveLength(1)
+    const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-html-')), 'report.html')
+    await runCli(['report', '--since', '2026-10-25 00:00', '--until', '2026-10-25 05:00', '--by', 'hour', '--html', file], env(), { now: DST_NOW })
+    const html = readFileSync(file, 'utf8')
+    expect(html).toContain('times in Europe/Berlin (UTC+02:00/+01:00)')
+    expect(html).toContain('<td>2026-10-25 02:00 +02:00</td>')
+    expect(html).toContain('<td>2026-10-25 02:00 +01:00</td>')
+  })
+
+  it('an ambiguous local --since is its first occurrence: the 02:00 summer-time hour is in the report', async () => {
+    const run = await runCli(['report', '--since', '2026-10-25 02:00', '--until', '2026-10-25 04:00', '--by', 'hour', '--csv'], env(), { now: DST_NOW })
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout.split('\n')[1]).toMatch(/^2026-10-25T00:00:00\.000Z,2026-10-25T01:00:00\.000Z,2026-10-25 02:00 \+02:00,1,1,1,0,0,0,100,/)
+  })
+})
+
 describe('report on two threads', () => {
   // Legacy message ids (not UUID v7) fall in the upper half, with the v7 ids after the split.
   it('folds the same figures as one thread: no PIN lost or counted twice at the split', async () => {

@@ -1,5 +1,5 @@
 import type { DeliveryFigures, DeliveryReport } from './report.js'
-import { describeZone, formatLocal, type IntervalUnit } from './report-time.js'
+import { describeZoneOver, formatLocal, formatOffset, intervalLabels, type IntervalUnit } from './report-time.js'
 
 /** Bumped when a field changes meaning. */
 export const REPORT_SCHEMA = 'sms-kannel/report@2'
@@ -13,7 +13,7 @@ export interface ReportDocument {
   since: string
   until: string
   timeZone: string
-  /** `Europe/Berlin (UTC+01:00)` at the span's end. */
+  /** `Europe/Berlin (UTC+01:00)`; each offset of the span when it crosses a change: `(UTC+02:00/+01:00)`. */
   zoneLabel: string
   by: IntervalUnit
   total: FiguresDocument
@@ -37,18 +37,20 @@ function figuresDocument(figures: DeliveryFigures): FiguresDocument {
 
 export function reportDocument(report: DeliveryReport, options: { timeZone: string; by: IntervalUnit }): ReportDocument {
   const iso = (ms: number) => new Date(ms).toISOString()
+  const starts = report.intervals.map((interval) => interval.startMs)
+  const labels = intervalLabels(starts, options.timeZone, options.by)
   return {
     schema: REPORT_SCHEMA,
     since: iso(report.sinceMs),
     until: iso(report.untilMs),
     timeZone: options.timeZone,
-    zoneLabel: describeZone(report.untilMs, options.timeZone),
+    zoneLabel: describeZoneOver([...starts, report.untilMs], options.timeZone),
     by: options.by,
     total: figuresDocument(report.total),
-    intervals: report.intervals.map((interval) => ({
+    intervals: report.intervals.map((interval, index) => ({
       start: iso(interval.startMs),
       end: iso(interval.endMs),
-      label: formatLocal(interval.startMs, options.timeZone, options.by),
+      label: labels[index]!,
       ...figuresDocument(interval),
     })),
     failuresByReason: report.failuresByReason,
@@ -107,6 +109,16 @@ function alignTable(rows: string[][]): string[] {
   )
 }
 
+/** The span's first and last minute in the zone, each with its offset when the span crosses a change. */
+export function spanEnds(document: ReportDocument): [from: string, to: string] {
+  const crossesChange = document.zoneLabel.includes('/')
+  return [document.since, document.until].map((iso) => {
+    const ms = Date.parse(iso)
+    const local = formatLocal(ms, document.timeZone, 'minute')
+    return crossesChange ? `${local} ${formatOffset(ms, document.timeZone)}` : local
+  }) as [string, string]
+}
+
 /** The report for a person at a terminal. */
 export function formatReportTable(document: ReportDocument): string[] {
   const busiest = Math.max(0, ...document.intervals.map((interval) => interval.sent))
@@ -116,8 +128,7 @@ export function formatReportTable(document: ReportDocument): string[] {
     ...document.intervals.map((interval) => [interval.label, ...figureCells(interval), figuresBar(interval, busiest)]),
     ['total', ...figureCells(document.total), ''],
   ]
-  const from = formatLocal(Date.parse(document.since), document.timeZone, 'minute')
-  const to = formatLocal(Date.parse(document.until), document.timeZone, 'minute')
+  const [from, to] = spanEnds(document)
   const lines = [`PIN delivery ${from} to ${to}, by ${document.by}, times in ${document.zoneLabel}`, '', ...alignTable(rows)]
   lines.push(`(${BAR_GLYPHS.delivered} delivered  ${BAR_GLYPHS.failed} failed  ${BAR_GLYPHS.pending} pending; not sent = send failed, nothing went out; rate = delivered / (delivered + failed); latency from send to delivered)`)
   lines.push('', 'Failures by reason:')

@@ -1,4 +1,4 @@
-import { formatLatency, formatRate, smscLabel, type FiguresDocument, type ReportDocument } from './report-format.js'
+import { formatLatency, formatRate, smscLabel, spanEnds, type FiguresDocument, type ReportDocument } from './report-format.js'
 import { formatLocal } from './report-time.js'
 
 /**
@@ -228,8 +228,7 @@ footer{color:#757575;font-size:12px;margin-top:24px}
 
 /** The whole page: summary, charts, then the figures as tables. */
 export function renderReportHtml(document: ReportDocument, generatedAt: Date): string {
-  const from = formatLocal(Date.parse(document.since), document.timeZone, 'minute')
-  const to = formatLocal(Date.parse(document.until), document.timeZone, 'minute')
+  const [from, to] = spanEnds(document)
   const total = document.total
   const tile = (label: string, value: string, bad = false) => `<div class="tile${bad ? ' bad' : ''}"><b>${escapeHtml(value)}</b>${escapeHtml(label)}</div>`
   const intervalRows = document.intervals.map((interval) => `<tr><td>${escapeHtml(interval.label)}</td>${figureCells(interval)}</tr>`).join('')
