@@ -185,12 +185,15 @@ describe('sends that failed (nothing went out)', () => {
     const table = (await runCli(['report', '--since', '1h', '--by', 'hour'], env(), { now: NOW })).stdout.split('\n')
     expect(table[2]).toMatch(/^interval\s+sent\s+accepted\s+delivered\s+failed\s+pending\s+not sent\s+rate/)
     expect(table.find((line) => line.startsWith('total'))).toMatch(/^total\s+2\s+2\s+2\s+0\s+0\s+2\s+100\.0%/)
+    expect(table.find((line) => line.startsWith('2026-11-28 11:00'))).toMatch(/\s█{12}!{12}$/)
     const csv = (await runCli(['report', '--since', '1h', '--by', 'hour', '--csv'], env(), { now: NOW })).stdout.split('\n')
     expect(csv[0]).toContain(',failed,pending,not_sent,delivery_rate_percent,')
     expect(csv[1]).toBe('2026-11-28T11:00:00.000Z,2026-11-28T12:00:00.000Z,2026-11-28 11:00,2,2,2,0,0,2,100,2000,3000,3000')
     const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-html-')), 'report.html')
     await runCli(['report', '--since', '1h', '--by', 'hour', '--html', file], env(), { now: NOW })
-    expect(readFileSync(file, 'utf8')).toContain('<div class="tile bad"><b>2</b>not sent</div>')
+    const html = readFileSync(file, 'utf8')
+    expect(html).toContain('<div class="tile bad"><b>2</b>not sent</div>')
+    expect(html).toContain('<title>2026-11-28 11:00: 2 not sent</title>')
   })
 
   it('check: failed sends warn by default, and are critical above --crit-not-sent', async () => {

@@ -76,17 +76,20 @@ export function smscLabel(smsc: string | null): string {
 }
 
 const BAR_WIDTH = 24
-export const BAR_GLYPHS = { delivered: '█', failed: '×', pending: '·' } as const
+export const BAR_GLYPHS = { delivered: '█', failed: '×', pending: '·', notSent: '!' } as const
 
-/** The row's PINs as a bar scaled to the busiest row: delivered, then failed, then pending. */
+/** A row's logins: the PINs sent and the sends that failed. */
+export const logins = (figures: FiguresDocument) => figures.sent + figures.notSent
+
+/** The row's logins as a bar scaled to the busiest row: delivered, then failed, pending, not sent. */
 export function figuresBar(figures: FiguresDocument, busiest: number): string {
-  if (figures.sent === 0 || busiest === 0) return ''
-  const width = Math.max(1, Math.round((figures.sent / busiest) * BAR_WIDTH))
-  const cells = (count: number) => Math.round((count / figures.sent) * width)
-  const failed = figures.failed > 0 ? Math.max(1, cells(figures.failed)) : 0
-  const pending = figures.pending > 0 ? Math.max(1, cells(figures.pending)) : 0
-  const delivered = Math.max(0, width - failed - pending)
-  return BAR_GLYPHS.delivered.repeat(delivered) + BAR_GLYPHS.failed.repeat(failed) + BAR_GLYPHS.pending.repeat(pending)
+  const all = logins(figures)
+  if (all === 0 || busiest === 0) return ''
+  const width = Math.max(1, Math.round((all / busiest) * BAR_WIDTH))
+  const cells = (count: number) => (count > 0 ? Math.max(1, Math.round((count / all) * width)) : 0)
+  const [failed, pending, notSent] = [cells(figures.failed), cells(figures.pending), cells(figures.notSent)]
+  const delivered = Math.max(0, width - failed - pending - notSent)
+  return BAR_GLYPHS.delivered.repeat(delivered) + BAR_GLYPHS.failed.repeat(failed) + BAR_GLYPHS.pending.repeat(pending) + BAR_GLYPHS.notSent.repeat(notSent)
 }
 
 function figureCells(figures: FiguresDocument): string[] {
@@ -121,7 +124,7 @@ export function spanEnds(document: ReportDocument): [from: string, to: string] {
 
 /** The report for a person at a terminal. */
 export function formatReportTable(document: ReportDocument): string[] {
-  const busiest = Math.max(0, ...document.intervals.map((interval) => interval.sent))
+  const busiest = Math.max(0, ...document.intervals.map(logins))
   const header = ['interval', 'sent', 'accepted', 'delivered', 'failed', 'pending', 'not sent', 'rate', 'p50', 'p90', 'p99', '']
   const rows = [
     header,
@@ -130,7 +133,7 @@ export function formatReportTable(document: ReportDocument): string[] {
   ]
   const [from, to] = spanEnds(document)
   const lines = [`PIN delivery ${from} to ${to}, by ${document.by}, times in ${document.zoneLabel}`, '', ...alignTable(rows)]
-  lines.push(`(${BAR_GLYPHS.delivered} delivered  ${BAR_GLYPHS.failed} failed  ${BAR_GLYPHS.pending} pending; not sent = send failed, nothing went out; rate = delivered / (delivered + failed); latency from send to delivered)`)
+  lines.push(`(${BAR_GLYPHS.delivered} delivered  ${BAR_GLYPHS.failed} failed  ${BAR_GLYPHS.pending} pending  ${BAR_GLYPHS.notSent} not sent: the send failed, nothing went out; rate = delivered / (delivered + failed); latency from send to delivered)`)
   lines.push('', 'Failures by reason:')
   if (document.failuresByReason.length === 0) lines.push('  none')
   for (const failure of document.failuresByReason) lines.push(`  ${String(failure.count).padStart(6)}  ${failure.reason}`)

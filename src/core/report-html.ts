@@ -1,4 +1,4 @@
-import { formatLatency, formatRate, smscLabel, spanEnds, type FiguresDocument, type ReportDocument } from './report-format.js'
+import { formatLatency, formatRate, logins, smscLabel, spanEnds, type FiguresDocument, type ReportDocument } from './report-format.js'
 import { formatLocal } from './report-time.js'
 
 /**
@@ -17,6 +17,7 @@ const COLOURS = {
   delivered: '#2e7d32',
   failed: '#c62828',
   pending: '#9e9e9e',
+  notSent: '#37474f',
   rate: '#1b5e20',
   p50: '#1565c0',
   p90: '#ef6c00',
@@ -119,14 +120,12 @@ function svg(id: string, title: string, body: string): string {
 }
 
 function noDataNote(document: ReportDocument): string {
-  const { sent, notSent } = document.total
-  const note = notSent > 0 ? `no PINs went out in this span (${notSent} not sent)` : 'no PINs in this span'
-  return sent === 0 ? `<text x="${MARGIN.left + PLOT_WIDTH / 2}" y="${MARGIN.top + PLOT_HEIGHT / 2}" text-anchor="middle" class="empty">${escapeHtml(note)}</text>` : ''
+  return logins(document.total) === 0 ? `<text x="${MARGIN.left + PLOT_WIDTH / 2}" y="${MARGIN.top + PLOT_HEIGHT / 2}" text-anchor="middle" class="empty">no PINs in this span</text>` : ''
 }
 
 /** PINs per interval as stacked bars, with the delivery rate as a line on the right axis. */
 function deliveryChart(document: ReportDocument): string {
-  const scale = niceScale(Math.max(0, ...document.intervals.map((interval) => interval.sent)))
+  const scale = niceScale(Math.max(0, ...document.intervals.map(logins)))
   const bars = axes(document.intervals.length, scale.top)
   const rateAxis = axes(document.intervals.length, 100)
   const width = number(Math.max(1, bars.band * 0.7))
@@ -134,21 +133,22 @@ function deliveryChart(document: ReportDocument): string {
     .map((interval, index) => {
       let base = 0
       const left = number(bars.x(index) - (bars.band * 0.7) / 2)
-      return (['delivered', 'failed', 'pending'] as const)
+      return (['delivered', 'failed', 'pending', 'notSent'] as const)
         .map((part) => {
           const count = interval[part]
           if (count === 0) return ''
+          const name = part === 'notSent' ? 'not sent' : part
           const top = bars.y(base + count)
           const height = bars.y(base) - top
           base += count
-          return `<rect x="${left}" y="${number(top)}" width="${width}" height="${number(height)}" fill="${COLOURS[part]}"><title>${escapeHtml(`${interval.label}: ${count} ${part}`)}</title></rect>`
+          return `<rect x="${left}" y="${number(top)}" width="${width}" height="${number(height)}" fill="${COLOURS[part]}"><title>${escapeHtml(`${interval.label}: ${count} ${name}`)}</title></rect>`
         })
         .join('')
     })
     .join('')
   const rates = document.intervals.map((interval) => interval.deliveryRatePercent)
   const body = [
-    legend([['delivered', COLOURS.delivered], ['failed', COLOURS.failed], ['pending', COLOURS.pending], ['delivery rate (right axis)', COLOURS.rate]]),
+    legend([['delivered', COLOURS.delivered], ['failed', COLOURS.failed], ['pending', COLOURS.pending], ['not sent', COLOURS.notSent], ['delivery rate (right axis)', COLOURS.rate]]),
     yAxis(scale, (value) => String(value)),
     yAxis({ top: 100, step: 25 }, (value) => `${value}%`, 'right'),
     stacks,
@@ -157,7 +157,7 @@ function deliveryChart(document: ReportDocument): string {
     xAxis(document, bars),
     noDataNote(document),
   ]
-  return svg('chart-delivery', 'PINs per interval (delivered, failed, pending) and delivery rate', body.join(''))
+  return svg('chart-delivery', 'PINs per interval (delivered, failed, pending, not sent) and delivery rate', body.join(''))
 }
 
 /** p50, p90 and p99 from send to delivered, per interval. */
