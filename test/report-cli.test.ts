@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, fixedClockArgs, runCli } from './helpers/run-cli.js'
 import { makeReportStore, mixedPins, type FakePin } from './helpers/report-store.js'
 
@@ -219,6 +220,36 @@ describe('sends that failed (nothing went out)', () => {
     const wentOut = await runCli(['status', 'f-1156', '--json'], env(), { now: NOW })
     expect(JSON.parse(wentOut.stdout).timelines[0]).toMatchObject({ result: 'delivered' })
   })
+})
+
+describe('send, then report, check and status: what send records when the gateway fails', () => {
+  let hanging: Server
+  const sockets: Socket[] = []
+  afterAll(() => {
+    for (const socket of sockets) socket.destroy()
+    hanging?.close()
+  })
+  const portOf = (server: Server) => (server.address() as { port: number }).port
+  const listening = (server: Server) => new Promise<Server>((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+
+  it('a gateway down is "not sent"; one that took the request and never answered may have sent it: pending', async () => {
+    const closed = await listening(createServer())
+    const closedPort = portOf(closed)
+    await new Promise((resolve) => closed.close(resolve))
+    hanging = await listening(createServer((socket) => sockets.push(socket)))
+    const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-failed-')), 'events.db')
+    const env = { SMSKANNEL_USER: 'vlx', SMSKANNEL_PASSWORD: 'pw-1', SMSKANNEL_STORE: store }
+    const send = (port: number, sequence: string) => runCli(['send', '--to', '+491701234567', '--text', `PIN ${sequence}`, '--gwurl', `http://127.0.0.1:${port}`, '--timeout', '1s'], { ...env, VLXPIN_SEQUENCE: sequence })
+    const [down, silent] = [await send(closedPort, '71'), await send(portOf(hanging), '72')]
+    expect([down.code, silent.code], down.stderr + silent.stderr).toEqual([75, 75])
+
+    const report = JSON.parse((await runCli(['report', '--since', '10m', '--json'], env)).stdout)
+    expect(report.total).toMatchObject({ sent: 1, pending: 1, notSent: 1 })
+    expect((await runCli(['check', '--window', '15m'], env)).stdout).toMatch(/^SMS-KANNEL WARNING - 1 PINs not sent \(send failed\) > 0; 1 PINs in the last 15m: 0 delivered \(-\), 0 failed, 1 pending; 1 not sent \|/)
+    const [notSent, unsure] = [JSON.parse((await runCli(['status', '71', '--json'], env)).stdout), JSON.parse((await runCli(['status', '72', '--json'], env)).stdout)]
+    expect(notSent.timelines[0]).toMatchObject({ result: 'not-sent', steps: [{ what: 'not-sent', detail: expect.stringMatching(/^failed \(exit 75\) by Kannel at 127\.0\.0\.1:/) }] })
+    expect(unsure.timelines[0]).toMatchObject({ result: 'pending', steps: [{ what: 'sent', detail: expect.stringMatching(/^failed \(exit 75, may have been sent\) by Kannel/) }] })
+  }, 30_000)
 })
 
 describe('a span across the autumn clock change (Europe/Berlin, 25 October 2026)', () => {

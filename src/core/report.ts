@@ -8,14 +8,21 @@ import { failureReason } from './report-reason.js'
 export interface ReportSend {
   messageId: string
   sentAtMs: number
-  /** `send` recorded that it failed (exit 69, 75 ...): the PIN went out only if a report says so. */
+  /** `send` recorded that it failed and nothing went out (sendFailed): the PIN went out only if a report says so. */
   notSent?: boolean
 }
 
-/** Whether a send record's outcome says nothing went out (`failed (exit N)`); SQL: substr(outcome, 1, 6) = 'failed'. */
+/**
+ * Whether a send record's outcome says nothing went out: `failed (exit N)`, but not `failed
+ * (exit 75, may have been sent)` (a timeout or 5xx after the gateway had the request).
+ */
 export function sendFailed(outcome: string): boolean {
-  return outcome.startsWith('failed')
+  return outcome.startsWith('failed') && !outcome.includes(MAY_HAVE_BEEN_SENT)
 }
+
+const MAY_HAVE_BEEN_SENT = 'may have been sent'
+/** sendFailed() in SQL, the same in SQLite and PostgreSQL (true or 1 when nothing went out). */
+export const SEND_FAILED_SQL = `(substr(outcome, 1, 6) = 'failed' AND outcome NOT LIKE '%${MAY_HAVE_BEEN_SENT}%')`
 
 /**
  * A stored delivery report as `report` needs it. `atMs` is Kannel's time (whole seconds),

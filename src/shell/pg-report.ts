@@ -4,7 +4,7 @@
  */
 import type { Pool } from 'pg'
 import { eventIdRanges } from '../core/event-identity.js'
-import { PinGrouper, REPORT_MARGIN_MS, storedTimeMs, type MessageGroup } from '../core/report.js'
+import { PinGrouper, REPORT_MARGIN_MS, SEND_FAILED_SQL, storedTimeMs, type MessageGroup } from '../core/report.js'
 
 /** Rows per FETCH: bounded memory, few round trips. */
 const PAGE = 10_000
@@ -24,7 +24,7 @@ export async function postgresReportGroups(pool: Pool, boundaries: readonly numb
     await client.query(
       `DECLARE report_rows NO SCROLL CURSOR FOR
        SELECT * FROM (
-         SELECT message_id, sent_at, substr(outcome, 1, 6) = 'failed', NULL::text, NULL::integer, NULL::text, NULL::text, NULL::text FROM sends
+         SELECT message_id, sent_at, ${SEND_FAILED_SQL}, NULL::text, NULL::integer, NULL::text, NULL::text, NULL::text FROM sends
          WHERE sent_at COLLATE "C" >= ${literal(new Date(sinceMs).toISOString())} AND sent_at COLLATE "C" < ${literal(new Date(untilMs).toISOString())}
          UNION ALL
          SELECT message_id, NULL, NULL, encode(event_id, 'hex'), dlr, coalesce(gateway_time, received_at), smsc_id, CASE WHEN dlr & 18 <> 0 THEN smsc_reply END

@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { eventIdPrefixRanges, eventIdRanges, hexPrefix, legacyEventId, timePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
-import { PinGrouper, REPORT_MARGIN_MS, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
+import { PinGrouper, REPORT_MARGIN_MS, SEND_FAILED_SQL, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { syncDirectory } from './sync-directory.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
@@ -415,10 +415,8 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // report reads a million rows a run: rows as arrays, times as epoch ms by SQLite (times
   // without a zone are UTC, as in status), and only what is needed (a reply only on a
   // failure, DLR bits 2 or 16).
-  // sendFailed() in SQL: a send recorded as `failed (exit N)` (1, else 0).
-  const SEND_FAILED = "(substr(outcome, 1, 6) = 'failed')"
   const epochMs = (column: string) => `CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`
-  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')}, ${SEND_FAILED} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
+  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')}, ${SEND_FAILED_SQL} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
   const reportEventColumns = `lower(hex(event_id)), message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
        smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
   // Ranges of the primary key: an event id begins with a time (eventIdRanges), 0 when unknown.
@@ -445,7 +443,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // them by time and sorts the few ("+sent_at" keeps SQLite off sends_by_sent_at).
   const selectReportPins = (sentAt: string) => db.prepare(
     `SELECT report_pins(sent_ms, not_sent, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
-       SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, ${SEND_FAILED} AS not_sent, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
+       SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, ${SEND_FAILED_SQL} AS not_sent, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
        FROM sends WHERE ${sentAt} >= @since AND ${sentAt} < @until AND message_id >= @pinFrom AND message_id < @pinTo
        UNION ALL
        SELECT message_id, NULL, NULL, message_id, ${reportEventValues} FROM events

@@ -70,6 +70,6 @@ export function mixedPins(startIso: string, count: number): FakePin[] {
     }))
     const messageId = index % 7 === 0 ? `legacy-${index}` : v7(startIso, sentAt, index)
     // Every eleventh send failed: with no report it was not sent, with one it went out after all.
-    return { messageId, sentAt, reports, recorded: next(5) !== 0, outcome: index % 11 === 3 ? `failed (exit ${index % 2 === 0 ? 69 : 75})` : 'accepted' }
+    return { messageId, sentAt, reports, recorded: next(5) !== 0, outcome: index % 11 === 3 ? `failed (exit ${index % 2 === 0 ? 69 : 75})` : index % 13 === 5 ? 'failed (exit 75, may have been sent)' : 'accepted' }
   })
 }
