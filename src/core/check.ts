@@ -55,9 +55,9 @@ function perf(label: string, value: string, rest: Array<string | number | undefi
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : String(Math.round(ms) / 1000))
 
 /**
- * The state of the window's PINs against the thresholds: the worst of rate, latency and
- * pending and failed sends. A window with no PINs (nobody logged in) is OK; so is a rate or latency that
- * cannot be known yet (nothing final, nothing delivered).
+ * The state of the window's PINs against the thresholds: the worst of rate, latency, pending
+ * and failed sends. A window with no PINs (nobody logged in) is OK; so is a rate or latency
+ * that cannot be known yet (nothing final, nothing delivered).
  */
 export function evaluateCheck(figures: DeliveryFigures, thresholds: CheckThresholds, windowText: string): CheckResult {
   const problems: Array<{ state: CheckState; text: string }> = []

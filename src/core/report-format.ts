@@ -114,7 +114,8 @@ function alignTable(rows: string[][]): string[] {
 
 /** The span's first and last minute in the zone, each with its offset when the span crosses a change. */
 export function spanEnds(document: ReportDocument): [from: string, to: string] {
-  const crossesChange = document.zoneLabel.includes('/')
+  // Not the zone's name (Europe/Berlin): the offsets in brackets, `(UTC+02:00/+01:00)`.
+  const crossesChange = /\(UTC[^)]*\/[^)]*\)$/.test(document.zoneLabel)
   return [document.since, document.until].map((iso) => {
     const ms = Date.parse(iso)
     const local = formatLocal(ms, document.timeZone, 'minute')
