@@ -54,6 +54,7 @@ describeWithPostgres('report and check on PostgreSQL', () => {
     expect(total.delivered).toBeGreaterThan(20)
     expect(total.failed).toBeGreaterThan(20)
     expect(total.pending).toBeGreaterThan(20)
+    expect(total.notSent).toBeGreaterThan(2)
     expect(failuresByReason.length).toBeGreaterThan(2)
     expect(bySmsc.map((row: { smsc: string | null }) => row.smsc)).toEqual(expect.arrayContaining(['smpp1', 'smpp2', 'fake1']))
   })

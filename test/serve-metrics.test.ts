@@ -48,6 +48,7 @@ describe('serve GET /metrics (Prometheus text format)', () => {
   it('counts callbacks by DLR type and result, refusals by reason, and times journal and store writes', async () => {
     const before = samples(await (await fetch(`${serve.base}/metrics`)).text())
     expect(before.get('sms_kannel_callbacks_refused_total{reason="forged"}')).toBe(0)
+    for (const type of ['delivered', 'undelivered', 'buffered', 'accepted', 'rejected']) expect(before.get(`sms_kannel_callbacks_total{type="${type}",result="new"}`)).toBe(0)
     // No report in the store yet: the age counts from serve's start.
     expect(before.get('sms_kannel_last_report_age_seconds')).toBeLessThan(30)
 

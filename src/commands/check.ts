@@ -1,4 +1,4 @@
-import { evaluateCheck, thresholdProblem, type CheckResult, type CheckThresholds } from '../core/check.js'
+import { DEFAULT_CRIT_NOT_SENT, DEFAULT_WARN_NOT_SENT, evaluateCheck, thresholdProblem, type CheckResult, type CheckThresholds } from '../core/check.js'
 import type { ConfigSources } from '../core/config.js'
 import { parseDurationMs } from '../core/duration.js'
 import { UsageError } from '../core/errors.js'
@@ -7,7 +7,7 @@ import { readDeliveryReport, type ReportIo } from './report.js'
 
 export interface CheckInput {
   sources: ConfigSources
-  /** The flags as typed: --window, --warn-rate, --crit-rate, --warn-latency, --crit-latency, --warn-pending, --max-pending. */
+  /** The flags as typed: --window, --warn-rate, --crit-rate, --warn-latency, --crit-latency, --warn-pending, --max-pending, --warn-not-sent, --crit-not-sent. */
   window?: string | undefined
   warnRate?: string | undefined
   critRate?: string | undefined
@@ -15,6 +15,8 @@ export interface CheckInput {
   critLatency?: string | undefined
   warnPending?: string | undefined
   maxPending?: string | undefined
+  warnNotSent?: string | undefined
+  critNotSent?: string | undefined
   now: Date
 }
 
@@ -33,11 +35,18 @@ export async function check(input: CheckInput, io: ReportIo): Promise<CheckResul
     critLatencyMs: durationFlag('--crit-latency', input.critLatency),
     warnPending: countFlag('--warn-pending', input.warnPending),
     maxPending: countFlag('--max-pending', input.maxPending),
+    ...notSentThresholds(countFlag('--warn-not-sent', input.warnNotSent), countFlag('--crit-not-sent', input.critNotSent)),
   }
   const problem = thresholdProblem(thresholds)
   if (problem) throw new UsageError(`${problem}.`)
   const result = await readDeliveryReport(input.sources, [sinceMs, nowMs], io, 'check')
   return evaluateCheck(result.total, thresholds, formatSpan(nowMs - sinceMs))
+}
+
+/** The defaults give way to a flag given alone: --warn-not-sent 5 raises the critical one to 5. */
+function notSentThresholds(warn: number | undefined, crit: number | undefined): { warnNotSent: number; critNotSent: number } {
+  if (warn === undefined) return { warnNotSent: Math.min(DEFAULT_WARN_NOT_SENT, crit ?? DEFAULT_CRIT_NOT_SENT), critNotSent: crit ?? DEFAULT_CRIT_NOT_SENT }
+  return { warnNotSent: warn, critNotSent: crit ?? Math.max(DEFAULT_CRIT_NOT_SENT, warn) }
 }
 
 function numberFlag(flag: string, value: string | undefined): number | undefined {

@@ -121,7 +121,9 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   try {
     delivered = await deliver(config, provider, (gatewayUrl) => provider.buildRequest(sms, gatewayUrl), to, io)
   } catch (error) {
-    if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode})`, base.gateway)
+    // report and check count a failed send as not sent unless the gateway may have taken it.
+    const unsure = error instanceof GatewayUnavailableError && error.mayHaveBeenSent ? ', may have been sent' : ''
+    if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode}${unsure})`, base.gateway)
     throw error
   }
   const classified = delivered.classified

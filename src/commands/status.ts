@@ -36,6 +36,7 @@ const RESULT_TEXT: Readonly<Record<Timeline['result'], string>> = {
   delivered: 'delivered',
   failed: 'NOT delivered',
   pending: 'no final report yet',
+  'not-sent': 'NOT sent (the send failed; nothing went out)',
 }
 
 /** A few lines per message for a person at a terminal, times in the host's zone. */
@@ -46,7 +47,7 @@ export function formatTimeline(timeline: Timeline, timeZone: string): string[] {
     timeline.recipient ? `to ${timeline.recipient}` : undefined,
   ].filter(Boolean)
   const latency = timeline.latencyMs === null ? '' : ` after ${(timeline.latencyMs / 1000).toFixed(1)} s`
-  const lines = [`${head.join(', ')}: ${RESULT_TEXT[timeline.result]}${timeline.result === 'pending' ? '' : latency} (times in ${timeZone})`]
+  const lines = [`${head.join(', ')}: ${RESULT_TEXT[timeline.result]}${timeline.result === 'pending' || timeline.result === 'not-sent' ? '' : latency} (times in ${timeZone})`]
   for (const step of timeline.steps) {
     lines.push(`  ${formatLocalTime(step.at, timeZone)}  ${step.what.padEnd(11)}  ${step.detail}`)
   }

@@ -1,4 +1,4 @@
-import { formatLatency, formatRate, smscLabel, type FiguresDocument, type ReportDocument } from './report-format.js'
+import { formatLatency, formatRate, logins, smscLabel, spanEnds, type FiguresDocument, type ReportDocument } from './report-format.js'
 import { formatLocal } from './report-time.js'
 
 /**
@@ -17,6 +17,7 @@ const COLOURS = {
   delivered: '#2e7d32',
   failed: '#c62828',
   pending: '#9e9e9e',
+  notSent: '#37474f',
   rate: '#1b5e20',
   p50: '#1565c0',
   p90: '#ef6c00',
@@ -119,12 +120,12 @@ function svg(id: string, title: string, body: string): string {
 }
 
 function noDataNote(document: ReportDocument): string {
-  return document.total.sent === 0 ? `<text x="${MARGIN.left + PLOT_WIDTH / 2}" y="${MARGIN.top + PLOT_HEIGHT / 2}" text-anchor="middle" class="empty">no PINs in this span</text>` : ''
+  return logins(document.total) === 0 ? `<text x="${MARGIN.left + PLOT_WIDTH / 2}" y="${MARGIN.top + PLOT_HEIGHT / 2}" text-anchor="middle" class="empty">no PINs in this span</text>` : ''
 }
 
 /** PINs per interval as stacked bars, with the delivery rate as a line on the right axis. */
 function deliveryChart(document: ReportDocument): string {
-  const scale = niceScale(Math.max(0, ...document.intervals.map((interval) => interval.sent)))
+  const scale = niceScale(Math.max(0, ...document.intervals.map(logins)))
   const bars = axes(document.intervals.length, scale.top)
   const rateAxis = axes(document.intervals.length, 100)
   const width = number(Math.max(1, bars.band * 0.7))
@@ -132,21 +133,22 @@ function deliveryChart(document: ReportDocument): string {
     .map((interval, index) => {
       let base = 0
       const left = number(bars.x(index) - (bars.band * 0.7) / 2)
-      return (['delivered', 'failed', 'pending'] as const)
+      return (['delivered', 'failed', 'pending', 'notSent'] as const)
         .map((part) => {
           const count = interval[part]
           if (count === 0) return ''
+          const name = part === 'notSent' ? 'not sent' : part
           const top = bars.y(base + count)
           const height = bars.y(base) - top
           base += count
-          return `<rect x="${left}" y="${number(top)}" width="${width}" height="${number(height)}" fill="${COLOURS[part]}"><title>${escapeHtml(`${interval.label}: ${count} ${part}`)}</title></rect>`
+          return `<rect x="${left}" y="${number(top)}" width="${width}" height="${number(height)}" fill="${COLOURS[part]}"><title>${escapeHtml(`${interval.label}: ${count} ${name}`)}</title></rect>`
         })
         .join('')
     })
     .join('')
   const rates = document.intervals.map((interval) => interval.deliveryRatePercent)
   const body = [
-    legend([['delivered', COLOURS.delivered], ['failed', COLOURS.failed], ['pending', COLOURS.pending], ['delivery rate (right axis)', COLOURS.rate]]),
+    legend([['delivered', COLOURS.delivered], ['failed', COLOURS.failed], ['pending', COLOURS.pending], ['not sent', COLOURS.notSent], ['delivery rate (right axis)', COLOURS.rate]]),
     yAxis(scale, (value) => String(value)),
     yAxis({ top: 100, step: 25 }, (value) => `${value}%`, 'right'),
     stacks,
@@ -155,7 +157,7 @@ function deliveryChart(document: ReportDocument): string {
     xAxis(document, bars),
     noDataNote(document),
   ]
-  return svg('chart-delivery', 'PINs per interval (delivered, failed, pending) and delivery rate', body.join(''))
+  return svg('chart-delivery', 'PINs per interval (delivered, failed, pending, not sent) and delivery rate', body.join(''))
 }
 
 /** p50, p90 and p99 from send to delivered, per interval. */
@@ -197,13 +199,13 @@ function failureChart(document: ReportDocument): string {
 function figureCells(figures: FiguresDocument): string {
   const latency = figures.latencyMs
   const cells = [
-    figures.sent, figures.accepted, figures.delivered, figures.failed, figures.pending, figures.deliveryRatePercent === null ? '–' : formatRate(figures.deliveryRatePercent),
+    figures.sent, figures.accepted, figures.delivered, figures.failed, figures.pending, figures.notSent, figures.deliveryRatePercent === null ? '–' : formatRate(figures.deliveryRatePercent),
     latency ? formatLatency(latency.p50) : '–', latency ? formatLatency(latency.p90) : '–', latency ? formatLatency(latency.p99) : '–',
   ]
   return cells.map((cell) => `<td>${escapeHtml(String(cell))}</td>`).join('')
 }
 
-const FIGURE_HEADERS = '<th>sent</th><th>accepted</th><th>delivered</th><th>failed</th><th>pending</th><th>rate</th><th>p50</th><th>p90</th><th>p99</th>'
+const FIGURE_HEADERS = '<th>sent</th><th>accepted</th><th>delivered</th><th>failed</th><th>pending</th><th>not sent</th><th>rate</th><th>p50</th><th>p90</th><th>p99</th>'
 
 const STYLE = `
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#212121;margin:24px auto;max-width:${CHART_WIDTH + 40}px;padding:0 20px}
@@ -226,8 +228,7 @@ footer{color:#757575;font-size:12px;margin-top:24px}
 
 /** The whole page: summary, charts, then the figures as tables. */
 export function renderReportHtml(document: ReportDocument, generatedAt: Date): string {
-  const from = formatLocal(Date.parse(document.since), document.timeZone, 'minute')
-  const to = formatLocal(Date.parse(document.until), document.timeZone, 'minute')
+  const [from, to] = spanEnds(document)
   const total = document.total
   const tile = (label: string, value: string, bad = false) => `<div class="tile${bad ? ' bad' : ''}"><b>${escapeHtml(value)}</b>${escapeHtml(label)}</div>`
   const intervalRows = document.intervals.map((interval) => `<tr><td>${escapeHtml(interval.label)}</td>${figureCells(interval)}</tr>`).join('')
@@ -251,6 +252,7 @@ export function renderReportHtml(document: ReportDocument, generatedAt: Date): s
     tile('delivered', String(total.delivered)),
     tile('failed', String(total.failed), total.failed > 0),
     tile('pending', String(total.pending), total.pending > 0),
+    tile('not sent', String(total.notSent), total.notSent > 0),
     tile('delivery rate', formatRate(total.deliveryRatePercent)),
     tile('p90 latency', total.latencyMs ? formatLatency(total.latencyMs.p90) : '–'),
   ].join('')}</div>
@@ -264,10 +266,10 @@ ${failureChart(document)}
 <table id="intervals"><thead><tr><th>interval (${escapeHtml(document.timeZone)})</th>${FIGURE_HEADERS}</tr></thead>
 <tbody>${intervalRows}<tr class="total"><td>total</td>${figureCells(total)}</tr></tbody></table>
 <h2>By SMSC</h2>
-<table id="smscs"><thead><tr><th>SMSC</th>${FIGURE_HEADERS}</tr></thead><tbody>${smscRows || '<tr><td colspan="10">none</td></tr>'}</tbody></table>
+<table id="smscs"><thead><tr><th>SMSC</th>${FIGURE_HEADERS}</tr></thead><tbody>${smscRows || '<tr><td colspan="11">none</td></tr>'}</tbody></table>
 <h2>Failures by reason</h2>
 <table id="reasons"><thead><tr><th>reason</th><th>PINs</th></tr></thead><tbody>${reasonRows || '<tr><td colspan="2">none</td></tr>'}</tbody></table>
-<footer>Rate = delivered / (delivered + failed). Latency from the send (or the first report) to the delivered report. Made by sms-kannel report at ${escapeHtml(formatLocal(generatedAt.getTime(), document.timeZone, 'minute'))} (${escapeHtml(document.timeZone)}).</footer>
+<footer>Not sent: the send failed (gateway unreachable or refusing), nothing went out. Rate = delivered / (delivered + failed). Latency from the send (or the first report) to the delivered report. Made by sms-kannel report at ${escapeHtml(formatLocal(generatedAt.getTime(), document.timeZone, 'minute'))} (${escapeHtml(document.timeZone)}).</footer>
 </body>
 </html>
 `

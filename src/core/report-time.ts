@@ -63,12 +63,18 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
 
 /**
  * The instant a wall-clock time names in the zone; fields may overflow (day 32 is the next
- * month's first). In a DST gap the clock time does not exist and the next hour is taken.
+ * month's first). In a DST gap the clock time does not exist and the next hour is taken; a
+ * time the clocks pass twice is its first occurrence (as `date` and Temporal's "compatible").
  */
 export function fromLocalTime(local: Partial<LocalTime> & { year: number; month: number; day: number }, timeZone: string): number {
   const wall = Date.UTC(local.year, local.month - 1, local.day, local.hour ?? 0, local.minute ?? 0, local.second ?? 0)
   const first = wall - zoneOffsetMs(wall, timeZone)
-  return wall - zoneOffsetMs(first, timeZone)
+  const gapOrOnly = wall - zoneOffsetMs(first, timeZone)
+  // The offsets a day either side: an instant with either that shows this wall time is a match.
+  const matches = [zoneOffsetMs(wall - DAY_MS, timeZone), zoneOffsetMs(wall + DAY_MS, timeZone)]
+    .map((offset) => wall - offset)
+    .filter((instant) => instant + zoneOffsetMs(instant, timeZone) === wall)
+  return matches.length === 0 ? gapOrOnly : Math.min(...matches)
 }
 
 /**
@@ -139,9 +145,21 @@ export function formatOffset(ms: number, timeZone: string): string {
   return `${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')}`
 }
 
-/** `Europe/Berlin (UTC+01:00)` at that instant. */
-export function describeZone(ms: number, timeZone: string): string {
-  return `${timeZone} (UTC${formatOffset(ms, timeZone)})`
+/** `Europe/Berlin (UTC+02:00/+01:00)`: each offset the zone has at these instants, in their order. */
+export function describeZoneOver(instants: readonly number[], timeZone: string): string {
+  const offsets = [...new Set(instants.map((ms) => formatOffset(ms, timeZone)))]
+  return `${timeZone} (UTC${offsets.join('/')})`
+}
+
+/**
+ * Interval labels in the zone (formatLocal); a label the clocks show twice (the hour repeated
+ * when they go back) gets its UTC offset: `2026-10-25 02:00 +02:00`, `2026-10-25 02:00 +01:00`.
+ */
+export function intervalLabels(starts: readonly number[], timeZone: string, unit: IntervalUnit): string[] {
+  const labels = starts.map((ms) => formatLocal(ms, timeZone, unit))
+  const seen = new Map<string, number>()
+  for (const label of labels) seen.set(label, (seen.get(label) ?? 0) + 1)
+  return labels.map((label, index) => (seen.get(label)! > 1 ? `${label} ${formatOffset(starts[index]!, timeZone)}` : label))
 }
 
 /** `15m`, `24h`, `7d` for a span, the way --window and --since take it back. */

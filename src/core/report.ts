@@ -8,7 +8,21 @@ import { failureReason } from './report-reason.js'
 export interface ReportSend {
   messageId: string
   sentAtMs: number
+  /** `send` recorded that it failed and nothing went out (sendFailed): the PIN went out only if a report says so. */
+  notSent?: boolean
 }
+
+/**
+ * Whether a send record's outcome says nothing went out: `failed (exit N)`, but not `failed
+ * (exit 75, may have been sent)` (a timeout or 5xx after the gateway had the request).
+ */
+export function sendFailed(outcome: string): boolean {
+  return outcome.startsWith('failed') && !outcome.includes(MAY_HAVE_BEEN_SENT)
+}
+
+const MAY_HAVE_BEEN_SENT = 'may have been sent'
+/** sendFailed() in SQL, the same in SQLite and PostgreSQL (true or 1 when nothing went out). */
+export const SEND_FAILED_SQL = `(substr(outcome, 1, 6) = 'failed' AND outcome NOT LIKE '%${MAY_HAVE_BEEN_SENT}%')`
 
 /**
  * A stored delivery report as `report` needs it. `atMs` is Kannel's time (whole seconds),
@@ -33,6 +47,8 @@ export interface LatencyPercentiles {
 export interface DeliveryFigures {
   /** PINs sent: recorded by `send`, or known only from their reports (sent from another host, or refused by Kannel). */
   sent: number
+  /** Sends that failed (recorded as `failed (exit N)`) with no report saying the PIN went out after all: not in `sent`. */
+  notSent: number
   /** Accepted by the SMSC: a DLR 8 (or 4), or a final delivered/undelivered report, which only an SMSC that took the PIN sends. */
   accepted: number
   delivered: number
@@ -76,6 +92,9 @@ interface MessageState {
   startMs: number
   /** The start came from a send record: a report never moves it. */
   fromSend: boolean
+  /** The send record says it failed; a report (any) proves otherwise. */
+  sendFailed: boolean
+  reported: boolean
   accepted: boolean
   outcome: typeof NO_FINAL | typeof DELIVERED | typeof FAILED
   finalMs: number
@@ -123,7 +142,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 function newMessage(startMs: number, fromSend: boolean): MessageState {
-  return { startMs, fromSend, accepted: false, outcome: NO_FINAL, finalMs: 0, finalWholeSeconds: false, finalDlr: null, finalReply: null, finalEventId: null, smsc: null, smscEventId: null }
+  return { startMs, fromSend, sendFailed: false, reported: false, accepted: false, outcome: NO_FINAL, finalMs: 0, finalWholeSeconds: false, finalDlr: null, finalReply: null, finalEventId: null, smsc: null, smscEventId: null }
 }
 
 /** Whether report id `a` sorts before `b`; false when either is unknown (then the order read decides). */
@@ -132,11 +151,12 @@ function idBefore(a: string | null, b: string | null): boolean {
 }
 
 /** A PIN's state with its send added; a send without a valid time adds nothing. */
-function addSend(message: MessageState | undefined, sentAtMs: number): MessageState | undefined {
-  if (!Number.isFinite(sentAtMs)) return message
-  if (!message) return newMessage(sentAtMs, true)
-  message.startMs = sentAtMs
+function addSend(message: MessageState | undefined, send: ReportSend): MessageState | undefined {
+  if (!Number.isFinite(send.sentAtMs)) return message
+  if (!message) message = newMessage(send.sentAtMs, true)
+  message.startMs = send.sentAtMs
   message.fromSend = true
+  message.sendFailed = send.notSent === true
   return message
 }
 
@@ -150,6 +170,7 @@ function addReport(message: MessageState | undefined, event: ReportEvent): Messa
   if (!Number.isFinite(atMs) || status === undefined) return message
   if (!message) message = newMessage(atMs, false)
   else if (!message.fromSend && atMs < message.startMs) message.startMs = atMs
+  message.reported = true
   if (event.smscId !== null && !idBefore(event.eventId, message.smscEventId)) {
     message.smsc = event.smscId
     message.smscEventId = event.eventId
@@ -178,7 +199,7 @@ function addReport(message: MessageState | undefined, event: ReportEvent): Messa
 export function collectMessages(sends: Iterable<ReportSend>, events: Iterable<ReportEvent>): Map<string, MessageState> {
   const messages = new Map<string, MessageState>()
   for (const send of sends) {
-    const message = addSend(undefined, send.sentAtMs)
+    const message = addSend(undefined, send)
     if (message) messages.set(send.messageId, message)
   }
   for (const event of events) {
@@ -211,7 +232,8 @@ export interface MessageGroup {
   interval: number
   smsc: string | null
   accepted: boolean
-  outcome: 'pending' | 'delivered' | 'failed'
+  /** not-sent: the send failed and no report came (see ReportSend.notSent). */
+  outcome: 'pending' | 'delivered' | 'failed' | 'not-sent'
   /** The DLR value and SMSC reply of the final report, for failures only. */
   failureDlr: number | null
   failureReply: string | null
@@ -222,12 +244,17 @@ export interface MessageGroup {
 /** Counts for one group of PINs, latencies gathered with their counts to be sorted once. */
 class Tally {
   sent = 0
+  notSent = 0
   accepted = 0
   delivered = 0
   failed = 0
   latencies: Array<[latencyMs: number, count: number]> = []
 
   add(group: MessageGroup): void {
+    if (group.outcome === 'not-sent') {
+      this.notSent += group.count
+      return
+    }
     this.sent += group.count
     if (group.accepted) this.accepted += group.count
     if (group.outcome === 'delivered') this.delivered += group.count
@@ -240,6 +267,7 @@ class Tally {
     const latencies = this.latencies.sort((a, b) => a[0] - b[0])
     return {
       sent: this.sent,
+      notSent: this.notSent,
       accepted: this.accepted,
       delivered: this.delivered,
       failed: this.failed,
@@ -285,7 +313,7 @@ function groupOf(message: MessageState, boundaries: readonly number[]): MessageG
     interval,
     smsc: message.smsc,
     accepted: message.accepted,
-    outcome: message.outcome === DELIVERED ? 'delivered' : failed ? 'failed' : 'pending',
+    outcome: message.outcome === DELIVERED ? 'delivered' : failed ? 'failed' : message.sendFailed && !message.reported ? 'not-sent' : 'pending',
     failureDlr: failed ? message.finalDlr : null,
     failureReply: failed ? message.finalReply : null,
     latencyMs: latencyOf(message),
@@ -320,7 +348,7 @@ export class PinGrouper {
 
   send(send: ReportSend): void {
     this.next(send.messageId)
-    this.message = addSend(this.message, send.sentAtMs)
+    this.message = addSend(this.message, send)
   }
 
   /** Ties between a PIN's reports are decided by event id: give it for every report. */
@@ -386,6 +414,6 @@ export function deliveryReportFromGroups(groups: Iterable<MessageGroup>, boundar
     failuresByReason: [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     bySmsc: [...bySmsc]
       .map(([smsc, tally]) => ({ smsc, ...tally.figures() }))
-      .sort((a, b) => b.sent - a.sent || (a.smsc ?? '').localeCompare(b.smsc ?? '')),
+      .sort((a, b) => b.sent + b.notSent - (a.sent + a.notSent) || (a.smsc ?? '').localeCompare(b.smsc ?? '')),
   }
 }

@@ -2,6 +2,7 @@ import type { ProviderName } from './config.js'
 import type { DlrStatus } from './dlr.js'
 import { describeSmscReply } from './smsc-reply.js'
 import { PROVIDER_LABELS } from './providers/provider.js'
+import { sendFailed } from './report.js'
 
 /** What `send` records about each SMS it handed to Kannel. */
 export interface SendRecord {
@@ -33,7 +34,8 @@ export interface StoredEvent {
 }
 
 export type TimelineStep = {
-  what: 'sent' | DlrStatus
+  /** not-sent: a send that failed (nothing went out). */
+  what: 'sent' | 'not-sent' | DlrStatus
   at: string
   detail: string
   eventId: string | null
@@ -44,8 +46,8 @@ export interface Timeline {
   sequence: string | null
   recipient: string | null
   steps: TimelineStep[]
-  /** delivered, failed (undelivered or rejected), or pending. */
-  result: 'delivered' | 'failed' | 'pending'
+  /** delivered, failed (undelivered or rejected), pending, or not-sent (the send failed and no report came). */
+  result: 'delivered' | 'failed' | 'pending' | 'not-sent'
   /** From the send (or the first report) to the final report. */
   latencyMs: number | null
 }
@@ -53,6 +55,7 @@ export interface Timeline {
 /** Kannel may report 1 before 8 (docs/kannel.md §7); order by meaning first. */
 const STEP_RANK: Readonly<Record<TimelineStep['what'], number>> = {
   sent: 0,
+  'not-sent': 0,
   buffered: 1,
   accepted: 1,
   delivered: 2,
@@ -82,7 +85,7 @@ export function buildTimelines(sends: readonly SendRecord[], events: readonly St
 function buildTimeline(send: SendRecord | undefined, events: readonly StoredEvent[]): Timeline {
   const seen = new Set<string>()
   const steps: TimelineStep[] = []
-  if (send) steps.push({ what: 'sent', at: send.sentAt, detail: describeSend(send), eventId: null })
+  if (send) steps.push({ what: sendFailed(send.outcome) ? 'not-sent' : 'sent', at: send.sentAt, detail: describeSend(send), eventId: null })
   for (const event of events) {
     if (seen.has(event.eventId)) continue
     seen.add(event.eventId)
@@ -91,7 +94,8 @@ function buildTimeline(send: SendRecord | undefined, events: readonly StoredEven
   steps.sort((a, b) => STEP_RANK[a.what] - STEP_RANK[b.what] || a.at.localeCompare(b.at))
 
   const final = steps.find((step) => STEP_RANK[step.what] === 2)
-  const result = !final ? 'pending' : final.what === 'delivered' ? 'delivered' : 'failed'
+  const notSent = send !== undefined && sendFailed(send.outcome) && steps.length === 1
+  const result = notSent ? 'not-sent' : !final ? 'pending' : final.what === 'delivered' ? 'delivered' : 'failed'
   const start = steps[0]
   const latencyMs = final && start && final !== start ? timeDifferenceMs(start.at, final.at) : null
   const first = events[0]

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { DeliveryEvent } from '../core/dlr.js'
+import { DLR_TYPES, type DeliveryEvent } from '../core/dlr.js'
 import type { CallbackMetrics, RefusalReason } from './callback-server.js'
 
 /** Write latencies from a fraction of a millisecond (a group on a quiet day) to a slow disk's seconds. */
@@ -30,6 +30,8 @@ export function createServeMetrics(probes: MetricsProbes): CallbackMetrics {
     registers: [registry],
   })
   for (const reason of ['bad', 'forged', 'too_large', 'timeout'] as const) refused.inc({ reason }, 0)
+  // Series that exist from the start: increase() sees the first rejected report, not only the second.
+  for (const type of Object.values(DLR_TYPES)) callbacks.inc({ type, result: 'new' }, 0)
   const journalWrite = new Histogram({ name: 'sms_kannel_journal_write_seconds', help: 'Time to write and fsync one group of callbacks to the journal', buckets: WRITE_BUCKETS, registers: [registry] })
   const storeWrite = new Histogram({ name: 'sms_kannel_store_write_seconds', help: 'Time to commit one group of callbacks to the store', buckets: WRITE_BUCKETS, registers: [registry] })
   new Gauge({

@@ -5,7 +5,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { DeliveryEvent } from '../core/dlr.js'
 import { eventIdPrefixRanges, eventIdRanges, hexPrefix, legacyEventId, legacyTimePrefix } from '../core/event-identity.js'
 import { StoreError } from '../core/errors.js'
-import { PinGrouper, REPORT_MARGIN_MS, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
+import { PinGrouper, REPORT_MARGIN_MS, SEND_FAILED_SQL, type MessageGroup, type ReportEvent, type ReportSend } from '../core/report.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import { syncDirectory } from './sync-directory.js'
 import type { SendRecord, StoredEvent } from '../core/timeline.js'
@@ -417,7 +417,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // without a zone are UTC, as in status), and only what is needed (a reply only on a
   // failure, DLR bits 2 or 16).
   const epochMs = (column: string) => `CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`
-  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
+  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')}, ${SEND_FAILED_SQL} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
   const reportEventColumns = `lower(hex(event_id)), message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
        smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
   // Ranges of the primary key: an event id begins with a time (eventIdRanges), 0 when unknown.
@@ -432,8 +432,8 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // Event ids in upper-case hex, the cheapest: all of a PIN's compare alike.
   let grouper: PinGrouper | undefined
   type Value = string | number | null
-  const foldReportRow = (_total: number, sentMs: Value, messageId: Value, eventId: Value, dlr: Value, atMs: Value, smscId: Value, smscReply: Value): void => {
-    if (eventId === null) grouper!.send({ messageId: messageId as string, sentAtMs: (sentMs as number | null) ?? Number.NaN })
+  const foldReportRow = (_total: number, sentMs: Value, notSent: Value, messageId: Value, eventId: Value, dlr: Value, atMs: Value, smscId: Value, smscReply: Value): void => {
+    if (eventId === null) grouper!.send({ messageId: messageId as string, sentAtMs: (sentMs as number | null) ?? Number.NaN, notSent: notSent === 1 })
     else grouper!.event({ eventId: eventId as string, messageId: messageId as string | null, dlr: dlr as number, atMs: (atMs as number | null) ?? Number.NaN, smscId: smscId as string | null, smscReply: smscReply as string | null })
   }
   // @types/better-sqlite3 gives step one value; with varargs it gets every argument.
@@ -443,14 +443,14 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // A span that holds most sends reads them all in message-id order; a short one (check) finds
   // them by time and sorts the few ("+sent_at" keeps SQLite off sends_by_sent_at).
   const selectReportPins = (sentAt: string) => db.prepare(
-    `SELECT report_pins(sent_ms, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
-       SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
+    `SELECT report_pins(sent_ms, not_sent, message_id, event_id, dlr, at_ms, smsc_id, reply) FROM (
+       SELECT message_id AS pin, ${epochMs('sent_at')} AS sent_ms, ${SEND_FAILED_SQL} AS not_sent, message_id, NULL AS event_id, NULL AS dlr, NULL AS at_ms, NULL AS smsc_id, NULL AS reply
        FROM sends WHERE ${sentAt} >= @since AND ${sentAt} < @until AND message_id >= @pinFrom AND message_id < @pinTo
        UNION ALL
-       SELECT message_id, NULL, message_id, ${reportEventValues} FROM events
+       SELECT message_id, NULL, NULL, message_id, ${reportEventValues} FROM events
        WHERE message_id >= @pinMessageFrom AND message_id < @pinMessageTo AND event_id >= unhex(@messageFrom) AND event_id < unhex(@messageTo)
        UNION ALL
-       SELECT coalesce(message_id, 'event:' || hex(event_id)), NULL, message_id, ${reportEventValues} FROM events
+       SELECT coalesce(message_id, 'event:' || hex(event_id)), NULL, NULL, message_id, ${reportEventValues} FROM events
        WHERE (event_id < x'00000001' OR (event_id >= unhex(@timeFrom) AND event_id < unhex(@timeTo))) AND NOT (${inMessageRange})
          AND coalesce(message_id, 'event:' || hex(event_id)) >= @pinFrom AND coalesce(message_id, 'event:' || hex(event_id)) < @pinTo
        ORDER BY 1
@@ -548,12 +548,12 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
     sendsAwaitingReports: (provider, sinceIso) => guard(() => selectAwaited.all(provider, sinceIso) as AwaitedSend[]),
     reportInput: (sinceMs, untilMs) => {
       const iso = (ms: number) => new Date(ms).toISOString()
-      type SendRow = [string, number | null]
+      type SendRow = [string, number | null, number]
       type EventRow = [string | null, string | null, number, number | null, string | null, string | null]
       return {
         sends: guardedRows(function* () {
-          for (const [messageId, sentAtMs] of selectReportSends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<SendRow>) {
-            yield { messageId, sentAtMs: sentAtMs ?? Number.NaN } satisfies ReportSend
+          for (const [messageId, sentAtMs, notSent] of selectReportSends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<SendRow>) {
+            yield { messageId, sentAtMs: sentAtMs ?? Number.NaN, notSent: notSent === 1 } satisfies ReportSend
           }
         }),
         events: guardedRows(function* () {

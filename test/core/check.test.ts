@@ -3,7 +3,7 @@ import { evaluateCheck, thresholdProblem, unknownCheckLine, type CheckThresholds
 import type { DeliveryFigures } from '../../src/core/report.js'
 
 const figures = (overrides: Partial<DeliveryFigures>): DeliveryFigures => ({
-  sent: 10, accepted: 10, delivered: 9, failed: 1, pending: 0, deliveryRatePercent: 90, latency: { p50Ms: 2000, p90Ms: 4000, p99Ms: 9000 }, ...overrides,
+  sent: 10, notSent: 0, accepted: 10, delivered: 9, failed: 1, pending: 0, deliveryRatePercent: 90, latency: { p50Ms: 2000, p90Ms: 4000, p99Ms: 9000 }, ...overrides,
 })
 const STRICT: CheckThresholds = { warnRate: 95, critRate: 80, warnLatencyMs: 30_000, critLatencyMs: 60_000, warnPending: 2, maxPending: 5 }
 
@@ -24,8 +24,8 @@ describe('evaluateCheck', () => {
   })
 
   it('performance data: Nagios ranges, seconds, no rate or latency while unknown', () => {
-    expect(evaluateCheck(figures({}), STRICT, '15m').line.split(' | ')[1]).toBe('sent=10;;;0 delivered=9;;;0 failed=1;;;0 pending=0;2;5;0 rate=90%;95:;80:;0;100 latency_p90=4s;30;60;0')
-    expect(evaluateCheck(figures({ deliveryRatePercent: null, latency: null }), {}, '15m').line.split(' | ')[1]).toBe('sent=10;;;0 delivered=9;;;0 failed=1;;;0 pending=0;;;0')
+    expect(evaluateCheck(figures({}), STRICT, '15m').line.split(' | ')[1]).toBe('sent=10;;;0 delivered=9;;;0 failed=1;;;0 pending=0;2;5;0 not_sent=0;;;0 rate=90%;95:;80:;0;100 latency_p90=4s;30;60;0')
+    expect(evaluateCheck(figures({ deliveryRatePercent: null, latency: null }), {}, '15m').line.split(' | ')[1]).toBe('sent=10;;;0 delivered=9;;;0 failed=1;;;0 pending=0;;;0 not_sent=0;;;0')
   })
 })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultUnit, describeZone, formatLocal, intervalBoundaries, parseReportTime } from '../../src/core/report-time.js'
+import { defaultUnit, describeZoneOver, formatLocal, intervalBoundaries, intervalLabels, parseReportTime } from '../../src/core/report-time.js'
 
 const NOW = Date.parse('2026-11-28T14:35:00Z')
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString())
@@ -15,6 +15,10 @@ describe('parseReportTime', () => {
     { text: '2026-11-01', zone: 'Europe/Berlin', expected: '2026-10-31T23:00:00.000Z' },
     { text: '2026-07-01', zone: 'Europe/Berlin', expected: '2026-06-30T22:00:00.000Z' },
     { text: '2026-11-01 08:30', zone: 'America/New_York', expected: '2026-11-01T13:30:00.000Z' },
+    { text: '2026-10-25 02:30', zone: 'Europe/Berlin', expected: '2026-10-25T00:30:00.000Z' },
+    { text: '2026-11-01 01:30', zone: 'America/New_York', expected: '2026-11-01T05:30:00.000Z' },
+    { text: '2026-03-29 02:30', zone: 'Europe/Berlin', expected: '2026-03-29T01:30:00.000Z' },
+    { text: '2026-10-25 03:00', zone: 'Europe/Berlin', expected: '2026-10-25T02:00:00.000Z' },
     { text: '2026-11-01T08:30:00Z', zone: 'Europe/Berlin', expected: '2026-11-01T08:30:00.000Z' },
     { text: '2026-11-01T08:30:00+02:00', zone: 'UTC', expected: '2026-11-01T06:30:00.000Z' },
     { text: 'yesterday', zone: 'UTC', expected: undefined },
@@ -67,7 +71,14 @@ describe('labels', () => {
   it('formats in the zone and names it with its offset', () => {
     expect(formatLocal(NOW, 'Europe/Berlin', 'hour')).toBe('2026-11-28 15:35')
     expect(formatLocal(NOW, 'Europe/Berlin', 'day')).toBe('2026-11-28')
-    expect(describeZone(NOW, 'Europe/Berlin')).toBe('Europe/Berlin (UTC+01:00)')
-    expect(describeZone(NOW, 'America/St_Johns')).toBe('America/St_Johns (UTC-03:30)')
+    expect(describeZoneOver([NOW], 'Europe/Berlin')).toBe('Europe/Berlin (UTC+01:00)')
+    expect(describeZoneOver([NOW], 'America/St_Johns')).toBe('America/St_Johns (UTC-03:30)')
+  })
+
+  it('a span across a clock change names both offsets, and the hour repeated carries its own', () => {
+    const hours = [0, 1, 2, 3].map((hour) => Date.parse(`2026-10-25T0${hour}:00:00Z`))
+    expect(describeZoneOver(hours, 'Europe/Berlin')).toBe('Europe/Berlin (UTC+02:00/+01:00)')
+    expect(intervalLabels(hours, 'Europe/Berlin', 'hour')).toEqual(['2026-10-25 02:00 +02:00', '2026-10-25 02:00 +01:00', '2026-10-25 03:00', '2026-10-25 04:00'])
+    expect(intervalLabels([hours[0]!, hours[3]!], 'Europe/Berlin', 'hour')).toEqual(['2026-10-25 02:00', '2026-10-25 04:00'])
   })
 })

@@ -16,7 +16,7 @@ const report = (messageId: string | null, status: keyof typeof DLR, offsetSecond
 })
 const delivered = (messageId: string, sentSecond: number, latencySeconds: number) => [report(messageId, 'accepted', sentSecond), report(messageId, 'delivered', sentSecond + latencySeconds)]
 
-const EMPTY: DeliveryFigures = { sent: 0, accepted: 0, delivered: 0, failed: 0, pending: 0, deliveryRatePercent: null, latency: null }
+const EMPTY: DeliveryFigures = { sent: 0, notSent: 0, accepted: 0, delivered: 0, failed: 0, pending: 0, deliveryRatePercent: null, latency: null }
 
 describe('buildDeliveryReport', () => {
   it.each([

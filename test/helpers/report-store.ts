@@ -13,6 +13,8 @@ export interface FakePin {
   reports: Array<{ dlr: number; at: number; reply?: string; smsc?: string }>
   /** false: Kannel refused it, so send recorded nothing (its reports may still come). */
   recorded?: boolean
+  /** What send recorded: accepted (the default), or `failed (exit N)` when nothing went out. */
+  outcome?: string
 }
 
 /**
@@ -27,7 +29,7 @@ export async function makeReportStore(startIso: string, pins: readonly FakePin[]
   try {
     for (const pin of pins) {
       if (pin.recorded !== false) {
-        store.recordSend({ messageId: pin.messageId, sequence: pin.messageId.slice(-4), recipient: '+4917*****567', sentAt: new Date(start + pin.sentAt * 1000).toISOString(), outcome: 'accepted', gateway: 'http://127.0.0.1:13013' })
+        store.recordSend({ messageId: pin.messageId, sequence: pin.messageId.slice(-4), recipient: '+4917*****567', sentAt: new Date(start + pin.sentAt * 1000).toISOString(), outcome: pin.outcome ?? 'accepted', gateway: 'http://127.0.0.1:13013' })
       }
       const events = pin.reports.map((report) => {
         const query = new URLSearchParams({
@@ -67,6 +69,7 @@ export function mixedPins(startIso: string, count: number): FakePin[] {
       smsc: ['smpp1', 'smpp2', 'fake1'][next(3)]!,
     }))
     const messageId = index % 7 === 0 ? `legacy-${index}` : v7(startIso, sentAt, index)
-    return { messageId, sentAt, reports, recorded: next(5) !== 0 }
+    // Every eleventh send failed: with no report it was not sent, with one it went out after all.
+    return { messageId, sentAt, reports, recorded: next(5) !== 0, outcome: index % 11 === 3 ? `failed (exit ${index % 2 === 0 ? 69 : 75})` : index % 13 === 5 ? 'failed (exit 75, may have been sent)' : 'accepted' }
   })
 }
