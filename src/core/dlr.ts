@@ -276,7 +276,7 @@ export function parseGatewayTime(value: string | undefined): string | null {
 
 /**
  * A wall-clock `YYYY-MM-DD HH:MM:SS` (or with T) as UTC ISO 8601, read in `timeZone`; in the
- * hour that repeats when summer time ends, the second one. Null when it is no such time.
+ * hour that repeats when summer time ends, the first one (as report reads --since). Null when it is no such time.
  * @example wallClockToUtc('2026-12-07 14:23:14', 'Europe/Berlin') === '2026-12-07T13:23:14Z'
  */
 export function wallClockToUtc(value: string, timeZone: string): string | null {

