@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<void> {
     flags.json = options.json === true
     flags.verbose = options.verbose === true
     report.setVerbose(flags.verbose)
-    if (action.name() === 'send' && action.args.length > 0) throw misplacedWords(action.args, argv, commands.map(({ command }) => command.name()))
+    if (action.name() === 'send' && action.args.length > 0) throw misplacedWords(action.args, commands.map(({ command }) => command.name()))
   })
   try {
     await program.parseAsync(argv, { from: 'user' })
@@ -58,21 +58,14 @@ export async function main(argv: string[]): Promise<void> {
 
 /**
  * Words left over for send: a command after global options (`-c FILE status 17`), a mistyped
- * command (`stauts`), or arguments to send itself, which takes none.
+ * command (`stauts`), or arguments to send itself, which takes none. The words themselves are
+ * not echoed (they may be a PIN's text or a URL with its password), only a command's name.
  */
-function misplacedWords(words: string[], argv: string[], names: string[]): CommanderError {
+function misplacedWords(words: string[], names: string[]): CommanderError {
   const command = words.find((word) => names.includes(word))
-  if (command) {
-    const rest = [...argv]
-    rest.splice(rest.indexOf(command), 1)
-    return usageError(`options go after the command: sms-kannel ${[command, ...rest].map(shellWord).join(' ')}`)
-  }
-  if (argv.includes('send')) return usageError(`send takes no arguments, got ${words.map((word) => JSON.stringify(word)).join(' ')} (the number and text are --to and --text)`)
+  if (command) return usageError(`options go after the command: sms-kannel ${command} [options] …, not sms-kannel [options] ${command} …`)
+  if (!/^[a-z][a-z-]{1,15}$/.test(words[0] ?? '')) return usageError(`send takes no arguments (${words.length} given; the number and text are --to and --text), and no command is named so`)
   return usageError(`unknown command ${JSON.stringify(words[0])} (commands: ${names.join(', ')})`)
-}
-
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
 /**

@@ -62,9 +62,9 @@ describe('usage and configuration errors, without stack traces', () => {
     { name: 'an over-long text', args: ['--text', 'x'.repeat(161)], env: { ...config, ...visulox }, code: EXIT.input, stderr: /161 GSM characters, 2 SMS parts/ },
     { name: 'a bad template placeholder', args: [], env: { ...config, VLXSMS: '+491701234567', SMSKANNEL_TEMPLATE: 'PIN ${HOME}' }, code: EXIT.config, stderr: /\$\{HOME\}/ },
     { name: 'a mistyped command', args: ['stauts', '17'], env: {}, code: EXIT.usage, stderr: /^error: unknown command "stauts" \(commands: send, config, feedback, status, serve, report, check, store\)\n$/ },
-    { name: 'options before the command', args: ['-c', 'k.conf', 'status', '17'], env: {}, code: EXIT.usage, stderr: /^error: options go after the command: sms-kannel status -c k\.conf 17\n$/ },
-    { name: '--json before the command', args: ['--json', 'feedback', 'seq=1&msgid=m1'], env: {}, code: EXIT.usage, stderr: /^error: options go after the command: sms-kannel feedback --json 'seq=1&msgid=m1'\n$/ },
-    { name: 'an argument to send', args: ['send', '+491701234567'], env: {}, code: EXIT.usage, stderr: /^error: send takes no arguments, got "\+491701234567" \(the number and text are --to and --text\)\n$/ },
+    { name: 'options before the command', args: ['-c', 'k.conf', 'status', '17'], env: {}, code: EXIT.usage, stderr: /^error: options go after the command: sms-kannel status \[options\] …, not sms-kannel \[options\] status …\n$/ },
+    { name: '--json before the command', args: ['--json', 'feedback', 'seq=1&msgid=m1'], env: {}, code: EXIT.usage, stderr: /^error: options go after the command: sms-kannel feedback \[options\] …, not sms-kannel \[options\] feedback …\n$/ },
+    { name: 'an argument to send', args: ['send', '+491701234567'], env: {}, code: EXIT.usage, stderr: /^error: send takes no arguments \(1 given; the number and text are --to and --text\), and no command is named so\n$/ },
   ])('$name exits $code', async ({ args, env, code, stderr }) => {
     const run = await runCli(args, env)
     expect(run.code).toBe(code)
@@ -104,6 +104,17 @@ describe('usage and configuration errors, without stack traces', () => {
       expect(run.stderr + run.stdout).toMatch(/error/)
       expect(run.stderr + run.stdout).not.toContain('Url-Secret-77')
     }
+  })
+
+  it.each([
+    ['a store URL with its password, before the command', ['--store', 'postgres://u:Misplaced-Secret-7@db/pins', 'report', '17']],
+    ['a PIN text without --text', ['Your PIN Misplaced-Secret-7']],
+    ['a PIN text after send', ['send', 'Misplaced-Secret-7']],
+  ])('words left over for send are not echoed: %s', async (_name, args) => {
+    const run = await runCli(args as string[])
+    expect(run.code).toBe(EXIT.usage)
+    expect(run.stderr).toMatch(/^error: /)
+    expect(run.stderr).not.toContain('Misplaced-Secret-7')
   })
 
   it('--json also reports a failure as one object on stdout', async () => {
