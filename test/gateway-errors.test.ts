@@ -118,6 +118,16 @@ describe.runIf(existsSync('/usr/bin/openssl'))('an https gateway whose certifica
     expect(gateway.handshakes()).toBe(1)
   })
 
+  it('a first gateway whose certificate fails is skipped for the next one, which takes the PIN (exit 0, with a warning)', async () => {
+    const gateway = await tlsGateway({ subjectAltName: 'IP:127.0.0.1', selfSignedOnly: true })
+    // A plain Kannel stand-in as the second gateway.
+    const kannel = createNetServer((socket) => socket.once('data', () => socket.end('HTTP/1.1 202 Accepted\r\nServer: Kannel/1.4.5\r\nContent-Length: 24\r\n\r\n0: Accepted for delivery')))
+    const port = await listen(kannel)
+    const run = await send({ SMSKANNEL_GWURL: `${gateway.url}, http://127.0.0.1:${port}` })
+    expect(run.code, run.stderr).toBe(EXIT.ok)
+    expect(run.stderr).toMatch(/^warning: 127\.0\.0\.1:\d+ is not a working gateway and sent nothing, so the next one is tried: The TLS certificate of 127\.0\.0\.1:\d+ failed verification: it is self-signed/m)
+  })
+
   it('the same certificate trusted with --ca and made out to the host: accepted (the stand-in is sound)', async () => {
     const gateway = await tlsGateway({ subjectAltName: 'IP:127.0.0.1', selfSignedOnly: false })
     const run = await send({ SMSKANNEL_GWURL: gateway.url }, ['--ca', gateway.certFile])

@@ -7,7 +7,7 @@ import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, un
 import { describeKannelRequest } from '../core/providers/kannel.js'
 import { providerFor } from '../core/providers/index.js'
 import { ENCODING_LABELS, type DescribedRequest, type ProviderReply, type SmsProvider, type TextEncoding } from '../core/providers/provider.js'
-import { GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
+import { CertificateError, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
 import { proxyPassword } from '../core/config.js'
 import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } from '../core/retry-policy.js'
 import type { Config } from '../core/config.js'
@@ -165,7 +165,7 @@ async function deliver(config: Config, provider: SmsProvider, requestFor: (gatew
   let lastError: GatewayUnavailableError | undefined
   const gaveUp = (error: GatewayUnavailableError) =>
     tries > 1 ? new GatewayUnavailableError(`${error.message} (gave up after ${tries} tries on ${provider.endpoints.length} gateway${provider.endpoints.length === 1 ? '' : 's'})`, { mayHaveBeenSent: error.mayHaveBeenSent, ...(error.hint ? { hint: error.hint } : {}) }) : error
-  // Gateways whose reply proved they are no gateway (404, not HTTP): skipped while another is left.
+  // Gateways that proved they took nothing (404, not HTTP, a certificate refused): skipped while another is left.
   const broken = new Set<string>()
   const skipped: string[] = []
   for (;;) {
@@ -181,7 +181,7 @@ async function deliver(config: Config, provider: SmsProvider, requestFor: (gatew
         io.report.verbose(`reply from ${gateway}: HTTP ${reply.status} ${JSON.stringify(reply.body.slice(0, 200))}`)
         return { classified: provider.classifyReply(reply), status: reply.status, gateway, tries, skipped }
       } catch (error) {
-        if (error instanceof ProtocolError && error.nothingSent && broken.size + 1 < provider.endpoints.length) {
+        if ((error instanceof ProtocolError || error instanceof CertificateError) && error.nothingSent && broken.size + 1 < provider.endpoints.length) {
           broken.add(gatewayUrl)
           skipped.push(`${gateway} is not a working gateway and sent nothing, so the next one is tried: ${error.message}`)
           io.report.warn(skipped.at(-1)!)

@@ -103,3 +103,8 @@ export class AuthError extends SmsKannelError {
 export class ConfigError extends SmsKannelError {
   readonly exitCode = EXIT.config
 }
+
+/** A gateway's TLS certificate failed verification: a setting to change, and nothing was sent there. */
+export class CertificateError extends ConfigError {
+  readonly nothingSent = true
+}

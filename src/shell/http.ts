@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Config } from '../core/config.js'
-import { AuthError, ConfigError, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
+import { AuthError, CertificateError, ConfigError, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
 import type { SendRequest } from '../core/kannel-request.js'
 import type { GatewayReply } from '../core/kannel-response.js'
 import { formatDurationMs } from '../core/duration.js'
@@ -306,7 +306,7 @@ export function toGatewayError(
     const hint = certificate.dated
       ? 'Renew the gateway\'s certificate, or check the clock of this machine.'
       : 'Set smskannel.ca (--ca FILE) to the PEM file of the CA that signed it, and make smskannel.gwurl name a host the certificate is made out to; smskannel.insecure = true (--insecure) skips verification, with a warning every time.'
-    return new ConfigError(`The TLS certificate of ${gateway} failed verification: ${certificate.words} (${code}); nothing was sent.`, hint)
+    return new CertificateError(`The TLS certificate of ${gateway} failed verification: ${certificate.words} (${code}); nothing was sent.`, hint)
   }
   if (code && isTlsFailure(code)) {
     return new GatewayUnavailableError(`TLS handshake with ${gateway} failed (${code}).`, { mayHaveBeenSent: false, hint: 'Check the certificate and smskannel.gwurl.' })
