@@ -386,7 +386,9 @@ async function* gunzippedChunks(path: string): AsyncGenerator<Buffer> {
 
 /** Written whole to a temporary file, then renamed: readers never see half of it. Returns the count. */
 async function writeRejectsFile(path: string, rejects: AsyncIterable<Reject>): Promise<number> {
-  const temporary = `${path}.${process.pid}.tmp`
+  // /dev/null, a FIFO: written into as it is, never replaced by a file or removed.
+  const special = isSpecialFile(path)
+  const temporary = special ? path : `${path}.${process.pid}.tmp`
   let count = 0
   let fd: number | undefined
   // Encoded into one reused buffer: a string per write became a fresh buffer each time,
@@ -394,7 +396,7 @@ async function writeRejectsFile(path: string, rejects: AsyncIterable<Reject>): P
   const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES)
   let used = 0
   const flush = () => {
-    fd ??= openSync(temporary, 'w', 0o600)
+    fd ??= openSync(temporary, special ? 'a' : 'w', 0o600)
     for (let written = 0; written < used; ) written += writeSync(fd, buffer, written, used - written)
     used = 0
   }
@@ -410,15 +412,25 @@ async function writeRejectsFile(path: string, rejects: AsyncIterable<Reject>): P
     }
     if (count === 0) {
       // No bad lines this run: an older run's file must not read as this one's.
-      rmSync(path, { force: true })
+      if (!special) rmSync(path, { force: true })
       return 0
     }
     flush()
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
-  renameSync(temporary, path)
+  if (!special) renameSync(temporary, path)
   return count
+}
+
+/** Something there that is neither a regular file nor missing (a device, a FIFO, a socket). */
+function isSpecialFile(path: string): boolean {
+  try {
+    const stats = statSync(path)
+    return !stats.isFile() && !stats.isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** Runs `work` holding `<store>.replay.lock`, so two cron runs never overlap. */

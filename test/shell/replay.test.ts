@@ -1,4 +1,5 @@
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, statSync, mkdtempSync, renameSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -161,6 +162,22 @@ describe('replayFiles', () => {
     expect(summary).toMatchObject({ bad: 0 })
     expect(summary.rejectsFile ?? null).toBeNull()
     expect(existsSync(join(dir, 'rejects.txt'))).toBe(false)
+  })
+
+  it.runIf(process.getuid?.() === 0)('writes into a device given as the rejects file (a /dev/null of its own), never removing or replacing it', async () => {
+    const { dir, store } = await setup()
+    const devNull = join(dir, 'null')
+    execFileSync('mknod', [devNull, 'c', '1', '3'])
+    const replayInto = (file: string) =>
+      replayFiles({ paths: [file], store, parse: { names: { ...DLR_PARAMS }, feedbackPath: '/smsKannelfeedback' }, now: new Date('2026-11-28T12:00:00Z'), forward: false, rejectsPath: devNull })
+    const clean = join(dir, 'clean.txt')
+    writeFileSync(clean, dlrLines(0, 2))
+    await replayInto(clean)
+    expect(statSync(devNull).isCharacterDevice()).toBe(true)
+    const bad = join(dir, 'bad.txt')
+    writeFileSync(bad, `${dlrLines(10, 2)}s=1\n`)
+    expect(await replayInto(bad)).toMatchObject({ bad: 1 })
+    expect(statSync(devNull).isCharacterDevice()).toBe(true)
   })
 
   it('skips a file that is not there (a log before its first rotation) and still replays the rest', async () => {
