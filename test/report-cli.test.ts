@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createServer as createHttpServer } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, fixedClockArgs, runCli } from './helpers/run-cli.js'
 import { makeReportStore, mixedPins, type FakePin } from './helpers/report-store.js'
@@ -249,6 +250,25 @@ describe('send, then report, check and status: what send records when the gatewa
     const [notSent, unsure] = [JSON.parse((await runCli(['status', '71', '--json'], env)).stdout), JSON.parse((await runCli(['status', '72', '--json'], env)).stdout)]
     expect(notSent.timelines[0]).toMatchObject({ result: 'not-sent', steps: [{ what: 'not-sent', detail: expect.stringMatching(/^failed \(exit 75\) by Kannel at 127\.0\.0\.1:/) }] })
     expect(unsure.timelines[0]).toMatchObject({ result: 'pending', steps: [{ what: 'sent', detail: expect.stringMatching(/^failed \(exit 75, may have been sent\) by Kannel/) }] })
+  }, 30_000)
+
+  it('a 200 page that is not Kannel\'s (exit 76) may have passed the request on: pending, not "not sent"; Kannel\'s refusal (exit 69) is not sent', async () => {
+    const pages = await listening(
+      createHttpServer((request, response) => {
+        request.resume()
+        if (request.url?.startsWith('/html')) response.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome</body></html>')
+        else response.writeHead(403, { server: 'Kannel/1.4.5' }).end('Not routable. Do not try again.')
+      }) as unknown as Server,
+    )
+    const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-failed-')), 'events.db')
+    const env = { SMSKANNEL_USER: 'vlx', SMSKANNEL_PASSWORD: 'pw-1', SMSKANNEL_STORE: store }
+    const send = (path: string, sequence: string) => runCli(['send', '--to', '+491701234567', '--text', `PIN ${sequence}`, '--gwurl', `http://127.0.0.1:${portOf(pages)}`, '--postquery', path, '--timeout', '1s'], { ...env, VLXPIN_SEQUENCE: sequence })
+    const [page, refused] = [await send('/html', '81'), await send('/refuse', '82')]
+    expect([page.code, refused.code], page.stderr + refused.stderr).toEqual([76, 69])
+    const [unsure, notSent] = [JSON.parse((await runCli(['status', '81', '--json'], env)).stdout), JSON.parse((await runCli(['status', '82', '--json'], env)).stdout)]
+    expect(unsure.timelines[0]).toMatchObject({ result: 'pending', steps: [{ what: 'sent', detail: expect.stringMatching(/^failed \(exit 76, may have been sent\)/) }] })
+    expect(notSent.timelines[0]).toMatchObject({ result: 'not-sent' })
+    await new Promise((resolve) => pages.close(resolve))
   }, 30_000)
 })
 

@@ -7,7 +7,7 @@ import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, un
 import { describeKannelRequest } from '../core/providers/kannel.js'
 import { providerFor } from '../core/providers/index.js'
 import { ENCODING_LABELS, type DescribedRequest, type ProviderReply, type SmsProvider, type TextEncoding } from '../core/providers/provider.js'
-import { CertificateError, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
+import { AuthError, CertificateError, ConfigError, GatewayRejectedError, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
 import { proxyPassword } from '../core/config.js'
 import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } from '../core/retry-policy.js'
 import type { Config } from '../core/config.js'
@@ -121,8 +121,8 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   try {
     delivered = await deliver(config, provider, (gatewayUrl) => provider.buildRequest(sms, gatewayUrl), to, io)
   } catch (error) {
-    // report and check count a failed send as not sent unless the gateway may have taken it.
-    const unsure = error instanceof GatewayUnavailableError && error.mayHaveBeenSent ? ', may have been sent' : ''
+    // report and check count a failed send as not sent only when the failure proves nothing went out.
+    const unsure = provedNothingSent(error) ? '' : ', may have been sent'
     if (error instanceof SmsKannelError) await record(`failed (exit ${error.exitCode}${unsure})`, base.gateway)
     throw error
   }
@@ -197,6 +197,17 @@ async function deliver(config: Config, provider: SmsProvider, requestFor: (gatew
     await io.sleep(backoffMs)
     backoffMs = nextBackoffMs(backoffMs)
   }
+}
+
+/**
+ * Whether a failed send's error proves the gateway took nothing: unreachable before the request
+ * was whole, credentials or the message refused, a reply that was no gateway's, a certificate
+ * refused. A 2xx that did not confirm, a timeout after the request, an odd page: maybe sent.
+ */
+function provedNothingSent(error: unknown): boolean {
+  if (error instanceof GatewayUnavailableError || error instanceof GatewayRejectedError) return !error.mayHaveBeenSent
+  if (error instanceof ProtocolError || error instanceof CertificateError) return error.nothingSent
+  return error instanceof AuthError || error instanceof ConfigError
 }
 
 /** Kannel's request as --dry-run and --verbose show it; each provider has its own describeRequest. */

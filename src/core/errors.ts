@@ -54,6 +54,13 @@ export class InputError extends SmsKannelError {
 
 export class GatewayRejectedError extends SmsKannelError {
   readonly exitCode = EXIT.gatewayRejected
+  /** A 2xx whose body did not confirm the message: the gateway may have taken it all the same. */
+  readonly mayHaveBeenSent: boolean
+
+  constructor(message: string, hint?: string, options: { mayHaveBeenSent?: boolean } = {}) {
+    super(message, hint)
+    this.mayHaveBeenSent = options.mayHaveBeenSent ?? false
+  }
 }
 
 /**

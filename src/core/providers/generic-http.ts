@@ -93,7 +93,8 @@ export function classifyHttpReply(settings: HttpSettings, reply: GatewayReply, s
   if (reply.status === 404 || reply.status < 200 || (reply.status >= 300 && reply.status < 400)) {
     throw new ProtocolError(`The reply is not the gateway's answer to a send (${described}).`, 'Check http.url.', { nothingSent: reply.status >= 300 })
   }
-  throw new GatewayRejectedError(`The gateway did not confirm the message (${described}).`, isSuccessStatus(settings, reply.status) ? 'The body did not match http.success-pattern.' : 'The status is not in http.success-status.')
+  const successStatus = isSuccessStatus(settings, reply.status)
+  throw new GatewayRejectedError(`The gateway did not confirm the message (${described}).`, successStatus ? 'The body did not match http.success-pattern.' : 'The status is not in http.success-status.', { mayHaveBeenSent: successStatus })
 }
 
 /** Headers that carry credentials by their name: Authorization, Cookie, X-Api-Key, X-Auth-Token, Client-Secret, ... */
