@@ -316,7 +316,9 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
   const log = batchedLog(options.log)
   const parseSettings = { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, source: { kind: 'http' } as const }
   const rules = { secret: options.secret, acceptUnsigned: false, forward: options.forward }
-  let inFlight = 0
+  // Callbacks being handled or answered. A pipelined one whose connection was reset never gets
+  // its response's 'close': once handled, its dead socket is enough.
+  const inFlight = new Set<{ handled: boolean; socket: { destroyed: boolean } }>()
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const target = request.url ?? '/'
@@ -380,11 +382,14 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       connectionsCheckingInterval: limits.checkIntervalMs,
     },
     (request, response) => {
-      inFlight += 1
-      response.once('close', () => (inFlight -= 1))
-      handle(request, response).catch(() => {
-        if (!response.headersSent) answer(response, 500, 'internal error\n')
-      })
+      const entry = { handled: false, socket: request.socket }
+      inFlight.add(entry)
+      response.once('close', () => inFlight.delete(entry))
+      handle(request, response)
+        .catch(() => {
+          if (!response.headersSent) answer(response, 500, 'internal error\n')
+        })
+        .finally(() => (entry.handled = true))
     },
   )
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -414,7 +419,8 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
         server.closeIdleConnections()
         const waitForInFlight = setInterval(() => {
           committer.drain()
-          if (inFlight === 0) {
+          for (const entry of inFlight) if (entry.handled && entry.socket.destroyed) inFlight.delete(entry)
+          if (inFlight.size === 0) {
             clearInterval(waitForInFlight)
             server.closeAllConnections()
           }

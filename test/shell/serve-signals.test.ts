@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -48,6 +48,21 @@ describe('serve stops on signals within a bounded time', () => {
     expect(db.prepare("SELECT count(*) AS n FROM events WHERE forward_state = 'pending'").get()).toEqual({ n: 20 })
     db.close()
   })
+
+  it('SIGTERM after a client sent pipelined callbacks and reset its connection unread: exits 0 (it waited for ever)', async () => {
+    const store = fresh()
+    const serve = await startServe(['--store', store], env)
+    const { port } = new URL(serve.base)
+    const socket = connect(Number(port), '127.0.0.1')
+    await new Promise<void>((resolve) => socket.once('connect', resolve))
+    // Reset while the group is being stored, before the answers are written.
+    socket.write([1, 2, 3, 4, 5].map((i) => `GET ${callback(100 + i)} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''), () => socket.resetAndDestroy())
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const stopping = Promise.race([serve.exited, new Promise((resolve) => setTimeout(() => resolve('still running 10 s after SIGTERM'), 10_000))])
+    serve.child.kill('SIGTERM')
+    expect(await stopping, serve.stderr()).toBe(0)
+    expect(serve.stderr()).toMatch(/stopped/)
+  }, 20_000)
 
   it('SIGHUP (the terminal went away) stops cleanly as SIGTERM does: exit 0, journal emptied', async () => {
     const store = fresh()
