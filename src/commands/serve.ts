@@ -152,6 +152,8 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     describe: (error) => (error instanceof Error ? error.message : 'The event store cannot be written.'),
     retryMs: DRAIN_RETRY_MS,
   })
+  let journalFailed: () => void = () => undefined
+  const stopForJournal = new Promise<string>((resolve) => (journalFailed = () => resolve('the journal failed')))
   const callbackServer: ReturnType<typeof createCallbackServer> = io.createCallbackServer({
     store,
     journal,
@@ -163,6 +165,8 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     now: io.now,
     log: (line) => io.report.info(line),
     onStored: forwarding.kick,
+    // A journal that failed is not trusted again: serve stops (exit 74), and its supervisor starts it anew.
+    onJournalFailure: () => journalFailed(),
     metrics,
     outage: rideOutOutages ? { syncJournal: config.durability === 'full', began: (cause) => drain.began(cause) } : undefined,
   })
@@ -195,7 +199,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   store.watchRestarts?.((cause) => callbackServer.suspend(cause))
   const restartCheck = rideOutOutages ? setInterval(() => store.onDisk(store.restarts()).catch(() => undefined), RESTART_CHECK_MS).unref() : undefined
 
-  const signal = await io.stopRequested
+  const signal = await Promise.race([io.stopRequested, stopForJournal])
   io.report.info(`${signal}: finishing callbacks in flight`)
   await callbackServer.close()
   clearInterval(restartCheck)
@@ -221,7 +225,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
   releaseJournal()
   await store.close()
   io.report.info('stopped')
-  // Exit 74: a supervisor (systemd's Restart=on-failure) starts serve again with a new journal segment.
+  // Exit 74: a supervisor (systemd's Restart=on-failure) starts serve again, which stores what the journal kept.
   if (journalFailure) throw journalError(journalPath, journalFailure)
 }
 

@@ -51,6 +51,8 @@ export interface CallbackServerOptions {
   log: (line: string) => void
   /** Called after each store write, for forwarding without delaying Kannel's answer. */
   onStored?: () => void
+  /** Called once, when the journal first fails: callbacks get 503 from then on. */
+  onJournalFailure?: (failure: Error) => void
   limits?: Partial<typeof DEFAULT_LIMITS>
   /** With metrics, GET /metrics answers in the Prometheus text format. */
   metrics?: CallbackMetrics | undefined
@@ -97,7 +99,8 @@ interface Pending {
  * store (which survives a killed process, not a power cut). With an outage policy, see
  * CallbackServerOptions.outage.
  */
-function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | undefined, forward: boolean, onStored: (() => void) | undefined, metrics: CallbackMetrics | undefined, outage: OutagePolicy | undefined) {
+function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | undefined, forward: boolean, hooks: Pick<CallbackServerOptions, 'onStored' | 'onJournalFailure'>, metrics: CallbackMetrics | undefined, outage: OutagePolicy | undefined) {
+  const { onStored, onJournalFailure } = hooks
   let queue: Pending[] = []
   let scheduled = false
   let syncing = false
@@ -113,7 +116,9 @@ function createGroupCommitter(store: CallbackStore, journal: CallbackJournal | u
   /** Records nothing more in the journal; a drain waiting to resume is told, and stops. */
   const broke = (cause: unknown) => {
     journalBroken = true
+    const first = journalFailure === undefined
     const failure = (journalFailure ??= cause instanceof Error ? cause : new Error(String(cause)))
+    if (first) onJournalFailure?.(failure)
     const waiting = resumed
     resumed = []
     waiting.forEach(({ reject }) => reject(failure))
@@ -312,7 +317,7 @@ function batchedLog(log: (line: string) => void): (line: string) => void {
 
 export function createCallbackServer(options: CallbackServerOptions): CallbackServer {
   const { metrics } = options
-  const committer = createGroupCommitter(options.store, options.journal, options.forward, options.onStored, metrics, options.outage)
+  const committer = createGroupCommitter(options.store, options.journal, options.forward, options, metrics, options.outage)
   const log = batchedLog(options.log)
   const parseSettings = { names: options.names, feedbackPath: options.feedbackPath, statusMap: options.statusMap, source: { kind: 'http' } as const }
   const rules = { secret: options.secret, acceptUnsigned: false, forward: options.forward }
