@@ -12,6 +12,7 @@ describe('an output file that is the event store is refused, and the store kept'
     { name: 'report --html the store\'s WAL', args: (dir: string) => ['report', '--html', join(dir, 'events.db-wal')] },
     { name: 'feedback --rejects the store', args: (dir: string) => ['feedback', '--replay', join(dir, 'bad.txt'), '--rejects', join(dir, 'events.db')] },
     { name: 'feedback --rejects the send spool', args: (dir: string) => ['feedback', '--replay', join(dir, 'bad.txt'), '--rejects', join(dir, 'events.db.spool')] },
+    { name: 'report --html a segment of serve\'s journal', args: (dir: string) => ['report', '--html', join(dir, 'events.db.journal.00000001')] },
   ])('$name: exit 64, and status still reads the store', async ({ args }) => {
     const cwd = mkdtempSync(join(tmpdir(), 'sms-kannel-output-'))
     const env = { SMSKANNEL_STORE: join(cwd, 'events.db') }
