@@ -8,7 +8,8 @@ import { EXIT_HELP, addConfigOptions, gatherSources, localTimeZone, type CliComm
 const REPORT_HELP = `
 Reads the store (smskannel.store) that send, feedback and serve write. Each PIN counts in
 the interval its send (or, without a send record, its first report) falls in, with what
-its reports say by now. rate = delivered / (delivered + failed); pending = no final report.
+its reports say by now. rate = delivered / (delivered + failed); pending = no final report;
+not sent (! in the bars) = the send failed and proved nothing went out.
 Latency runs from the send to the delivered report: p50, p90, p99.
 
 Examples:
@@ -34,7 +35,7 @@ type ReportOptions = CommonOptions & { since?: string; until?: string; by?: 'min
 export function reportCommand({ report, now }: CommandContext): CliCommand {
   const command = addConfigOptions(
     new Command('report')
-      .description('PIN delivery over a span, interval by interval: sent, delivered, failed, pending, rate, latency; failures by reason and SMSC')
+      .description('PIN delivery over a span, interval by interval: sent, delivered, failed, pending, not sent, rate, latency; failures by reason and SMSC')
       .option('--since <time>', 'start: 24h, 7d, 2026-11-01, "2026-11-01 08:30" or ISO 8601 (default: 24h)')
       .option('--until <time>', 'end, in the same forms (default: now)')
       .addOption(new Option('--by <unit>', 'interval (default: minute up to 2 hours, hour up to 3 days, else day)').choices(['minute', 'hour', 'day']))
