@@ -1,5 +1,6 @@
 import { CONFIG_KEY_NAMES, envNameForKey, isConfigKey, type SourceValues } from './config.js'
 import { ConfigError } from './errors.js'
+import { decodeWindows1252 } from './redact.js'
 
 /** A dotted VISULOX key such as `smskannel.gwurl` or `regexp.sms`. */
 const KEY_PATTERN = '[A-Za-z][A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]+)+'
@@ -113,6 +114,44 @@ function readAssignment(key: string, rest: string): LineReading {
   }
   const comment = /\s#/.exec(value)
   return { key, value: (comment ? value.slice(0, comment.index) : value).trim() }
+}
+
+/**
+ * A config file, .env or password file as text. Not UTF-8 is read as Windows-1252 (what a
+ * German admin's Windows editor saves), UTF-16 by its BOM (Notepad's "Unicode"); both warn,
+ * since a password read in the wrong encoding fails only at the gateway, as wrong credentials.
+ */
+export function decodeConfigBytes(bytes: Uint8Array, description: string): { text: string; warnings: string[] } {
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined
+  if (utf16) {
+    try {
+      const text = new TextDecoder(utf16, { fatal: true }).decode(bytes)
+      return { text, warnings: [`The ${description} is UTF-16; read it as such: save it as UTF-8.`] }
+    } catch {
+      throw new ConfigError(`The ${description} starts as UTF-16 but is not valid UTF-16; save it as UTF-8.`)
+    }
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), warnings: [] }
+  } catch {
+    const line = firstLineNotUtf8(bytes)
+    return { text: decodeWindows1252(bytes), warnings: [`The ${description} is not UTF-8 (line ${line} first); read it as Windows-1252: save it as UTF-8.`] }
+  }
+}
+
+function firstLineNotUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  let start = 0
+  for (let line = 1; ; line += 1) {
+    const end = bytes.indexOf(0x0a, start)
+    try {
+      decoder.decode(bytes.subarray(start, end < 0 ? bytes.length : end))
+    } catch {
+      return line
+    }
+    if (end < 0) return line
+    start = end + 1
+  }
 }
 
 /** Only sms-kannel reads these, so a name under them that is no key is a misspelling (sms4de.sendr). */
