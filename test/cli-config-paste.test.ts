@@ -88,3 +88,57 @@ describe('a config file that is not UTF-8', () => {
     expect(run.stderr).not.toContain('UTF')
   })
 })
+
+describe('the two-column table, pasted', () => {
+  it.each([':secret', '=secret='])('keeps a password that starts with its separator whole (%s)', async (password) => {
+    const path = configFile(`smskannel.gwurl        ${gatewayUrl}\nsmskannel.user         visulox\nsmskannel.password     ${password}\n`)
+    const run = await send(path)
+    expect(run.code).toBe(EXIT.ok)
+    expect(run.password).toBe(password)
+  })
+
+  it('key = value lines, aligned or not, still lose their separator', async () => {
+    const path = configFile(`smskannel.gwurl    = ${gatewayUrl}\nsmskannel.user     =visulox\nsmskannel.password : secret\n`)
+    const run = await send(path)
+    expect(run.code).toBe(EXIT.ok)
+    expect(run.password).toBe('secret')
+    expect(run.stderr).toBe('')
+  })
+})
+
+describe('a key set twice in one file', () => {
+  it('warns naming both lines, never the values, and uses the later one', async () => {
+    const path = configFile(`smskannel.gwurl = ${gatewayUrl}\nsmskannel.user = visulox\nsmskannel.password = first-pw\nsmskannel.password = second-pw\n`)
+    const run = await send(path)
+    expect(run.code).toBe(EXIT.ok)
+    expect(run.password).toBe('second-pw')
+    expect(run.stderr).toContain(`warning: ${path}:4: smskannel.password set again (first at ${path}:3); the later value is used`)
+    expect(run.stderr).not.toMatch(/first-pw|second-pw/)
+  })
+})
+
+describe('a key = value cut at " #"', () => {
+  it('a password cut at a comment is a warning naming the key, without the value', async () => {
+    const path = configFile(`smskannel.gwurl = ${gatewayUrl}  # the smsbox\nsmskannel.user = visulox\nsmskannel.password = ab #cd\n`)
+    const run = await send(path)
+    expect(run.code).toBe(EXIT.ok)
+    expect(run.password).toBe('ab')
+    expect(run.stderr).toBe(`warning: ${path}:3: smskannel.password is cut at ' #', which starts a comment; quote the value: smskannel.password = "..."\n`)
+  })
+
+  it('a regexp.sms that the cut leaves invalid says why before the error', async () => {
+    const path = configFile(`smskannel.gwurl = ${gatewayUrl}\nsmskannel.user = visulox\nsmskannel.password = pw\nregexp.sms = ^[0-9 #+]{6,}$\n`)
+    const run = await send(path)
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stderr).toContain(`warning: ${path}:4: regexp.sms is cut at ' #', which starts a comment; quote the value: regexp.sms = "..."`)
+    expect(run.stderr).toContain('is not a valid regular expression')
+  })
+
+  it('a quote that is never closed is a warning; a commented valid pattern is not', async () => {
+    const path = configFile(`smskannel.gwurl = ${gatewayUrl}\nsmskannel.user = visulox\nsmskannel.password = "abcd\nregexp.sms = ^[0-9 +]{6,}$ # digits\n`)
+    const run = await send(path)
+    expect(run.code).toBe(EXIT.ok)
+    expect(run.password).toBe('"abcd')
+    expect(run.stderr).toBe(`warning: ${path}:3: smskannel.password starts with a quote that is never closed, so the quote is part of the value\n`)
+  })
+})

@@ -1,4 +1,4 @@
-import { CONFIG_KEY_NAMES, envNameForKey, isConfigKey, type SourceValues } from './config.js'
+import { CONFIG_KEY_NAMES, CONFIG_KEYS, envNameForKey, isConfigKey, type SourceValues } from './config.js'
 import { ConfigError } from './errors.js'
 import { decodeWindows1252 } from './redact.js'
 
@@ -7,6 +7,8 @@ const KEY_PATTERN = '[A-Za-z][A-Za-z0-9_-]*(?:\\.[A-Za-z0-9_-]+)+'
 const KEY = new RegExp(`^${KEY_PATTERN}$`)
 const KEY_EQUALS_VALUE = new RegExp(`^(${KEY_PATTERN})\\s*[=:]\\s?(.*)$`)
 const SPACED_TABLE_ROW = new RegExp(`^(${KEY_PATTERN})(?:\\s+(\\S.*))?$`)
+/** `key   :secret`: a two-column row whose value starts with `:` or `=`, or a `key =value` line. */
+const PADDED_SEPARATOR = new RegExp(`^${KEY_PATTERN}\\s+([=:]\\S.*)$`)
 /** Dashed lines around the table, ASCII or pasted from a terminal with box-drawing characters. */
 const RULER = /^[|+=\s\-─━│┃┼├┤┌┐└┘┬┴]+$/
 /** The command above the table, with or without a shell prompt (`#` is root's). */
@@ -28,7 +30,20 @@ export interface ParsedConfigText {
   warnings: string[]
 }
 
-type LineReading = { key: string; value: string } | { skip: true } | { unreadable: string }
+type LineReading =
+  | {
+      key: string
+      value: string
+      /** The whole value if this line is a two-column row: `key   :secret`. */
+      columnValue?: string
+      /** Read as a two-column row, which makes the file a table. */
+      spaced?: true
+      /** The value ended at ` #`. */
+      cut?: true
+      unclosedQuote?: true
+    }
+  | { skip: true }
+  | { unreadable: string }
 
 /**
  * Reads `key = value` lines, or the table `visulox config -name sms` prints, pasted as is:
@@ -41,11 +56,14 @@ type LineReading = { key: string; value: string } | { skip: true } | { unreadabl
  */
 export function parseConfigText(text: string, fileName: string): ParsedConfigText {
   const values: SourceValues = {}
+  const firstSet = new Map<string, string>()
   const warnings: string[] = []
   let keysSeen = 0
-  text.split(/\r?\n|\r/).forEach((rawLine, index) => {
+  const readings = text.split(/\r?\n|\r/).map(readLine)
+  // In a two-column table, `key   :secret` is a row whose value starts with `:`.
+  const table = readings.some((reading) => 'spaced' in reading)
+  readings.forEach((reading, index) => {
     const where = `${fileName}:${index + 1}`
-    const reading = readLine(rawLine)
     if ('skip' in reading) return
     if ('unreadable' in reading) {
       warnings.push(`${where}: ${reading.unreadable}; line ignored`)
@@ -57,7 +75,15 @@ export function parseConfigText(text: string, fileName: string): ParsedConfigTex
       if (OWN_KEY_PREFIXES.some((prefix) => name.startsWith(prefix))) warnings.push(`${where}: unknown key ${name} ignored`)
       return
     }
-    values[name] = { value: reading.value, where }
+    const value = table && reading.columnValue !== undefined ? reading.columnValue : reading.value
+    const first = firstSet.get(name)
+    if (first === undefined) firstSet.set(name, where)
+    else warnings.push(`${where}: ${name} set again (first at ${first}); the later value is used`)
+    if (reading.unclosedQuote) warnings.push(`${where}: ${name} starts with a quote that is never closed, so the quote is part of the value`)
+    if (reading.cut && (CONFIG_KEYS[name].secret || (name.startsWith('regexp.') && !compiles(value)))) {
+      warnings.push(`${where}: ${name} is cut at ' #', which starts a comment; quote the value: ${name} = "..."`)
+    }
+    values[name] = { value, where }
   })
   if (keysSeen === 0) {
     const unread = warnings.length > 0 ? ` (${warnings.length} line${warnings.length === 1 ? '' : 's'} could not be read; first: ${warnings[0]})` : ''
@@ -75,9 +101,12 @@ function readLine(rawLine: string): LineReading {
   if (VISULOX_COMMAND.test(line)) return { skip: true }
   if (line.startsWith('|')) return readBoxRow(line)
   const assignment = KEY_EQUALS_VALUE.exec(line)
-  if (assignment) return readAssignment(assignment[1]!, assignment[2]!)
+  if (assignment) {
+    const padded = PADDED_SEPARATOR.exec(line)
+    return { ...readAssignment(assignment[1]!, assignment[2]!), ...(padded ? { columnValue: padded[1]!.trim() } : {}) }
+  }
   const spaced = SPACED_TABLE_ROW.exec(line)
-  if (spaced) return { key: spaced[1]!, value: (spaced[2] ?? '').trim() }
+  if (spaced) return { key: spaced[1]!, value: (spaced[2] ?? '').trim(), spaced: true }
   if (isHeader(line.split(/\s+/))) return { skip: true }
   if (/^\S+\s*=/.test(line)) return { unreadable: 'not a key = value line: keys are dotted, such as smskannel.gwurl' }
   return { skip: true }
@@ -104,16 +133,28 @@ function isHeader(cells: readonly string[]): boolean {
  * `key = value`: a `#` after whitespace starts a comment, so the commented defaults in
  * examples/sms-kannel.conf work when uncommented; a value that needs ` #` is quoted.
  */
-function readAssignment(key: string, rest: string): LineReading {
+function readAssignment(key: string, rest: string): { key: string; value: string; cut?: true; unclosedQuote?: true } {
   const value = rest.trim()
   const quote = value[0]
-  if (quote === '"' || quote === "'") {
-    const end = value.indexOf(quote, 1)
-    const after = end < 0 ? '' : value.slice(end + 1).trim()
-    if (end > 0 && (after === '' || after.startsWith('#'))) return { key, value: value.slice(1, end) }
+  const quoted = quote === '"' || quote === "'"
+  const end = quoted ? value.indexOf(quote, 1) : -1
+  if (end > 0) {
+    const after = value.slice(end + 1).trim()
+    if (after === '' || after.startsWith('#')) return { key, value: value.slice(1, end) }
   }
   const comment = /\s#/.exec(value)
-  return { key, value: (comment ? value.slice(0, comment.index) : value).trim() }
+  const reading = { key, value: (comment ? value.slice(0, comment.index) : value).trim() }
+  // A quote closed before more text is a pattern's (`"status"\s*:`); one never closed is a paste cut short.
+  return { ...reading, ...(comment ? { cut: true } : {}), ...(quoted && end < 0 ? { unclosedQuote: true } : {}) }
+}
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
