@@ -55,8 +55,12 @@ function mojibakeForms(secret: string): string[] {
 
 /** Bytes read one per character, as Latin-1 and as Windows-1252: how servers misread bytes sent in another charset. */
 export function readAsSingleBytes(bytes: Uint8Array): string[] {
-  const latin1 = [...bytes].map((byte) => String.fromCharCode(byte))
-  return [latin1.join(''), [...bytes].map((byte, index) => (byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_80_9F[byte - 0x80]! : latin1[index]!)).join('')]
+  return [[...bytes].map((byte) => String.fromCharCode(byte)).join(''), decodeWindows1252(bytes)]
+}
+
+/** Windows-1252, which Node 20's TextDecoder('windows-1252') gets wrong at 0x80–0x9F. */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  return [...bytes].map((byte) => (byte >= 0x80 && byte < 0xa0 ? WINDOWS_1252_80_9F[byte - 0x80]! : String.fromCharCode(byte))).join('')
 }
 
 /** Where Windows-1252 differs from Latin-1; Node 20's TextDecoder('windows-1252') decodes these as Latin-1. */

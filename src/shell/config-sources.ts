@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { CONFIG_KEY_NAMES, CONFIG_KEYS, PRECEDENCE, proxyPassword, type ConfigSources, type SourceValues } from '../core/config.js'
-import { configFromEnvironment, parseConfigText } from '../core/config-file.js'
+import { configFromEnvironment, decodeConfigBytes, parseConfigText } from '../core/config-file.js'
 import { ConfigError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 
@@ -39,14 +39,14 @@ export async function gatherConfigSources(options: GatherOptions): Promise<Gathe
 
   const sources: ConfigSources = {}
   if (configPath) {
-    const parsed = parseConfigText(readConfigFile(configPath, 'config file'), configPath)
+    const parsed = parseConfigText(readConfigFile(configPath, 'config file', warnings), configPath)
     warnings.push(...parsed.warnings, ...exposedSecretWarnings(configPath, 'config file', parsed.values))
     sources.file = parsed.values
   }
   if (envFilePath) {
     // dotenv.parse reads without printing and without touching process.env.
     const { parse } = await import('dotenv')
-    const text = readConfigFile(envFilePath, '.env file')
+    const text = readConfigFile(envFilePath, '.env file', warnings)
     const parsed = configFromEnvironment(parse(text), envFilePath)
     warnings.push(...parsed.warnings, ...exposedSecretWarnings(envFilePath, '.env file', parsed.values), ...valuesCutAtHash(text, envFilePath))
     sources.dotenv = parsed.values
@@ -58,7 +58,7 @@ export async function gatherConfigSources(options: GatherOptions): Promise<Gathe
 
   for (const level of PRECEDENCE) {
     const values = sources[level]
-    if (values && options.passwordFile) warnings.push(...readPasswordFile(values, options.cwd))
+    if (values && options.passwordFile) readPasswordFile(values, options.cwd, warnings)
   }
   return { sources, warnings, files: { config: configPath, dotenv: envFilePath } }
 }
@@ -88,7 +88,8 @@ function existingFile(path: string): string | undefined {
   }
 }
 
-function readConfigFile(path: string, what: string): string {
+/** The file's text; a warning joins `warnings` when it is not UTF-8. */
+function readConfigFile(path: string, what: string, warnings: string[]): string {
   let size: number
   try {
     const stats = statSync(path)
@@ -99,31 +100,33 @@ function readConfigFile(path: string, what: string): string {
     throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFileError(errorCodeOf(error))}.`)
   }
   if (size > MAX_CONFIG_BYTES) throw new ConfigError(`The ${what} ${path} is larger than 1 MiB.`)
+  let bytes: Uint8Array
   try {
-    return readFileSync(path, 'utf8')
+    bytes = readFileSync(path)
   } catch (error) {
     throw new ConfigError(`Cannot read the ${what} ${path}: ${describeFileError(errorCodeOf(error))}.`)
   }
+  const decoded = decodeConfigBytes(bytes, `${what} ${path}`)
+  warnings.push(...decoded.warnings)
+  return decoded.text
 }
 
-function readPasswordFile(values: SourceValues, cwd: string): string[] {
+function readPasswordFile(values: SourceValues, cwd: string, warnings: string[]): void {
   const named = values['smskannel.passwordfile']
-  if (!named) return []
+  if (!named) return
   if (values['smskannel.password']) {
     throw new ConfigError(`Both smskannel.password (${values['smskannel.password'].where}) and smskannel.passwordfile (${named.where}) are set; keep one.`)
   }
   const path = resolve(cwd, named.value.trim())
-  const content = readConfigFile(path, 'password file')
+  const content = readConfigFile(path, 'password file', warnings)
   const password = content.split(/\r?\n/, 1)[0] ?? ''
   if (password === '') throw new ConfigError(`The password file ${path} (from ${named.where}) is empty.`)
   values['smskannel.password'] = { value: password, where: `password file ${path}` }
-  const warnings: string[] = []
   try {
     if (statSync(path).mode & 0o004) warnings.push(`The password file ${path} is readable by everyone; chmod 600 it.`)
   } catch {
     // Already read above; a vanished file changes nothing now.
   }
-  return warnings
 }
 
 /**
