@@ -84,6 +84,16 @@ describe('serve and status against hostile callbacks', () => {
     expect(shown.stdout.trimEnd().split('\n')).toHaveLength(2)
   })
 
+  it('report shows an SMSC name with control characters escaped', async () => {
+    const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-hostile-')), 'events.db')
+    const fed = await runCli(['feedback', '--store', store, 'seq=5&dlr=1&msgid=m-hostile-2&smsc=%1b%5b31mred%0afake&time=1795858642'])
+    expect(fed.code, fed.stderr).toBe(0)
+    const run = await runCli(['report', '--store', store, '--since', '2026-11-28T00:00:00Z', '--until', '2026-11-29T00:00:00Z'])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stdout).not.toContain('\u001b')
+    expect(run.stdout).toMatch(/^ {2}\\x1b\[31mred\\nfake +1 +1 +0 /m)
+  })
+
   it('HEAD on the feedback URL stores nothing; /healthz still answers HEAD', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-hostile-')), 'events.db')
     const serve = await serves.start(['--store', store])
