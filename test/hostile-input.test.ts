@@ -71,16 +71,32 @@ describe('serve and status against hostile callbacks', () => {
   const serves = trackServes()
   afterAll(() => serves.killLeft())
 
+  it('a callback whose seq or msgid holds control characters or is longer than send allows is refused 400 and not stored', async () => {
+    const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-hostile-')), 'events.db')
+    const serve = await serves.start(['--store', store])
+    for (const query of ['seq=1%0a200%20new&msgid=m-bad-1', 'seq=1%00&msgid=m-bad-2', `seq=${'7'.repeat(65)}&msgid=m-bad-3`, 'seq=18&msgid=m-bad%1b4']) {
+      const answer = await fetch(`${serve.base}/smsKannelfeedback?${query}&dlr=1&time=1795858642`)
+      expect(answer.status, query).toBe(400)
+    }
+    // The longest sequence send allows still goes in.
+    expect((await fetch(`${serve.base}/smsKannelfeedback?seq=${'7'.repeat(64)}&msgid=m-good-5&dlr=1&time=1795858642`)).status).toBe(200)
+    for (const key of ['m-bad-1', 'm-bad-2', 'm-bad-3', '18']) {
+      const shown = await runCli(['status', key, '--store', store])
+      expect(shown.code, key).toBe(EXIT.input)
+    }
+    expect(serve.stderr()).toContain('400 not a delivery report: seq=1?200 new holds control characters')
+    expect(serve.stderr()).not.toContain('\u001b')
+  })
+
   it('status shows control characters from a stored callback escaped: no injected lines, no ESC', async () => {
     const store = join(mkdtempSync(join(tmpdir(), 'sms-kannel-hostile-')), 'events.db')
     const serve = await serves.start(['--store', store])
-    const answer = await fetch(`${serve.base}/smsKannelfeedback?seq=1%0a200%20new&dlr=1&msgid=m-hostile-1&smsc=%1b%5b31mred&time=1795858642`)
+    const answer = await fetch(`${serve.base}/smsKannelfeedback?seq=1&dlr=1&msgid=m-hostile-1&smsc=%1b%5b31mred%0a200%20new&time=1795858642`)
     expect(answer.status).toBe(200)
     const shown = await runCli(['status', 'm-hostile-1', '--store', store])
     expect(shown.code, shown.stderr).toBe(0)
     expect(shown.stdout).not.toContain('\u001b')
-    expect(shown.stdout.split('\n')[0]).toBe('sequence 1\\n200 new, message m-hostile-1: delivered (times in UTC)')
-    expect(shown.stdout).toContain('SMSC \\x1b[31mred')
+    expect(shown.stdout).toContain('SMSC \\x1b[31mred\\n200 new')
     expect(shown.stdout.trimEnd().split('\n')).toHaveLength(2)
   })
 
