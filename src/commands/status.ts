@@ -1,7 +1,7 @@
 import { resolveConfig, type ConfigSources } from '../core/config.js'
 import { ConfigError, InputError } from '../core/errors.js'
 import { truncateForMessage } from '../core/redact.js'
-import { hasControlCharacters } from '../core/control-chars.js'
+import { hasControlCharacters, showControlCharacters } from '../core/control-chars.js'
 import { buildTimelines, type Timeline } from '../core/timeline.js'
 import { formatLocalTime } from '../core/local-time.js'
 import type { SharedEventStore } from '../shell/event-store.js'
@@ -46,10 +46,12 @@ export function formatTimeline(timeline: Timeline, timeZone: string): string[] {
     timeline.messageId ? `message ${timeline.messageId}` : undefined,
     timeline.recipient ? `to ${timeline.recipient}` : undefined,
   ].filter(Boolean)
+  // Stored fields came from the wire (any callback): a newline or ESC must not reach the terminal as one.
+  const shown = showControlCharacters
   const latency = timeline.latencyMs === null ? '' : ` after ${(timeline.latencyMs / 1000).toFixed(1)} s`
-  const lines = [`${head.join(', ')}: ${RESULT_TEXT[timeline.result]}${timeline.result === 'pending' || timeline.result === 'not-sent' ? '' : latency} (times in ${timeZone})`]
+  const lines = [`${shown(head.join(', '))}: ${RESULT_TEXT[timeline.result]}${timeline.result === 'pending' || timeline.result === 'not-sent' ? '' : latency} (times in ${timeZone})`]
   for (const step of timeline.steps) {
-    lines.push(`  ${formatLocalTime(step.at, timeZone)}  ${step.what.padEnd(11)}  ${step.detail}`)
+    lines.push(`  ${formatLocalTime(step.at, timeZone)}  ${step.what.padEnd(11)}  ${shown(step.detail)}`)
   }
   return lines
 }

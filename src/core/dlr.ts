@@ -1,6 +1,7 @@
 import { reportEventId } from './event-identity.js'
 import { DLR_PARAMS } from './kannel-request.js'
 import { truncateForMessage } from './redact.js'
+import { hasControlCharacters } from './control-chars.js'
 import { fromLocalTime } from './report-time.js'
 import { parseSmscReply, type SmscReply } from './smsc-reply.js'
 
@@ -10,6 +11,8 @@ export { parseSmscReply, type SmscReply } from './smsc-reply.js'
 export const DLR_EVENT_SCHEMA = 'sms-kannel/dlr-event@1'
 
 /** A callback URL longer than this is not Kannel's. */
+/** The longest sequence send puts in a dlr-url, and the longest key status looks up. */
+const MAX_KEY_LENGTH = 64
 export const MAX_LINE_LENGTH = 64 * 1024
 export const OVERLONG_LINE_REASON = `longer than ${MAX_LINE_LENGTH / 1024} KiB`
 
@@ -173,6 +176,14 @@ function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
   const reply = params.get(names.smscReply)
   const gatewayTime = parseGatewayTime(params.get(names.gatewayEpoch))
   const messageId = value('messageId')
+  const sequence = value('sequence')
+  // Our own dlr-url fills these (send refuses a longer sequence); status could never find one that breaks the rules.
+  for (const [field, given] of [['sequence', sequence], ['messageId', messageId]] as const) {
+    if (given !== null && (given.length > MAX_KEY_LENGTH || hasControlCharacters(given))) {
+      const shown = `${names[field]}=${truncateForMessage(given, 20)}`
+      return { kind: 'bad', reason: given.length > MAX_KEY_LENGTH ? `${shown} is longer than ${MAX_KEY_LENGTH} characters` : `${shown} holds control characters` }
+    }
+  }
   const status = MEANINGS[dlr]!.status
   // Only the fields of the dlr-url template count: junk parameters never make a new event.
   const knownFields = () =>
@@ -183,7 +194,7 @@ function parseQueryDlr(query: string, context: ParseContext): ParsedLine {
     event: buildEvent({
       eventId: reportEventId({ messageId, status, kannelId: value('kannelId'), gatewayTime }, knownFields),
       messageId,
-      sequence: value('sequence'),
+      sequence,
       dlr,
       recipient: value('recipient'),
       sender: value('sender'),

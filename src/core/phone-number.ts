@@ -17,14 +17,14 @@ const KANNEL_NUMBER = /^\+?[0-9]{3,20}$/
  * @example normalisePhoneNumber('+49 (0) 170 123-4567', pattern) === '+491701234567'
  */
 export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string {
-  const trimmed = raw.trim()
+  const trimmed = foldNumberCharacters(raw).trim()
   if (trimmed === '') {
     throw new InputError('No phone number: VLXSMS is empty.', 'VISULOX sets VLXSMS from the user\'s SMS number; by hand, pass --to.')
   }
   if (trimmed.length > MAX_RAW_LENGTH) throw new InputError(`The phone number is longer than ${MAX_RAW_LENGTH} characters.`)
   if (!matchesWithin(numberPattern, trimmed)) {
     throw new InputError(
-      `The phone number "${truncateForMessage(trimmed)}" does not match regexp.sms (${numberPattern.source}).`,
+      `The phone number "${truncateForMessage(trimmed)}"${describeOddCharacter(trimmed)} does not match regexp.sms (${numberPattern.source}).`,
       'Correct the user\'s SMS number, or regexp.sms if the number is right.',
     )
   }
@@ -44,6 +44,24 @@ export function normalisePhoneNumber(raw: string, numberPattern: RegExp): string
     )
   }
   return compact
+}
+
+/** Spaces other than U+0020 (no-break, narrow, figure: numbers copied from Outlook or a web page). */
+const ODD_SPACE = /\p{Zs}/gu
+/** Full-width forms (＋４９ １７０…, from East Asian input methods), which NFKC writes as ASCII. */
+const FULL_WIDTH = /[\uFF01-\uFF5E]/g
+
+/** Folds what looks like a number's characters and means the same; nothing else is touched. */
+export function foldNumberCharacters(raw: string): string {
+  return raw.replace(ODD_SPACE, ' ').replace(FULL_WIDTH, (c) => c.normalize('NFKC'))
+}
+
+/** A character outside ASCII looks like a valid one in the message; name it so it can be found. */
+function describeOddCharacter(number: string): string {
+  const odd = /[^\x20-\x7e]/u.exec(number)
+  if (!odd) return ''
+  const code = odd[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+  return ` (it holds U+${code} after "${truncateForMessage(number.slice(0, odd.index), 20)}")`
 }
 
 /**

@@ -30,16 +30,23 @@ const VARIABLES = {
 /** A sequence goes into the dlr-url and the store; VISULOX's are short numbers. */
 const MAX_SEQUENCE_LENGTH = 64
 
+/** Fields where blanks carry no meaning: a whitespace-only one is as unset as '' (a PIN of spaces is no PIN). */
+const TRIMMED_FIELDS: ReadonlySet<keyof VisuloxPinEnvironment> = new Set(['pin', 'pinFormatted', 'sequence'])
+
+/** U+FFFD (bytes that were not UTF-8) and format characters (bidi, zero-width) make a sequence nobody can type into status. */
+const UNTYPEABLE = /[\uFFFD\p{Cf}]/u
+
 export function readVisuloxEnvironment(env: Readonly<Record<string, string | undefined>>): VisuloxPinEnvironment {
   const result = {} as VisuloxPinEnvironment
   for (const [name, field] of Object.entries(VARIABLES)) {
-    const value = Object.hasOwn(env, name) ? env[name] : undefined
+    const given = Object.hasOwn(env, name) ? env[name] : undefined
+    const value = given !== undefined && TRIMMED_FIELDS.has(field) ? given.trim() : given
     result[field] = value === '' ? undefined : value
   }
   if (result.sequence !== undefined) {
-    result.sequence = result.sequence.trim()
-    if (result.sequence.length > MAX_SEQUENCE_LENGTH || hasControlCharacters(result.sequence)) {
-      throw new InputError(`VLXPIN_SEQUENCE "${truncateForMessage(result.sequence, 20)}" is not a sequence number.`)
+    if (result.sequence.length > MAX_SEQUENCE_LENGTH || hasControlCharacters(result.sequence) || UNTYPEABLE.test(result.sequence)) {
+      const shown = result.sequence.replace(new RegExp(UNTYPEABLE.source, 'gu'), (c) => `\\u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)
+      throw new InputError(`VLXPIN_SEQUENCE "${truncateForMessage(shown, 20)}" is not a sequence number.`)
     }
   }
   return result

@@ -1,3 +1,4 @@
+import { showControlCharacters } from './control-chars.js'
 import type { DeliveryFigures, DeliveryReport } from './report.js'
 import { describeZoneOver, formatLocal, formatOffset, intervalLabels, type IntervalUnit } from './report-time.js'
 
@@ -71,8 +72,9 @@ export function formatRate(percent: number | null): string {
   return percent === null ? '-' : `${percent.toFixed(1)}%`
 }
 
+/** The SMSC name came from a callback: its control characters are shown, never sent to a terminal. */
 export function smscLabel(smsc: string | null): string {
-  return smsc ?? '(no SMSC)'
+  return smsc === null ? '(no SMSC)' : showControlCharacters(smsc)
 }
 
 const BAR_WIDTH = 24

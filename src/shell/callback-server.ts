@@ -352,6 +352,11 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
       return answer(response, 200, body, { 'content-type': contentType })
     }
     if (path !== options.feedbackPath) return answer(response, 404, 'not found\n')
+    // HEAD is a safe method (link checkers, monitors): it must not store a report. Kannel only GETs.
+    if (request.method === 'HEAD') {
+      metrics?.refused('bad')
+      return answer(response, 405, 'GET only\n', { allow: 'GET' })
+    }
 
     const verdict = admitLine(target, { ...parseSettings, receivedAt: options.now() }, rules)
     if (verdict.kind === 'bad' || verdict.kind === 'skip') {
