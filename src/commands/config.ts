@@ -1,4 +1,5 @@
-import { proxyPassword, resolveConfig, type Config, type ConfigSources, type ResolvedConfig } from '../core/config.js'
+import { resolveConfig, type Config, type ConfigSources, type ResolvedConfig } from '../core/config.js'
+import { proxyPassword } from '../core/proxy-credentials.js'
 import { SmsKannelError } from '../core/errors.js'
 import { providerFor } from '../core/providers/index.js'
 import type { ProviderCheckResult } from '../core/providers/provider.js'

@@ -1,4 +1,5 @@
-import { proxyPassword, resolveConfig, type Config, type ConfigSources } from '../core/config.js'
+import { resolveConfig, type Config, type ConfigSources } from '../core/config.js'
+import { proxyPassword } from '../core/proxy-credentials.js'
 import { ConfigError } from '../core/errors.js'
 import { maskNumberFields } from '../core/phone-number.js'
 import { providerFor } from '../core/providers/index.js'

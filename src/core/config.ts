@@ -352,16 +352,6 @@ function describeEffective(merged: SourceValues): ResolvedConfig['effective'] {
   })
 }
 
-/** The proxy's password, for the output filter. */
-export function proxyPassword(proxy: string | undefined): string | undefined {
-  if (!proxy) return undefined
-  try {
-    return decodeURIComponent(new URL(proxy).password) || undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** The passwords of the store URL, for the output filter, before anything is validated. */
 export function storeSecretsIn(sources: ConfigSources): string[] {
   return storeUrlPasswords(mergeConfigSources(sources)['smskannel.store']?.value.trim())

@@ -34,3 +34,9 @@ export function proxySecrets(proxy: URL | undefined): string[] {
   const password = decodeUserinfo(proxy.password)
   return [authorization.slice('Basic '.length), ...(password ? [password] : [])]
 }
+
+/** smskannel.proxy's password as sent (escapes undone as proxyAuthorization does), for the output filter. */
+export function proxyPassword(proxy: string | undefined): string | undefined {
+  if (!proxy || !URL.canParse(proxy)) return undefined
+  return decodeUserinfo(new URL(proxy).password) || undefined
+}

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { CONFIG_KEY_NAMES, CONFIG_KEYS, PRECEDENCE, proxyPassword, type ConfigSources, type SourceValues } from '../core/config.js'
+import { CONFIG_KEY_NAMES, CONFIG_KEYS, PRECEDENCE, type ConfigSources, type SourceValues } from '../core/config.js'
+import { proxyPassword } from '../core/proxy-credentials.js'
 import { configFromEnvironment, decodeConfigBytes, parseConfigText } from '../core/config-file.js'
 import { ConfigError } from '../core/errors.js'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'

@@ -7,8 +7,9 @@ import { errorCodeOf } from '../core/file-errors.js'
  * path it cannot create in /proc (send would then never exit after the PIN went out).
  */
 export function makeDirectories(path: string, mode?: number): void {
+  const options = mode === undefined ? {} : { mode }
   try {
-    mkdirSync(path, mode === undefined ? {} : { mode })
+    mkdirSync(path, options)
   } catch (error) {
     const code = errorCodeOf(error)
     if (code === 'EEXIST') return
@@ -16,7 +17,7 @@ export function makeDirectories(path: string, mode?: number): void {
     if (code !== 'ENOENT' || parent === path) throw error
     makeDirectories(parent, mode)
     try {
-      mkdirSync(path, mode === undefined ? {} : { mode })
+      mkdirSync(path, options)
     } catch (again) {
       if (errorCodeOf(again) !== 'EEXIST') throw again
     }

@@ -56,7 +56,7 @@ function sameFile(opened: { ino: number; dev: number }, path: string): boolean {
 
 /** Spooled records of this store, for status to show before they are stored. */
 export function readSpooledSends(storePath: string): SendRecord[] {
-  return spoolFiles(spoolPath(storePath)).flatMap((file) => parseSpool(readQuietly(file)))
+  return spoolFiles(spoolPath(storePath)).flatMap((file) => parseSpool(readUnlessUnreadable(file) ?? ''))
 }
 
 /**
@@ -129,14 +129,6 @@ function spoolFiles(spool: string): string[] {
     return []
   }
   return names.filter((name) => name === prefix || name.startsWith(`${prefix}.draining.`)).map((name) => join(dirname(spool), name))
-}
-
-function readQuietly(path: string): string {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return ''
-  }
 }
 
 /** A line cut short by a crash, or anything that is not a record, is skipped. */

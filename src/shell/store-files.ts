@@ -12,10 +12,10 @@ const STORE_FILE_SUFFIXES = ['', '-wal', '-shm', '-journal', '.spool', '.journal
  */
 export function refuseStoreFileAsOutput(flag: string, target: string, storeLocation: string | undefined): void {
   if (!storeLocation || isPostgresUrl(storeLocation)) return
-  const named =
-    STORE_FILE_SUFFIXES.map((suffix) => `${storeLocation}${suffix}`).find((file) => sameFile(target, file)) ??
-    // serve's journal segments and lock, a spool being drained: files named after the store's.
-    (/^\.(journal\.|spool\.draining\.|replay\.lock$)/.test(resolve(target).slice(resolve(storeLocation).length)) && resolve(target).startsWith(resolve(storeLocation)) ? target : undefined)
+  const [path, store] = [resolve(target), resolve(storeLocation)]
+  // serve's journal segments and lock, a spool being drained: files named after the store's.
+  const companion = path.startsWith(store) && /^\.(journal\.|spool\.draining\.|replay\.lock$)/.test(path.slice(store.length))
+  const named = companion ? target : STORE_FILE_SUFFIXES.map((suffix) => `${storeLocation}${suffix}`).find((file) => sameFile(target, file))
   if (named) throw new UsageError(`${flag} ${target} is the event store's file ${named}: writing there would destroy it.`, `Give ${flag} another file.`)
 }
 
