@@ -417,12 +417,18 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
   // without a zone are UTC, as in status), and only what is needed (a reply only on a
   // failure, DLR bits 2 or 16).
   const epochMs = (column: string) => `CAST(round(unixepoch(${column}, 'subsec') * 1000) AS INTEGER)`
-  const selectReportSends = db.prepare(`SELECT message_id, ${epochMs('sent_at')}, ${SEND_FAILED_SQL} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw()
-  const reportEventColumns = `lower(hex(event_id)), message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
+  // reportInput (the reference fold the tests check reportGroups against) prepares these at first use, not at every open.
+  let reportInputQueries: Record<'sends' | 'untimed' | 'ranged', BetterSqlite3.Statement> | undefined
+  const prepareReportInput = () => {
+    const reportEventColumns = `lower(hex(event_id)), message_id, dlr, ${epochMs('coalesce(gateway_time, received_at)')},
        smsc_id, CASE WHEN dlr & 18 THEN smsc_reply END`
-  // Ranges of the primary key: an event id begins with a time (eventIdRanges), 0 when unknown.
-  const selectUntimedReportEvents = db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id < x'00000001'`).raw()
-  const selectReportEvents = db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id >= unhex(?) AND event_id < unhex(?)`).raw()
+    return (reportInputQueries ??= {
+      sends: db.prepare(`SELECT message_id, ${epochMs('sent_at')}, ${SEND_FAILED_SQL} FROM sends WHERE sent_at >= ? AND sent_at < ?`).raw(),
+      // Ranges of the primary key: an event id begins with a time (eventIdRanges), 0 when unknown.
+      untimed: db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id < x'00000001'`).raw(),
+      ranged: db.prepare(`SELECT ${reportEventColumns} FROM events WHERE event_id >= unhex(?) AND event_id < unhex(?)`).raw(),
+    })
+  }
 
   const selectLastReport = db.prepare('SELECT max(received_at) AS receivedAt FROM events')
   // reportGroups: every send and report of the span, PIN by PIN, folded by the pure core as
@@ -456,8 +462,9 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
        ORDER BY 1
      )`,
   ).pluck()
-  const selectShortSpanPins = selectReportPins('sent_at')
-  const selectLongSpanPins = selectReportPins('+sent_at')
+  // Only report and check use them: prepared at first use, not at every send's open.
+  let spanPins: { short: BetterSqlite3.Statement; long: BetterSqlite3.Statement } | undefined
+  const selectSpanPins = (short: boolean) => (spanPins ??= { short: selectReportPins('sent_at'), long: selectReportPins('+sent_at') })[short ? 'short' : 'long']
   const countSendsInSpan = db.prepare('SELECT count(*) FROM sends WHERE sent_at >= ? AND sent_at < ?').pluck()
   const lastSendRowid = db.prepare('SELECT coalesce(max(rowid), 0) FROM sends').pluck()
   const nthSendInSpan = db.prepare('SELECT sent_at FROM sends WHERE sent_at >= ? AND sent_at < ? ORDER BY sent_at LIMIT 1 OFFSET ?').pluck()
@@ -550,15 +557,16 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
       const iso = (ms: number) => new Date(ms).toISOString()
       type SendRow = [string, number | null, number]
       type EventRow = [string | null, string | null, number, number | null, string | null, string | null]
+      const queries = prepareReportInput()
       return {
         sends: guardedRows(function* () {
-          for (const [messageId, sentAtMs, notSent] of selectReportSends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<SendRow>) {
+          for (const [messageId, sentAtMs, notSent] of queries.sends.iterate(iso(sinceMs), iso(untilMs)) as IterableIterator<SendRow>) {
             yield { messageId, sentAtMs: sentAtMs ?? Number.NaN, notSent: notSent === 1 } satisfies ReportSend
           }
         }),
         events: guardedRows(function* () {
           // One open iterator at a time: the connection runs one query at once.
-          const scans = [() => selectUntimedReportEvents.iterate(), ...eventIdRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS).map((range) => () => selectReportEvents.iterate(range))]
+          const scans = [() => queries.untimed.iterate(), ...eventIdRanges(sinceMs - REPORT_MARGIN_MS, untilMs + REPORT_MARGIN_MS).map((range) => () => queries.ranged.iterate(range))]
           for (const scan of scans) {
             for (const [eventId, messageId, dlr, atMs, smscId, smscReply] of scan() as IterableIterator<EventRow>) {
               yield { eventId, messageId, dlr, atMs: atMs ?? Number.NaN, smscId, smscReply } satisfies ReportEvent
@@ -583,7 +591,7 @@ function createEventStore(db: BetterSqlite3.Database, path: string, syncer: WalS
           const pinMessageFrom = messageFrom! > pins.from ? messageFrom : pins.from
           const pinMessageTo = messageTo! < pins.to ? messageTo : pins.to
           const [pinFrom, pinTo] = [pins.from, pins.to]
-          ;(short ? selectShortSpanPins : selectLongSpanPins).get({ since, until, messageFrom, messageTo, timeFrom, timeTo, pinFrom, pinTo, pinMessageFrom, pinMessageTo })
+          ;selectSpanPins(short).get({ since, until, messageFrom, messageTo, timeFrom, timeTo, pinFrom, pinTo, pinMessageFrom, pinMessageTo })
           return grouper.finish()
         } finally {
           grouper = undefined
