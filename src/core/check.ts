@@ -1,5 +1,6 @@
 import type { DeliveryFigures } from './report.js'
 import { formatLatency, formatRate } from './report-format.js'
+import { plural } from './plural.js'
 
 /**
  * Monitoring-plugin exit states (Nagios, Icinga, Naemon, Sensu): not sysexits. A check that
@@ -71,18 +72,18 @@ export function evaluateCheck(figures: DeliveryFigures, thresholds: CheckThresho
     if (thresholds.critLatencyMs !== undefined && p90 > thresholds.critLatencyMs) problems.push({ state: CHECK_STATE.critical, text: `p90 latency ${formatLatency(p90)} > ${formatLatency(thresholds.critLatencyMs)}` })
     else if (thresholds.warnLatencyMs !== undefined && p90 > thresholds.warnLatencyMs) problems.push({ state: CHECK_STATE.warning, text: `p90 latency ${formatLatency(p90)} > ${formatLatency(thresholds.warnLatencyMs)}` })
   }
-  if (thresholds.maxPending !== undefined && figures.pending > thresholds.maxPending) problems.push({ state: CHECK_STATE.critical, text: `${figures.pending} PINs pending > ${thresholds.maxPending}` })
-  else if (thresholds.warnPending !== undefined && figures.pending > thresholds.warnPending) problems.push({ state: CHECK_STATE.warning, text: `${figures.pending} PINs pending > ${thresholds.warnPending}` })
+  if (thresholds.maxPending !== undefined && figures.pending > thresholds.maxPending) problems.push({ state: CHECK_STATE.critical, text: `${plural(figures.pending, 'PIN')} pending > ${thresholds.maxPending}` })
+  else if (thresholds.warnPending !== undefined && figures.pending > thresholds.warnPending) problems.push({ state: CHECK_STATE.warning, text: `${plural(figures.pending, 'PIN')} pending > ${thresholds.warnPending}` })
 
-  if (thresholds.critNotSent !== undefined && figures.notSent > thresholds.critNotSent) problems.push({ state: CHECK_STATE.critical, text: `${figures.notSent} PINs not sent (send failed) > ${thresholds.critNotSent}` })
-  else if (thresholds.warnNotSent !== undefined && figures.notSent > thresholds.warnNotSent) problems.push({ state: CHECK_STATE.warning, text: `${figures.notSent} PINs not sent (send failed) > ${thresholds.warnNotSent}` })
+  if (thresholds.critNotSent !== undefined && figures.notSent > thresholds.critNotSent) problems.push({ state: CHECK_STATE.critical, text: `${plural(figures.notSent, 'PIN')} not sent (send failed) > ${thresholds.critNotSent}` })
+  else if (thresholds.warnNotSent !== undefined && figures.notSent > thresholds.warnNotSent) problems.push({ state: CHECK_STATE.warning, text: `${plural(figures.notSent, 'PIN')} not sent (send failed) > ${thresholds.warnNotSent}` })
 
   const state = problems.reduce<CheckState>((worst, problem) => Math.max(worst, problem.state) as CheckState, CHECK_STATE.ok)
   const notSent = figures.notSent > 0 ? `${figures.notSent} not sent` : ''
   const summary =
     figures.sent === 0
       ? `no PINs sent in the last ${windowText}${notSent && ` (${notSent})`}`
-      : `${figures.sent} PINs in the last ${windowText}: ${figures.delivered} delivered (${formatRate(rate)}), ${figures.failed} failed, ${figures.pending} pending` +
+      : `${plural(figures.sent, 'PIN')} in the last ${windowText}: ${figures.delivered} delivered (${formatRate(rate)}), ${figures.failed} failed, ${figures.pending} pending` +
         (p90 === undefined ? '' : `, p90 ${formatLatency(p90)}`) + (notSent && `; ${notSent}`)
   const text = [...problems.sort((a, b) => b.state - a.state).map((problem) => problem.text), summary].join('; ')
   const perfdata = [

@@ -1,5 +1,6 @@
 import { InputError } from './errors.js'
 import { CONTROL_BUT_TAB_AND_LINE_BREAKS } from './control-chars.js'
+import { plural } from './plural.js'
 
 /** GSM 03.38 basic character set: one septet each (ESC at 0x1B is left out on purpose). */
 const GSM_BASIC =
@@ -195,8 +196,4 @@ export function codePoint(character: string): string {
 export function describeCharacter(character: string): string {
   const name = CHARACTER_NAMES.get(character)
   return `${JSON.stringify(character)} (${codePoint(character)}${name ? ` ${name}` : ''})`
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : /(?:s|sh)$/.test(noun) ? 'es' : 's'}`
 }

@@ -29,6 +29,20 @@ describe('evaluateCheck', () => {
   })
 })
 
+describe('counts of PINs', () => {
+  const LOOSE: CheckThresholds = { warnPending: 0, warnNotSent: 0 }
+  it('one PIN is "1 PIN" in every count check prints', () => {
+    const line = evaluateCheck(figures({ sent: 1, delivered: 0, failed: 0, pending: 1, notSent: 1, deliveryRatePercent: null, latency: null }), LOOSE, '15m').line
+    expect(line).toContain('SMS-KANNEL WARNING - 1 PIN pending > 0; 1 PIN not sent (send failed) > 0; 1 PIN in the last 15m: 0 delivered (-), 0 failed, 1 pending; 1 not sent | ')
+    expect(line).not.toMatch(/\b1 PINs\b/)
+  })
+
+  it('two PINs are "2 PINs"', () => {
+    const line = evaluateCheck(figures({ sent: 2, delivered: 0, failed: 0, pending: 2, notSent: 2, deliveryRatePercent: null, latency: null }), LOOSE, '15m').line
+    expect(line).toContain('SMS-KANNEL WARNING - 2 PINs pending > 0; 2 PINs not sent (send failed) > 0; 2 PINs in the last 15m: 0 delivered (-), 0 failed, 2 pending; 2 not sent | ')
+  })
+})
+
 describe('thresholdProblem', () => {
   it.each([
     { thresholds: STRICT, problem: undefined },

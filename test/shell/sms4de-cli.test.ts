@@ -233,7 +233,7 @@ describe('feedback --poll, then status', () => {
     expect(status.stdout).toMatch(/ \+0[12]:00 {2}delivered/)
     expect(status.stdout).not.toContain('zone unknown')
     const check = await runCli(['check', '--warn-latency', '30s', '--crit-latency', '5m'], berlin)
-    expect(check.stdout).toMatch(/^SMS-KANNEL OK - 1 PINs .*: 1 delivered/)
+    expect(check.stdout).toMatch(/^SMS-KANNEL OK - 1 PIN .*: 1 delivered/)
     expect(check.code).toBe(0)
 
     // A service that writes UTC: sms4de.timezone says so.
