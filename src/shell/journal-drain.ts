@@ -64,8 +64,8 @@ export function createJournalDrain(options: JournalDrainOptions): JournalDrain {
           journalFailed = !(await options.resume().then(
             () => true,
             (failure: unknown) => {
-              // What the journal holds stays there for the next start; nothing is drained any more.
-              options.warn(`${options.describe(failure)} It takes no more callbacks (they get 503 until serve is started again), and what it holds is stored at the next start.`)
+              // serve was told of the failure too and is stopping (exit 74); the journal waits for the next start.
+              options.warn(`${options.describe(failure)} serve stops (exit 74) and keeps the journal; what it holds is stored at the next start.`)
               return false
             },
           ))

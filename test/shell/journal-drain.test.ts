@@ -33,7 +33,7 @@ it('ends when resume() says the journal failed, with one warning and no "databas
   expect(discarded, 'the backlog stored before still goes').toEqual([3])
   expect(lines).toEqual([
     'warn The database is down. Callbacks are kept in the journal and answered 200; they are stored when the database is back (retried every 0.005 s at most).',
-    "warn serve's journal cannot be used: it is a directory (EISDIR). It takes no more callbacks (they get 503 until serve is started again), and what it holds is stored at the next start.",
+    "warn serve's journal cannot be used: it is a directory (EISDIR). serve stops (exit 74) and keeps the journal; what it holds is stored at the next start.",
   ])
   await drain.stop()
 })
