@@ -74,6 +74,27 @@ describe('usage and configuration errors, without stack traces', () => {
     expectNoSecrets(run.stderr)
   })
 
+  it.each([
+    { name: 'VLXPIN_EXPIRATIONTIME', env: { VLXPIN_EXPIRATIONTIME: 'x'.repeat(700) }, reason: /allowed\. VLXPIN_EXPIRATIONTIME makes it so long: it holds 700 characters\.$/, hint: /^hint: Check what VISULOX sets in VLXPIN_EXPIRATIONTIME, or take \$\{VLXPIN_EXPIRATIONTIME\} out of smskannel\.template\.$/m },
+    { name: 'VLXLOGINUSER, which makes it UCS-2', env: { SMSKANNEL_TEMPLATE: 'PIN ${VLXPIN} for ${VLXLOGINUSER}, seq ${VLXPIN_SEQUENCE}', VLXLOGINUSER: `${'u'.repeat(60)}\u4e2d` }, reason: /UCS-2 because of .*\. VLXLOGINUSER makes it so long: it holds 61 characters\.$/, hint: /^hint: .*VLXLOGINUSER/m },
+    { name: 'two values together', env: { SMSKANNEL_TEMPLATE: 'PIN ${VLXPIN} for ${VLXLOGINUSER} until ${VLXPIN_EXPIRATIONTIME}', VLXLOGINUSER: 'u'.repeat(140), VLXPIN_EXPIRATIONTIME: 'x'.repeat(150) }, reason: /allowed\. It is smskannel\.template filled in with VLXPIN_EXPIRATIONTIME \(150 characters\), VLXLOGINUSER \(140 characters\)\.$/, hint: /^hint: Shorten the text, or raise smskannel\.maxparts/m },
+    { name: 'VLXPIN_TEXT', env: { VLXPIN_TEXT: `PIN ${PIN} ${'y'.repeat(200)}` }, reason: /allowed\. It is VLXPIN_TEXT, as VISULOX set it\.$/, hint: /^hint: Shorten the text/m },
+  ])('a text too long because of $name names that variable, never the PIN (exit 65, --json error InputError)', async ({ env, reason, hint }) => {
+    const { VLXPIN_TEXT: _, ...fromTemplate } = visulox
+    const run = await runCli(['--dry-run'], { ...config, ...fromTemplate, ...env })
+    expect(run.code).toBe(EXIT.input)
+    expect(run.stderr).toMatch(/^error: The text is \d+ (GSM|UCS-2) characters, \d+ SMS parts; at most 1 part/)
+    expect(run.stderr.split('\n')[0]).toMatch(reason)
+    expect(run.stderr).toMatch(hint)
+    expect(run.stdout).toBe('')
+    expectNoSecrets(run.stderr)
+    const json = await runCli(['--dry-run', '--json'], { ...config, ...fromTemplate, ...env })
+    const document = JSON.parse(json.stdout)
+    expect(document).toMatchObject({ outcome: 'error', error: 'InputError', exitCode: EXIT.input })
+    expect(document.message).toMatch(reason)
+    expectNoSecrets(json.stdout + json.stderr)
+  })
+
   it.each([['a missing file', 'missing.env'], ['a directory', '.']])('--env-file naming %s is sms-kannel\'s exit 78, not node\'s 9, run as npm links the bin', (_name, file) => {
     // Through the shebang: Node 20 would otherwise take --env-file for itself.
     const cwd = mkdtempSync(join(tmpdir(), 'sms-kannel-env-file-'))

@@ -3,11 +3,11 @@ import { resolveConfig, type ConfigSources } from '../core/config.js'
 import type { SendRequest } from '../core/kannel-request.js'
 import type { SendOutcome } from '../core/kannel-response.js'
 import { maskNumberIn, maskPhoneNumber, normalisePhoneNumber, toE164, type NumberParser } from '../core/phone-number.js'
-import { checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders } from '../core/pin-text.js'
+import { blameLongText, checkPinText, pinSecrets, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders, type VisuloxPinEnvironment } from '../core/pin-text.js'
 import { describeKannelRequest } from '../core/providers/kannel.js'
 import { providerFor } from '../core/providers/index.js'
 import { ENCODING_LABELS, type DescribedRequest, type ProviderReply, type SmsProvider, type TextEncoding } from '../core/providers/provider.js'
-import { AuthError, CertificateError, ConfigError, GatewayRejectedError, GatewayUnavailableError, ProtocolError, SmsKannelError } from '../core/errors.js'
+import { AuthError, CertificateError, ConfigError, GatewayRejectedError, GatewayUnavailableError, ProtocolError, SmsKannelError, TextTooLongError } from '../core/errors.js'
 import { proxyPassword } from '../core/proxy-credentials.js'
 import { canTryAgain, CONNECT_TIMEOUT_MS, INITIAL_BACKOFF_MS, nextBackoffMs } from '../core/retry-policy.js'
 import type { Config } from '../core/config.js'
@@ -82,8 +82,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
   if (config.defaultCountry) to = toE164(to, config.defaultCountry, await io.loadNumberParser())
   io.report.verbose(`number: ${maskPhoneNumber(to)}`)
 
-  const rawText = input.text ?? vlx.text ?? renderPinTemplate(config.template, vlx, input.timeZone)
-  const analysis = provider.prepareText(rawText)
+  const analysis = prepareSendText(provider, input.text, vlx, config.template, input.timeZone)
   const { text } = analysis
   io.report.verbose(`text: ${analysis.units} ${ENCODING_LABELS[analysis.encoding]} units, ${analysis.parts} part(s)`)
   // SMS4.de's sender is checked with its config; Kannel and HTTP gateways pass what SMSCs may cut.
@@ -212,6 +211,23 @@ function provedNothingSent(error: unknown): boolean {
 
 /** Kannel's request as --dry-run and --verbose show it; each provider has its own describeRequest. */
 export const describeRequest = describeKannelRequest
+
+/** --text, VLXPIN_TEXT or the filled template, as the provider takes it; one too long that VISULOX's values made names the variable. */
+function prepareSendText(provider: SmsProvider, flagText: string | undefined, vlx: VisuloxPinEnvironment, template: string, timeZone: () => string) {
+  try {
+    return provider.prepareText(flagText ?? vlx.text ?? renderPinTemplate(template, vlx, timeZone))
+  } catch (error) {
+    if (!(error instanceof TextTooLongError) || flagText !== undefined) throw error
+    const fits = (text: string) => {
+      try {
+        return provider.prepareText(text) !== undefined
+      } catch (refused) {
+        return !(refused instanceof TextTooLongError)
+      }
+    }
+    throw blameLongText(error, vlx.text === undefined ? template : undefined, vlx, timeZone, fits)
+  }
+}
 
 /** The one line a person sees on success; PINs are filtered out by the reporter anyway. */
 export function summariseSend(result: SendResult): string {

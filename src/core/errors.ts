@@ -52,6 +52,12 @@ export class InputError extends SmsKannelError {
   readonly exitCode = EXIT.input
 }
 
+/** A text longer than the gateway takes; send adds which VISULOX variable made it so. */
+export class TextTooLongError extends InputError {
+  // --json's `error` stays InputError, as wrappers may match it.
+  override readonly name = 'InputError'
+}
+
 export class GatewayRejectedError extends SmsKannelError {
   readonly exitCode = EXIT.gatewayRejected
   /** A 2xx whose body did not confirm the message: the gateway may have taken it all the same. */

@@ -1,5 +1,5 @@
 import { formatLocal } from './report-time.js'
-import { ConfigError, InputError } from './errors.js'
+import { ConfigError, InputError, TextTooLongError } from './errors.js'
 import { truncateForMessage } from './redact.js'
 import { hasControlCharacters } from './control-chars.js'
 import { replaceLookAlikes } from './sms-text.js'
@@ -26,6 +26,9 @@ const VARIABLES = {
   VLXPIN_LIFETIME: 'lifetime',
   VLXLOGINUSER: 'loginUser',
 } as const satisfies Record<string, keyof VisuloxPinEnvironment>
+
+/** Fields whose length an error must not tell either. */
+const SECRET_FIELDS: ReadonlySet<keyof VisuloxPinEnvironment> = new Set(['pin', 'pinFormatted'])
 
 /** A sequence goes into the dlr-url and the store; VISULOX's are short numbers. */
 const MAX_SEQUENCE_LENGTH = 64
@@ -92,6 +95,28 @@ export function unsetPlaceholders(template: string, vlx: VisuloxPinEnvironment):
     if (Object.hasOwn(VARIABLES, name!) && vlx[VARIABLES[name as keyof typeof VARIABLES]] === undefined) unset.add(name!)
   }
   return [...unset]
+}
+
+/**
+ * A refused long text that VISULOX's values made, with the variable to blame: VLXPIN_TEXT, or
+ * the template's placeholder that, left empty, lets the text fit (`fits` asks the provider).
+ * Names and lengths only: the PIN is one of the values.
+ */
+export function blameLongText(error: TextTooLongError, template: string | undefined, vlx: VisuloxPinEnvironment, timeZone: string | (() => string), fits: (text: string) => boolean): TextTooLongError {
+  if (template === undefined) return new TextTooLongError(`${error.message} It is VLXPIN_TEXT, as VISULOX set it.`, error.hint)
+  const used = [...new Set(Array.from(template.matchAll(/\$\{([A-Z_]+)\}/g), ([, name]) => name as keyof typeof VARIABLES))]
+  const set = used.flatMap((name) => {
+    const value = Object.hasOwn(VARIABLES, name) ? vlx[VARIABLES[name]] : undefined
+    return value === undefined ? [] : [{ name, field: VARIABLES[name], characters: [...value].length }]
+  })
+  set.sort((a, b) => b.characters - a.characters)
+  const culprit = set.find(({ field }) => fits(renderPinTemplate(template, { ...vlx, [field]: undefined }, timeZone)))
+  if (culprit) {
+    const length = SECRET_FIELDS.has(culprit.field) ? '' : `: it holds ${culprit.characters} characters`
+    return new TextTooLongError(`${error.message} ${culprit.name} makes it so long${length}.`, `Check what VISULOX sets in ${culprit.name}, or take \${${culprit.name}} out of smskannel.template.`)
+  }
+  const filled = set.filter(({ field }) => !SECRET_FIELDS.has(field)).map(({ name, characters }) => `${name} (${characters} characters)`)
+  return new TextTooLongError(`${error.message} It is smskannel.template filled in${filled.length > 0 ? ` with ${filled.join(', ')}` : ''}.`, error.hint)
 }
 
 /** VISULOX may give the expiry as epoch seconds; a person wants a wall-clock time. */

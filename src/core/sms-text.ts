@@ -1,4 +1,4 @@
-import { InputError } from './errors.js'
+import { InputError, TextTooLongError } from './errors.js'
 import { CONTROL_BUT_TAB_AND_LINE_BREAKS } from './control-chars.js'
 import { plural } from './plural.js'
 
@@ -132,7 +132,7 @@ export function prepareText(raw: string, maxParts: number, targetLacks: (charact
         : analysis.units <= capacity
           ? ' A two-character symbol (€ [ ] { } ~ ^ \\ |) on a part boundary starts the next part: Kannel never splits one.'
           : ''
-    throw new InputError(
+    throw new TextTooLongError(
       `The text is ${analysis.units} ${unitName}, ${analysis.parts} SMS parts; at most ${maxParts} part${maxParts === 1 ? '' : 's'} (${capacity} ${unitName}) allowed.${why}`,
       'Shorten the text, or raise smskannel.maxparts (and max-messages for the sendsms-user in kannel.conf).',
     )

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_TEMPLATE } from '../../src/core/config.js'
-import { checkPinText, formatExpirationTime, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders } from '../../src/core/pin-text.js'
-import { ConfigError, InputError } from '../../src/core/errors.js'
+import { blameLongText, checkPinText, formatExpirationTime, readVisuloxEnvironment, renderPinTemplate, unsetPlaceholders } from '../../src/core/pin-text.js'
+import { ConfigError, InputError, TextTooLongError } from '../../src/core/errors.js'
+import { prepareSms4deText } from '../../src/core/providers/sms4de-text.js'
 
 const env = { VLXPIN: '482913', VLXPIN_FMT: '482 913', VLXPIN_SEQUENCE: '4711', VLXPIN_EXPIRATIONTIME: '1795860804', VLXSMS: '+491701234567', VLXLOGINUSER: 'alice' }
 
@@ -69,5 +70,34 @@ describe('readVisuloxEnvironment', () => {
 
   it('treats empty variables as unset', () => {
     expect(readVisuloxEnvironment({ VLXPIN_TEXT: '', VLXPIN: '' })).toMatchObject({ text: undefined, pin: undefined })
+  })
+})
+
+describe('blameLongText names the VISULOX variable that made a text too long', () => {
+  const fitsSms4de = (text: string) => thrown(() => prepareSms4deText(text)) === undefined
+  const thrown = (run: () => unknown) => {
+    try {
+      run()
+      return undefined
+    } catch (error) {
+      return error
+    }
+  }
+
+  it('for SMS4.de too: the refusal is a TextTooLongError, and the long value is named with its length', () => {
+    const vlx = readVisuloxEnvironment({ ...env, VLXPIN_EXPIRATIONTIME: 'soon '.repeat(40) })
+    const refused = thrown(() => prepareSms4deText(renderPinTemplate(DEFAULT_TEMPLATE, vlx, 'UTC')))
+    expect(refused).toBeInstanceOf(TextTooLongError)
+    const blamed = blameLongText(refused as TextTooLongError, DEFAULT_TEMPLATE, vlx, 'UTC', fitsSms4de)
+    expect(blamed).toBeInstanceOf(InputError)
+    expect(blamed.message).toMatch(/^The text is \d+ characters; SMS4\.de takes at most 160 in one SMS\. VLXPIN_EXPIRATIONTIME makes it so long: it holds 200 characters\.$/)
+  })
+
+  it('a long PIN is named, but neither it nor its length is told', () => {
+    const pin = '7'.repeat(150)
+    const vlx = readVisuloxEnvironment({ ...env, VLXPIN: pin })
+    const blamed = blameLongText(new TextTooLongError('The text is too long.'), DEFAULT_TEMPLATE, vlx, 'UTC', fitsSms4de)
+    expect(blamed.message).toBe('The text is too long. VLXPIN makes it so long.')
+    expect(`${blamed.message} ${blamed.hint}`).not.toMatch(/150|777/)
   })
 })

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js'
+import { TextTooLongError } from '../errors.js'
 import { analyseText, cleanText, describeCharacter, replaceLookAlikes } from '../sms-text.js'
 import type { PreparedText } from './provider.js'
 
@@ -83,7 +83,7 @@ export function prepareSms4deText(raw: string): PreparedText {
   if (encodeLatin9(text) !== undefined) {
     const characters = [...text].length
     if (characters > SMS4DE_MAX_CHARACTERS) {
-      throw new InputError(`The text is ${characters} characters; SMS4.de takes at most ${SMS4DE_MAX_CHARACTERS} in one SMS.`, 'Shorten the text (smskannel.template, or what VISULOX sends).')
+      throw new TextTooLongError(`The text is ${characters} characters; SMS4.de takes at most ${SMS4DE_MAX_CHARACTERS} in one SMS.`, 'Shorten the text (smskannel.template, or what VISULOX sends).')
     }
     const gsm = analyseText(text)
     if (gsm.encoding === 'gsm7' && gsm.units > SMS4DE_MAX_CHARACTERS) {
@@ -93,7 +93,7 @@ export function prepareSms4deText(raw: string): PreparedText {
   }
   if (text.length > SMS4DE_MAX_UCS2_UNITS) {
     const why = charactersOutsideLatin9(text).map(describeCharacter).join(', ')
-    throw new InputError(
+    throw new TextTooLongError(
       `The text is ${text.length} UCS-2 characters; SMS4.de takes at most ${SMS4DE_MAX_UCS2_UNITS} in one UCS-2 SMS. It is sent as UCS-2 because of ${why}, which ISO-8859-15 lacks.`,
       'Shorten the text, or write it with ISO-8859-15 characters only (then 160 fit).',
     )
