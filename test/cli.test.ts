@@ -95,6 +95,16 @@ describe('usage and configuration errors, without stack traces', () => {
     expectNoSecrets(json.stdout + json.stderr)
   })
 
+  it('a NUL in smskannel.postquery in the config file is called a control character (exit 78)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sms-kannel-nul-')), 'sms-kannel.conf')
+    writeFileSync(file, 'smskannel.gwurl = http://127.0.0.1:9\nsmskannel.user = tester\nsmskannel.postquery = /cgi-bin/send\0sms\n', { mode: 0o600 })
+    const run = await runCli(['--dry-run', '-c', file], { ...visulox, SMSKANNEL_PASSWORD: PASSWORD })
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stderr).toMatch(new RegExp(`^error: smskannel\\.postquery "/cgi-bin/send\\?sms" \\(from ${file.replaceAll('.', '\\.')}:3\\) contains control characters\\.$`, 'm'))
+    expect(run.stderr).not.toMatch(/starting with|\n\s+at /)
+    expect(run.stdout).toBe('')
+  })
+
   it.each([['a missing file', 'missing.env'], ['a directory', '.']])('--env-file naming %s is sms-kannel\'s exit 78, not node\'s 9, run as npm links the bin', (_name, file) => {
     // Through the shebang: Node 20 would otherwise take --env-file for itself.
     const cwd = mkdtempSync(join(tmpdir(), 'sms-kannel-env-file-'))

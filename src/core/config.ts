@@ -453,6 +453,7 @@ function parseProvider(values: SourceValues): ProviderName {
 /** The smskannel.* keys only a Kannel send reads. */
 function validateKannelKeys(values: SourceValues): KannelSettings {
   const pathValue = required(values, 'smskannel.postquery')
+  if (hasControlCharacters(pathValue.value)) throw invalid('smskannel.postquery', pathValue, 'contains control characters.')
   if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
     throw invalid('smskannel.postquery', pathValue, 'must be a path starting with /, such as /cgi-bin/sendsms.')
   }

@@ -80,6 +80,8 @@ describe('resolveConfig validation names the key, its origin and where to set it
     { name: 'sender with a newline', values: { 'smskannel.sender': 'VISULOX\nPIN' }, message: /sender .* contains control characters/ },
     { name: 'password with newline', values: { 'smskannel.password': 'foobar\n' }, message: /control characters/ },
     { name: 'postquery without slash', values: { 'smskannel.postquery': 'cgi-bin/sendsms' }, message: /starting with \// },
+    { name: 'postquery with a NUL', values: { 'smskannel.postquery': '/cgi-bin/send\u0000sms' }, message: /^smskannel\.postquery "\/cgi-bin\/send\?sms" \(from test\) contains control characters\.$/ },
+    { name: 'postquery with an escape, even before a missing slash', values: { 'smskannel.postquery': 'cgi-bin\u001b[2Jsendsms' }, message: /^smskannel\.postquery .* contains control characters\.$/ },
     { name: 'a word for insecure', values: { 'smskannel.insecure': 'maybe' }, message: /true or false/ },
   ])('$name', ({ values, message, hint }) => {
     const file: SourceValues = { ...minimal }
