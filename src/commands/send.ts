@@ -220,10 +220,11 @@ function prepareSendText(provider: SmsProvider, flagText: string | undefined, vl
     if (!(error instanceof TextTooLongError) || flagText !== undefined) throw error
     const fits = (text: string) => {
       try {
-        return provider.prepareText(text) !== undefined
+        provider.prepareText(text)
       } catch (refused) {
         return !(refused instanceof TextTooLongError)
       }
+      return true
     }
     throw blameLongText(error, vlx.text === undefined ? template : undefined, vlx, timeZone, fits)
   }
