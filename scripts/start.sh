@@ -4,6 +4,8 @@
 # `sms-kannel serve` into an SQLite store, sends one PIN as VISULOX would, and prints the
 # PIN's `status` timeline. Everything it started is stopped when it ends, however it ends
 # (SIGINT and SIGTERM included); its scratch folder is removed unless the run failed.
+# Exit codes: 0 delivered, 69 no Kannel, 70 the lab or serve did not start, 75 no delivery
+# report in 30 s, the send's own code when it failed; 130/143 when interrupted.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cli=("$(command -v node)" "$repo/bin/sms-kannel.cjs")
@@ -21,17 +23,27 @@ kannel_missing() {
 if kannel_missing; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "Kannel is not installed; installing it from Debian (apt-get install -y kannel kannel-extras)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >&2
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >&2; } ||
+      { say "could not install Kannel"; exit $EX_UNAVAILABLE; }
   else
     say "Kannel is not installed. As root, run: apt-get install -y kannel kannel-extras"
     say "(bearerbox and smsbox come with kannel, the fake SMSC with kannel-extras)"
     exit $EX_UNAVAILABLE
   fi
 fi
-[ -f "$repo/dist/cli.cjs" ] || node "$repo/scripts/build.js"
+[ -f "$repo/dist/cli.cjs" ] || node "$repo/scripts/build.js" || { say "the build failed"; exit $EX_SOFTWARE; }
 
-lab=$(mktemp -d "${TMPDIR:-/tmp}/sms-kannel-start.XXXXXX")
+lab=$(mktemp -d "${TMPDIR:-/tmp}/sms-kannel-start.XXXXXX") || { say "cannot make its scratch folder"; exit $EX_SOFTWARE; }
+lab=$(cd "$lab" && pwd)
+# The demo's settings only: sms-kannel runs in the fresh lab folder (no caller's ./.env) and
+# with none of the caller's variables (SMSKANNEL_*, SMS_PROVIDER, SMSHTTP_*, VLX*, proxies...).
+cd "$lab"
+keep=()
+for name in PATH HOME TMPDIR TZ LANG LC_ALL LC_CTYPE LC_MESSAGES LC_TIME TERM NO_COLOR; do
+  if [ -n "${!name+set}" ]; then keep+=("$name=${!name}"); fi
+done
+own_env=(env -i "${keep[@]}" "SMSKANNEL_CONFIG=$lab/sms-kannel.conf")
 read -r admin_port smsbox_port sendsms_port smsc_port serve_port < <(node -e '
 const net = require("node:net")
 const servers = []
@@ -58,6 +70,7 @@ cleanup() {
     wait "$serve_pid" 2>/dev/null || true
   fi
   "$repo/examples/local-kannel.sh" stop >/dev/null 2>&1 || true
+  cd /
   # A failure keeps the logs to look at; success and interruption leave nothing.
   case $status in
     0 | 130 | 143) rm -rf "$lab" ;;
@@ -71,7 +84,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 say "lab $lab; ports: admin $admin_port, smsbox $smsbox_port, sendsms $sendsms_port, smsc $smsc_port, serve $serve_port"
 
-"$repo/examples/local-kannel.sh" start >&2
+"$repo/examples/local-kannel.sh" start >&2 || { say "the Kannel lab did not start"; exit $EX_SOFTWARE; }
 
 # The embedded defaults: the lab's account, serve as the feedback URL, a store and a secret.
 umask 077
@@ -84,9 +97,8 @@ smskannel.feedbackurl = http://127.0.0.1:$serve_port/smsKannelfeedback
 smskannel.store = $lab/events.db
 smskannel.secret = $(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')
 EOF
-export SMSKANNEL_CONFIG=$lab/sms-kannel.conf
 
-"${cli[@]}" serve 2> "$lab/serve.log" &
+"${own_env[@]}" "${cli[@]}" serve 2> "$lab/serve.log" &
 serve_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on' "$lab/serve.log" && break
@@ -97,16 +109,16 @@ say "serve: $(grep '^listening on' "$lab/serve.log")"
 
 sequence=1
 pin=$(node -e 'console.log(String(require("node:crypto").randomInt(1e6)).padStart(6, "0"))')
-VLXSMS='+49 170 1234567' VLXPIN=$pin VLXPIN_SEQUENCE=$sequence VLXPIN_EXPIRATIONTIME=$(( $(date +%s) + 300 )) "${cli[@]}" --verbose
+"${own_env[@]}" VLXSMS='+49 170 1234567' VLXPIN=$pin VLXPIN_SEQUENCE=$sequence VLXPIN_EXPIRATIONTIME=$(( $(date +%s) + 300 )) "${cli[@]}" --verbose
 say "PIN sent (sequence $sequence); waiting for its delivery reports"
 
 for _ in $(seq 1 150); do
-  if "${cli[@]}" status "$sequence" --json 2>/dev/null | grep -q '"result":"delivered"'; then
-    "${cli[@]}" status "$sequence"
+  if "${own_env[@]}" "${cli[@]}" status "$sequence" --json 2>/dev/null | grep -q '"result":"delivered"'; then
+    "${own_env[@]}" "${cli[@]}" status "$sequence"
     exit 0
   fi
   sleep 0.2
 done
-"${cli[@]}" status "$sequence" || true
+"${own_env[@]}" "${cli[@]}" status "$sequence" || true
 say "no delivery report within 30 s"
 exit $EX_TEMPFAIL

@@ -3,13 +3,16 @@
  * started left running or listening, whether it finishes or is interrupted.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { connect } from 'node:net'
-import { resolve } from 'node:path'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { expect, it } from 'vitest'
 import { describeWithKannel } from './kannel-stack.js'
 
 const REPO = resolve(import.meta.dirname, '../..')
+const BASE_ENV = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', TZ: 'UTC' }
 
 interface StartRun {
   code: number | null
@@ -22,9 +25,13 @@ interface StartRun {
  * Starts the command; `interrupt` (if given) is sent once stderr matches `when`, to the
  * whole process group when `group` is set, as Ctrl-C at a terminal does.
  */
-function runStart(command: string[], interrupt?: { signal: NodeJS.Signals; when: RegExp; group?: boolean }): Promise<StartRun> {
+function runStart(
+  command: string[],
+  interrupt?: { signal: NodeJS.Signals; when: RegExp; group?: boolean },
+  caller: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<StartRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(interrupt?.group) })
+    const child = spawn(command[0]!, command.slice(1), { cwd: caller.cwd ?? REPO, env: { ...BASE_ENV, ...caller.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(interrupt?.group) })
     let stdout = ''
     let stderr = ''
     let sent = false
@@ -89,6 +96,36 @@ describeWithKannel('npm start', () => {
     expect(run.stdout).toMatch(/^sequence 1, message [0-9a-f-]{36}, to \+4917\*{5}567: delivered after \d+\.\d s \(times in UTC\)\n {2}.* sent +accepted by Kannel at 127\.0\.0\.1:\d+\n {2}.* accepted +SMSC fake1, reply ACK\/\n {2}.* delivered +SMSC fake1, SMSC id [0-9a-f-]{36}\n$/)
     expect(run.stderr).toContain('npm start: stopped everything it started')
     await expectNothingLeft(run)
+  }, 90_000)
+
+  // An admin's shell may hold a real gateway's settings and the production store; the demo must not use them.
+  it.each([
+    { from: 'the environment', inDotenv: false },
+    { from: 'a .env in the working directory', inDotenv: true },
+  ])('uses only its own settings, none from $from', async ({ inDotenv }) => {
+    const requests: string[] = []
+    const gateway = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`)
+      response.writeHead(403).end('refused')
+    })
+    await new Promise<void>((resolveListen) => gateway.listen(0, '127.0.0.1', resolveListen))
+    const cwd = mkdtempSync(join(tmpdir(), 'start-caller-'))
+    try {
+      const foreignStore = join(cwd, 'production.db')
+      const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`
+      const hostile = { SMS_PROVIDER: 'http', SMSHTTP_URL: `${url}/send`, SMSHTTP_PARAMS: 'to={to}&text={text}', SMSKANNEL_STORE: foreignStore }
+      if (inDotenv) writeFileSync(join(cwd, '.env'), Object.entries(hostile).map(([name, value]) => `${name}=${value}\n`).join(''))
+      const env = inDotenv ? {} : { ...hostile, HTTP_PROXY: url }
+      const run = await runStart(['bash', join(REPO, 'scripts/start.sh')], undefined, { cwd, env })
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout).toMatch(/delivered after/)
+      expect(requests).toEqual([])
+      expect(existsSync(foreignStore)).toBe(false)
+      await expectNothingLeft(run)
+    } finally {
+      gateway.close()
+      rmSync(cwd, { recursive: true, force: true })
+    }
   }, 90_000)
 
   it.each([
