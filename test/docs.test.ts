@@ -16,6 +16,15 @@ describe('README stays in step with the code', () => {
     const defaultValue = CONFIG_KEYS[key].defaultValue
     if (defaultValue) expect(readme).toContain(defaultValue.replaceAll('\\\\', '\\'))
   })
+
+  it('shows status samples in the real format: the zone in the heading, an offset on each time', () => {
+    const samples = [...readme.matchAll(/^```\n(sequence \d+, [^\n]*\n(?: {2}[^\n]*\n)+)```/gm)].map((match) => match[1]!.trimEnd().split('\n'))
+    expect(samples.length).toBeGreaterThanOrEqual(2)
+    for (const [heading, ...steps] of samples) {
+      expect(heading).toMatch(/ \(times in [A-Za-z_/]+\)$/)
+      for (const step of steps) expect(step).toMatch(/^ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d {2}\S/)
+    }
+  })
 })
 
 /** Options as `--help` prints them ("-c, --config <file>"), leaving out --help itself. */

@@ -2,6 +2,7 @@
  * report and check on a PostgreSQL store, through the built CLI: the same sends and reports,
  * stored into SQLite and copied into a real PostgreSQL, give the same output byte for byte.
  */
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeWithPostgres, startPostgres, type PostgresServer } from './helpers/postgres.js'
 import { makeReportStore, mixedPins } from './helpers/report-store.js'
@@ -57,6 +58,21 @@ describeWithPostgres('report and check on PostgreSQL', () => {
     expect(total.notSent).toBeGreaterThan(2)
     expect(failuresByReason.length).toBeGreaterThan(2)
     expect(bySmsc.map((row: { smsc: string | null }) => row.smsc)).toEqual(expect.arrayContaining(['smpp1', 'smpp2', 'fake1']))
+  })
+
+  it('a monitoring role with exactly the README\'s grant gets what the owner gets from check, report and status', async () => {
+    const grant = /^GRANT SELECT ON (.+) TO monitor;$/m.exec(readFileSync(new URL('../README.md', import.meta.url), 'utf8'))
+    expect(grant, 'the README\'s grant for a monitoring role').not.toBeNull()
+    const database = new URL(postgres).pathname.slice(1)
+    const role = `${database}_monitor`
+    await server.asSuperuser(database, [`CREATE ROLE ${role} LOGIN PASSWORD 'Monitor-pw-1'`, `GRANT SELECT ON ${grant![1]} TO ${role}`])
+    const monitor = Object.assign(new URL(postgres), { username: role }).href
+    for (const args of [['check', '--window', '4h', '--warn-rate', '95', '--crit-rate', '10'], ['report', '--since', '6h', '--json'], ['status', '0001'], ['status', '91']]) {
+      const asOwner = await runCli([...args, '--store', postgres], { PGPASSWORD: server.password }, { now: NOW })
+      const asMonitor = await runCli([...args, '--store', monitor], { PGPASSWORD: 'Monitor-pw-1' }, { now: NOW })
+      expect(asOwner.stdout.length, args.join(' ')).toBeGreaterThan(40)
+      expect(asMonitor, args.join(' ')).toMatchObject({ code: asOwner.code, stdout: asOwner.stdout, stderr: '' })
+    }
   })
 
   it('a wrong password is UNKNOWN for check and a configuration error for report, and never printed', async () => {

@@ -64,6 +64,7 @@ export type ConfigKey =
   | 'http.params'
   | 'http.body'
   | 'http.charset'
+  | 'http.unicode-values'
   | 'http.success-status'
   | 'http.success-pattern'
   | 'http.failure-pattern'
@@ -146,6 +147,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'http.params': { provider: 'http', describe: 'the request\'s fields: name={template}&name={template}' },
   'http.body': { provider: 'http', describe: 'post-json: a JSON template instead of the flat object of http.params' },
   'http.charset': { provider: 'http', defaultValue: 'utf-8', describe: 'text encoding: utf-8, iso-8859-1 or iso-8859-15' },
+  'http.unicode-values': { provider: 'http', defaultValue: '0,1', describe: '{unicode} for a GSM 7-bit text and for a UCS-2 one, e.g. text,unicode for Vonage\'s type' },
   'http.success-status': { provider: 'http', defaultValue: '2xx', describe: 'HTTP statuses that mean sent: 2xx, or a list such as 200,202' },
   'http.success-pattern': { provider: 'http', describe: 'regular expression the body must match to count as sent' },
   'http.failure-pattern': { provider: 'http', describe: 'regular expression that marks a body as refused' },

@@ -76,6 +76,17 @@ describe('the request', () => {
     expect(exitCodeOf(() => provider.prepareText(text))).toBe(exit)
   })
 
+  it.each([
+    { name: 'the default 0,1', extra: {}, encoding: 'gsm7' as const, want: 'type=0&coding=0' },
+    { name: 'the default 0,1', extra: {}, encoding: 'ucs2' as const, want: 'type=1&coding=2' },
+    { name: 'text,unicode', extra: { 'http.unicode-values': ' text , unicode ' }, encoding: 'gsm7' as const, want: 'type=text&coding=0' },
+    { name: 'text,unicode', extra: { 'http.unicode-values': 'text,unicode' }, encoding: 'ucs2' as const, want: 'type=unicode&coding=2' },
+  ])('fills {unicode} from http.unicode-values ($name) for a $encoding text', ({ extra, encoding, want }) => {
+    const provider = providerFor(resolveConfig({ file: values({ ...extra, 'http.params': 'text={text}&type={unicode}&coding={coding}' }) }))
+    const request = provider.buildRequest({ to: '+491701234567', text: 'x', encoding, messageId: 'm', sequence: undefined }, provider.endpoints[0]!)
+    expect(request.body).toBe(`text=x&${want}`)
+  })
+
   it('hides the password in every form it takes, in the described request', () => {
     for (const method of ['get', 'post-form', 'post-json']) {
       const provider = providerFor(resolveConfig({ file: values({ 'http.method': method, 'http.headers': 'X-Key: {password}' }) }))
@@ -95,6 +106,8 @@ describe('the settings', () => {
     { name: 'an id pattern without a group', extra: { 'http.id-pattern': 'id: \\d+' }, error: /needs a capture group/ },
     { name: 'a status list', extra: { 'http.success-status': '200,2x2' }, error: /must be HTTP statuses/ },
     { name: 'a charset', extra: { 'http.charset': 'koi8-r' }, error: /must be utf-8, iso-8859-1, iso-8859-15/ },
+    { name: 'one unicode value', extra: { 'http.unicode-values': 'unicode' }, error: /http.unicode-values "unicode" \(from test\) must be two values/ },
+    { name: 'an empty unicode value', extra: { 'http.unicode-values': 'text,' }, error: /must be two values/ },
   ])('refuses $name (exit 78)', ({ extra, error }) => {
     expect(() => settings(extra)).toThrow(error)
   })

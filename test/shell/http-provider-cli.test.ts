@@ -167,7 +167,7 @@ describe('the generic HTTP provider against a local gateway', () => {
       example: 'http-vonage.conf',
       secret: { SMSHTTP_PASSWORD: PASSWORD },
       url: 'https://rest.nexmo.com/sms/json',
-      body: /^api_key=your-api-key&api_secret=\*{8}&from=VISULOX&to=491701234567&text=PIN%20\*{8}%20Gr%C3%B6%C3%9Fe&type=unicode&client-ref=[0-9a-f-]{36}&callback=https%3A%2F%2Fvlx\.example\.com%3A8443%2FsmsKannelfeedback%3Fseq%3D4711%26msgid%3D[0-9a-f-]{36}$/,
+      body: /^api_key=your-api-key&api_secret=\*{8}&from=VISULOX&to=491701234567&text=PIN%20\*{8}%20Gr%C3%B6%C3%9Fe&type=text&client-ref=[0-9a-f-]{36}&callback=https%3A%2F%2Fvlx\.example\.com%3A8443%2FsmsKannelfeedback%3Fseq%3D4711%26msgid%3D[0-9a-f-]{36}$/,
     },
     { example: 'http-seven.conf', secret: { SMSHTTP_TOKEN: PASSWORD }, url: 'https://gateway.seven.io/api/sms', body: /^to=%2B491701234567&text=PIN%20\*{8}%20Gr%C3%B6%C3%9Fe&from=VISULOX&json=1$/ },
   ])('examples/$example is a valid configuration and builds the documented request', async ({ example, secret, url, body }) => {
@@ -178,6 +178,31 @@ describe('the generic HTTP provider against a local gateway', () => {
     expect([request.method, request.url]).toEqual(['POST', url])
     expect(request.body).toMatch(body)
     expectNoSecrets(run.stdout + run.stderr)
+  })
+
+  it.each([
+    { case: 'a GSM text of 107 characters', text: 'Your VISULOX PIN: 482913 - valid until 2026-12-07 15:11 (sequence 4711). Do not share this PIN with anyone.', type: 'text', shown: '1 part, GSM 7-bit' },
+    { case: 'a Cyrillic text of 70 characters', text: `Ваш PIN: 482913, действителен до 15:11. ${'Ж'.repeat(30)}`, type: 'unicode', shown: '1 part, UCS-2' },
+  ])('examples/http-vonage.conf asks Vonage for the encoding the text is counted in: $case', async ({ text, type, shown }) => {
+    const path = join(import.meta.dirname, '../../examples/http-vonage.conf')
+    const run = await runCli(['send', '--config', path, '--to', '+49 170 1234567', '--text', text, '--dry-run'], { SMSHTTP_PASSWORD: PASSWORD })
+    expect(run.code).toBe(EXIT.ok)
+    expect(new URLSearchParams(JSON.parse(run.stdout).body).get('type')).toBe(type)
+    expect(run.stderr).toContain(`(${shown})`)
+  })
+
+  it('examples/http-vonage.conf refuses a UCS-2 text of 71 characters (2 parts) under smskannel.maxparts = 1', async () => {
+    const path = join(import.meta.dirname, '../../examples/http-vonage.conf')
+    const run = await runCli(['send', '--config', path, '--to', '+49 170 1234567', '--text', `Ваш PIN: 482913, действителен до 15:11. ${'Ж'.repeat(31)}`, '--dry-run'], { SMSHTTP_PASSWORD: PASSWORD })
+    expect(run.code).toBe(EXIT.input)
+    expect(run.stderr).toContain('The text is 71 UCS-2 characters, 2 SMS parts; at most 1 part (70 UCS-2 characters) allowed.')
+    expect(run.stdout).toBe('')
+  })
+
+  it('http.unicode-values must be two values', async () => {
+    const run = await runCli(['config'], env({ SMSHTTP_UNICODE_VALUES: 'text' }))
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stderr).toContain('http.unicode-values "text" (from environment SMSHTTP_UNICODE_VALUES) must be two values separated by a comma')
   })
 
   it('a Vonage delivery receipt, with Vonage\'s names and values, becomes a delivered event (examples/http-vonage.conf)', async () => {

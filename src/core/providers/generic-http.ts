@@ -168,9 +168,9 @@ export function createHttpProvider(settings: HttpSettings, config: Config): SmsP
     to: sms.to,
     to_digits: sms.to.replace(/^\+/, ''),
     text: sms.text,
-    // What the text needs on the air: Kannel's coding (0 GSM 7-bit, 2 UCS-2), and as a flag.
+    // What the text needs on the air: Kannel's coding (0 GSM 7-bit, 2 UCS-2), and in the gateway's words.
     coding: sms.encoding === 'ucs2' ? '2' : '0',
-    unicode: sms.encoding === 'ucs2' ? '1' : '0',
+    unicode: sms.encoding === 'ucs2' ? settings.unicodeValues.ucs2 : settings.unicodeValues.gsm7,
     sender: settings.sender ?? '',
     message_id: sms.messageId,
     sequence: sms.sequence ?? '',

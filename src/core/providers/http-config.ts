@@ -1,6 +1,7 @@
 import { invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, type SourceValues } from '../config.js'
 import { hasControlCharacters } from '../control-chars.js'
 import { MAX_PATTERN_LENGTH } from '../guarded-regexp.js'
+import type { SmsEncoding } from '../sms-text.js'
 import { CHARSETS, type Charset } from './charset.js'
 import { headerNames, paramNames, parseHeaders, parseJsonTemplate, parseParams, templateNames, type JsonTemplate, type TemplatedField } from './http-template.js'
 
@@ -18,6 +19,8 @@ export interface HttpSettings {
   params: TemplatedField[]
   body: JsonTemplate | undefined
   charset: Charset
+  /** What {unicode} is filled with, by the encoding the text was counted in. */
+  unicodeValues: Readonly<Record<SmsEncoding, string>>
   /** Empty: any 2xx. */
   successStatuses: number[]
   successPattern: RegExp | undefined
@@ -81,6 +84,7 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
     params,
     body,
     charset: charset as Charset,
+    unicodeValues: unicodeValues(required(values, 'http.unicode-values')),
     successStatuses: successValue.value.trim().toLowerCase() === '2xx' ? [] : statusList('http.success-status', successValue),
     successPattern: pattern(values, 'http.success-pattern'),
     failurePattern: pattern(values, 'http.failure-pattern'),
@@ -100,6 +104,13 @@ function parseCheckUrl(sourced: SourcedValue): { url: string; params: TemplatedF
   const unusable = params.flatMap(({ value }) => templateNames(value)).find((name) => !['user', 'password', 'token'].includes(name))
   if (unusable) throw invalid('http.check-url', shown, `may fill in {user}, {password} and {token}; there is no message for {${unusable}}.`)
   return { url: url.href, params }
+}
+
+/** `text,unicode`: the gateway's words for GSM 7-bit and UCS-2, so it sends the encoding the text was counted in. */
+function unicodeValues(sourced: SourcedValue): Record<SmsEncoding, string> {
+  const words = sourced.value.split(',').map((word) => word.trim())
+  if (words.length !== 2 || words.some((word) => !/^[\x21-\x7e]+$/.test(word))) throw invalid('http.unicode-values', sourced, 'must be two values separated by a comma, for GSM 7-bit and for UCS-2 texts, such as 0,1 or text,unicode.')
+  return { gsm7: words[0]!, ucs2: words[1]! }
 }
 
 function parsed<T>(key: ConfigKey, sourced: SourcedValue, result: T | { error: string }): T {
