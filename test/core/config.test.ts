@@ -81,6 +81,7 @@ describe('resolveConfig validation names the key, its origin and where to set it
     { name: 'password with newline', values: { 'smskannel.password': 'foobar\n' }, message: /control characters/ },
     { name: 'postquery without slash', values: { 'smskannel.postquery': 'cgi-bin/sendsms' }, message: /starting with \// },
     { name: 'a word for insecure', values: { 'smskannel.insecure': 'maybe' }, message: /true or false/ },
+    { name: 'a word for storegroupwrite (send checks it before sending)', values: { 'smskannel.storegroupwrite': 'group' }, message: /smskannel\.storegroupwrite "group" \(from test\) must be true or false/ },
   ])('$name', ({ values, message, hint }) => {
     const file: SourceValues = { ...minimal }
     for (const [key, value] of Object.entries(values)) {
@@ -125,6 +126,15 @@ describe('a command that needs only some settings (feedback, status, serve)', ()
     const file = { ...minimal, ...at('file', { 'smskannel.feedbackurl': 'http://vlx:8080/smsKannelfeedback#x' }) }
     expect(() => resolveConfig({ file })).toThrow(/must not have a #fragment/)
     expect(() => resolveConfig({ file }, ['feedbackPath'])).toThrow(/must not have a #fragment/)
+  })
+
+  it.each([
+    { name: 'by default', values: {}, mode: '600' },
+    { name: 'with smskannel.storegroupwrite = false', values: { 'smskannel.storegroupwrite': 'false' }, mode: '600' },
+    { name: 'with smskannel.storegroupwrite = true', values: { 'smskannel.storegroupwrite': 'true' }, mode: '660' },
+    { name: 'with SMSKANNEL_STOREGROUPWRITE=yes', values: { 'smskannel.storegroupwrite': 'yes' }, mode: '660' },
+  ])('creates the store and its spool with mode $mode $name', ({ values, mode }) => {
+    expect(resolveConfig({ env: at('env', values) }, ['storeFileMode']).config.storeFileMode.toString(8)).toBe(mode)
   })
 
   it('parses --param and smskannel.dlrparams once, naming where a bad one came from', () => {
