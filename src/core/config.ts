@@ -246,6 +246,7 @@ export interface ResolvedConfig {
 /** The store holds every number and report: its owner's alone, unless the install shares it with a group. */
 const PRIVATE_STORE_FILE_MODE = 0o600
 const GROUP_STORE_FILE_MODE = 0o660
+
 /** Kannel's dlr-mask is a bit set of the five DLR types (docs/kannel.md §7). */
 const MAX_DLR_MASK = 31
 /** Kannel's sendsms-user max-messages is per user; more than 10 parts is never a PIN. */
