@@ -9,7 +9,7 @@
 
 # Settings, including the password, come from this file: root:sms-kannel, mode 0640, so
 # the account VISULOX runs this script as must be in the group sms-kannel (README,
-# "Installing on a host").
+# "Installing on a host"); the group also lets it record its sends in the store.
 SMSKANNEL_CONFIG=/etc/sms-kannel/sms-kannel.conf
 export SMSKANNEL_CONFIG
 

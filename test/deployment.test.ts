@@ -1,7 +1,8 @@
 /**
  * The README's "Installing on a host", run as written on a scratch root: the real useradd,
- * install and chmod, then serve started as the systemd unit says, the crontab line run as
- * its user before and after a rotation, systemd-analyze and logrotate on the installed files.
+ * install and chmod, then serve started as the systemd unit says, a send by the wrapper's
+ * account, the crontab line run as its user before and after a rotation, systemd-analyze and
+ * logrotate on the installed files.
  * Paths under /etc, /var and /usr/local are moved into the scratch root; nothing else changes.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -10,6 +11,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePorts } from './helpers/free-ports.js'
 
 const REPO = resolve(import.meta.dirname, '..')
 const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
@@ -44,7 +46,16 @@ function asUser(user: string, env: Record<string, string>, command: string) {
 }
 
 function mode(path: string): string {
-  return (statSync(path).mode & 0o777).toString(8).padStart(4, '0')
+  return (statSync(path).mode & 0o7777).toString(8).padStart(4, '0')
+}
+
+/**
+ * As the account VISULOX runs the PIN wrapper as, once it joined group sms-kannel: nobody,
+ * with that group added for this process only (setpriv), so the host's /etc/group is not changed.
+ */
+function asWrapper(env: Record<string, string>, command: string) {
+  const nobodyGroup = readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('nobody:'))!.split(':')[3]!
+  return run('setpriv', ['--reuid=nobody', `--regid=${nobodyGroup}`, `--groups=${SERVICE_USER}`, '--', 'env', '-i', ...Object.entries(env).map(([name, value]) => `${name}=${value}`), '/bin/sh', '-c', command])
 }
 
 function owner(path: string): string {
@@ -138,7 +149,7 @@ describe.skipIf(!canInstall)('the README\'s install section, on a scratch root',
   })
 
   it.each([
-    { path: '/var/lib/sms-kannel', mode: '0750', owner: 'sms-kannel:sms-kannel' },
+    { path: '/var/lib/sms-kannel', mode: '2770', owner: 'sms-kannel:sms-kannel' },
     { path: '/var/log/sms-kannel', mode: '0750', owner: 'sms-kannel:sms-kannel' },
     { path: '/etc/sms-kannel', mode: '0750', owner: 'root:sms-kannel' },
     { path: '/etc/sms-kannel/sms-kannel.conf', mode: '0640', owner: 'root:sms-kannel' },
@@ -156,6 +167,12 @@ describe.skipIf(!canInstall)('the README\'s install section, on a scratch root',
     const other = asUser('nobody', env, `sms-kannel config --config ${config}`)
     expect(other.code).toBe(78)
     expect(other.stderr).toContain('permission denied')
+  })
+
+  it('has the unit keep the store\'s directory as the install made it (systemd sets StateDirectoryMode at each start)', () => {
+    const unit = readFileSync(at('/etc/systemd/system/sms-kannel-serve.service'), 'utf8')
+    expect(unitSetting(unit, 'StateDirectory')).toEqual(['sms-kannel'])
+    expect(unitSetting(unit, 'StateDirectoryMode')).toEqual([mode(at('/var/lib/sms-kannel'))])
   })
 
   it('passes systemd-analyze verify', () => {
@@ -208,6 +225,25 @@ describe.skipIf(!canInstall)('the README\'s install section, on a scratch root',
     }
     expect(await exited).toBe(0)
     expect(owner(at('/var/lib/sms-kannel/events.db'))).toBe('sms-kannel:sms-kannel')
+  })
+
+  it('records a send by the wrapper\'s account, in group sms-kannel, in the store serve made', async () => {
+    const store = at('/var/lib/sms-kannel/events.db')
+    expect(mode(store)).toBe('0660')
+    const config = readFileSync(at('/etc/sms-kannel/sms-kannel.conf'), 'utf8')
+    expect(/^smskannel\.store\s*=\s*(\S+)/m.exec(config)?.[1]).toBe(store)
+    // No gateway here: the send fails (nothing listens), and a failed send is what check's not-sent alert counts.
+    const [closedPort] = await freePorts(1)
+    const sent = asWrapper(
+      { PATH: `${at('/usr/local/bin')}:/usr/bin:/bin`, SMSKANNEL_CONFIG: at('/etc/sms-kannel/sms-kannel.conf'), SMSKANNEL_GWURL: `http://127.0.0.1:${closedPort}`, SMSKANNEL_TIMEOUT: '1s', VLXSMS: '+491701234567', VLXPIN: '123987', VLXPIN_SEQUENCE: '777', VLXPIN_EXPIRATIONTIME: '2026-12-07 12:05' },
+      'sms-kannel',
+    )
+    expect(sent.code, sent.stderr).toBe(75)
+    expect(sent.stderr).not.toContain('not recorded')
+    const status = asUser(SERVICE_USER, { PATH: `${at('/usr/local/bin')}:/usr/bin:/bin`, SMSKANNEL_CONFIG: at('/etc/sms-kannel/sms-kannel.conf') }, 'sms-kannel status 777 --json')
+    expect(status.code, status.stderr).toBe(0)
+    expect(JSON.parse(status.stdout).timelines).toMatchObject([{ sequence: '777', result: 'not-sent', steps: [{ what: 'not-sent', detail: expect.stringContaining('failed (exit 75)') }] }])
+    expect(mode(store)).toBe('0660')
   })
 
   it('runs the crontab line as its user before the first rotation and after it', () => {

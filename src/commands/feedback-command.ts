@@ -89,7 +89,7 @@ async function poll(options: FeedbackOptions, { report, now }: CommandContext): 
   ])
   const summary = await pollDeliveryReports(
     { sources: gathered.sources, sinceHours: options.since ?? DEFAULT_POLL_HOURS, now: now() },
-    { report, openStore: (location) => openEventStore(location), http: (config) => httpClientFor(config, process.env) },
+    { report, openStore: (location, fileMode) => openEventStore(location, { fileMode }), http: (config) => httpClientFor(config, process.env) },
   )
   if (options.json) report.data(summary)
   if (report.isTerminal || report.isVerbose) report.success(summarisePoll(summary))
@@ -132,7 +132,7 @@ async function storeReports(
     },
     {
       report,
-      openStore: (location) => openEventStore(location),
+      openStore: (location, fileMode) => openEventStore(location, { fileMode }),
       // Loaded only when used: one query on the command line needs neither.
       replay: async (replayOptions) => (await import('../shell/replay.js')).replayFiles(replayOptions),
       forward: async (store, target, timeoutMs) => (await import('../shell/forward.js')).forwardPending(store, target, timeoutMs),

@@ -26,7 +26,8 @@ export interface FeedbackInput {
 
 export interface FeedbackIo {
   report: Reporter
-  openStore: (location: string) => Promise<SharedEventStore>
+  /** `fileMode`: of an SQLite store created now (config's storeFileMode). */
+  openStore: (location: string, fileMode: number) => Promise<SharedEventStore>
   replay: (options: Parameters<typeof import('../shell/replay.js').replayFiles>[0]) => Promise<ReplaySummary>
   forward: (store: SharedEventStore, target: URL, timeoutMs: number) => Promise<ForwardSummary>
   onProgress: ((report: ReplayProgressReport) => void) | undefined
@@ -45,7 +46,7 @@ const BATCH_EVENTS = 1000
 
 /** DLR query strings in, event records out (and into the store, when there is one). */
 export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<FeedbackSummary> {
-  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'logTimeZone']).config
+  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'logTimeZone', 'storeFileMode']).config
   const parse = { names: config.dlrParamNames, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap, logTimeZone: config.logTimeZone ?? input.hostTimeZone }
   if ((input.replayPaths.length > 0 || input.forwardUrl) && !config.storePath) {
     throw new ConfigError('--replay and --forward need an event store.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
@@ -60,7 +61,7 @@ export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<Fe
         : '--accept-unsigned: reports without a valid token are stored (meant for history from before smskannel.secret); they are counted, and never forwarded.',
     )
   }
-  const store = config.storePath ? await io.openStore(config.storePath) : undefined
+  const store = config.storePath ? await io.openStore(config.storePath, config.storeFileMode) : undefined
   try {
     let summary: FeedbackSummary
     if (input.replayPaths.length > 0) {

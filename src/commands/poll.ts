@@ -17,7 +17,8 @@ export interface PollInput {
 
 export interface PollIo {
   report: Reporter
-  openStore: (location: string) => Promise<SharedEventStore>
+  /** `fileMode`: of an SQLite store created now (config's storeFileMode). */
+  openStore: (location: string, fileMode: number) => Promise<SharedEventStore>
   http: (config: Config) => HttpClient
 }
 
@@ -58,7 +59,7 @@ export async function pollDeliveryReports(input: PollInput, io: PollIo): Promise
   if (!polling) throw kannelIsNotPolled(provider.label)
   if (!config.storePath) throw new ConfigError('feedback --poll needs the event store that send writes.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
 
-  const store = await io.openStore(config.storePath)
+  const store = await io.openStore(config.storePath, config.storeFileMode)
   try {
     const since = new Date(input.now.getTime() - input.sinceHours * 3_600_000).toISOString()
     const awaited = await store.sendsAwaitingReports(provider.name, since)

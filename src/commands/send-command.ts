@@ -64,8 +64,8 @@ export function sendCommand({ report, now }: CommandContext): CliCommand {
           now: () => performance.now(),
           sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           wallClock: now,
-          recordSend: async (location, record) => {
-            const warning = await recordSend(location, record)
+          recordSend: async (location, record, fileMode) => {
+            const warning = await recordSend(location, record, fileMode)
             if (warning) report.warn(warning)
           },
         },

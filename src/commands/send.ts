@@ -38,7 +38,7 @@ export interface SendIo {
   sleep: (ms: number) => Promise<void>
   wallClock: () => Date
   /** Records the send in the event store when one is configured; never fails the send. */
-  recordSend: (storePath: string, record: SendRecord) => Promise<void>
+  recordSend: (storePath: string, record: SendRecord, fileMode: number) => Promise<void>
 }
 
 export interface SendResult {
@@ -115,7 +115,7 @@ export async function send(input: SendInput, io: SendIo): Promise<SendResult> {
 
   const sentAt = io.wallClock().toISOString()
   const record = (outcome: string, gateway: string, providerId: string | null = null) =>
-    config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway, provider: provider.name, providerId }) : Promise.resolve()
+    config.storePath ? io.recordSend(config.storePath, { messageId: base.messageId, sequence: base.sequence, recipient: base.to, sentAt, outcome, gateway, provider: provider.name, providerId }, config.storeFileMode) : Promise.resolve()
   let delivered: Delivered
   try {
     delivered = await deliver(config, provider, (gatewayUrl) => provider.buildRequest(sms, gatewayUrl), to, io)

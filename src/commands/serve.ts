@@ -41,7 +41,8 @@ interface ServeStoreExtras {
 
 export interface ServeIo {
   report: Reporter
-  openStore: (location: string) => Promise<ServeStore>
+  /** `fileMode`: of an SQLite store created now (config's storeFileMode). */
+  openStore: (location: string, fileMode: number) => Promise<ServeStore>
   /** serve's write-ahead journal, at a path prefix (smskannel.journal). */
   journal: {
     /** Where a store without a file (PostgreSQL) journals by default, one per database; undefined if there is no state directory. */
@@ -81,7 +82,7 @@ const RECOVERY_BATCH_EVENTS = 2000
 
 /** Receives Kannel's DLR callbacks until told to stop; every 200 means stored. */
 export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
-  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'listen', 'durability', 'journalPath']).config
+  const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'listen', 'durability', 'journalPath', 'storeFileMode']).config
   const names = config.dlrParamNames
   if (!config.storePath) throw new ConfigError('serve needs an event store: a callback is answered 200 only once it is stored.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   const listen = config.listen
@@ -99,7 +100,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     io.report.warn(`listening on all interfaces (${listen.host}); put a firewall or the reverse proxy in front.`)
   }
 
-  const store = await io.openStore(config.storePath)
+  const store = await io.openStore(config.storePath, config.storeFileMode)
   // A database server's store: the journal is what carries the node through its outages.
   const rideOutOutages = store.localPath === undefined
   const journalPath = config.journalPath ?? (rideOutOutages ? io.journal.defaultPath(config.storePath) : `${store.localPath}.journal`)

@@ -35,14 +35,14 @@ export function storeCommand({ report }: CommandContext): CliCommand {
         import('node:fs'),
         gatherSources(options, report),
       ])
-      const io = { openStore: (location: string) => openEventStore(location), fileExists: existsSync }
+      const io = { openStore: (location: string, fileMode: number) => openEventStore(location, { fileMode }), fileExists: existsSync }
       if (action === 'migrate') {
         if (stores.length > 0) throw usageError('store migrate takes no arguments; it migrates smskannel.store (--store)')
         const result = await migrateStore({ sources: gathered.sources }, io)
         if (options.json) report.data(result)
         report.success(`the schema of ${result.store} is up to date`)
       } else {
-        const summary = await copyStore({ locations: stores }, io)
+        const summary = await copyStore({ locations: stores, sources: gathered.sources }, io)
         if (options.json) report.data(summary)
         report.success(summariseCopy(summary))
       }

@@ -5,16 +5,17 @@ import { isPostgresUrl, shownStoreLocation, storeUrlPasswords } from '../core/st
 import { STORE_TABLES, type SharedEventStore, type StoreRow, type StoreTable } from '../shell/event-store.js'
 
 export interface StoreIo {
-  openStore: (location: string) => Promise<SharedEventStore>
+  /** `fileMode`: of an SQLite store created now (config's storeFileMode). */
+  openStore: (location: string, fileMode: number) => Promise<SharedEventStore>
   /** Whether an SQLite store file is there: copying from a missing one would create it. */
   fileExists: (path: string) => boolean
 }
 
 /** Creates the store smskannel.store names, or brings its schema up to date. */
 export async function migrateStore(input: { sources: ConfigSources }, io: StoreIo): Promise<{ store: string }> {
-  const { storePath } = resolveConfig(input.sources, ['storePath']).config
+  const { storePath, storeFileMode } = resolveConfig(input.sources, ['storePath', 'storeFileMode']).config
   if (!storePath) throw new ConfigError('store migrate needs the event store to create or upgrade.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE|URL.')
-  const store = await io.openStore(storePath)
+  const store = await io.openStore(storePath, storeFileMode)
   await store.close()
   return { store: store.location }
 }
@@ -28,7 +29,7 @@ const PAGE = 5000
  * Copies every send, event, replay checkpoint and reject from one store into another, each
  * by its key: what the target has already is left as it is, so a second run adds nothing.
  */
-export async function copyStore(input: { locations: readonly string[] }, io: StoreIo): Promise<CopySummary> {
+export async function copyStore(input: { locations: readonly string[]; sources: ConfigSources }, io: StoreIo): Promise<CopySummary> {
   if (input.locations.length !== 2) throw new UsageError('store copy needs two stores: FROM and TO (an SQLite file or a postgres:// URL).')
   const [from, to] = input.locations.map((location) => location.trim()) as [string, string]
   for (const location of [from, to]) {
@@ -39,9 +40,10 @@ export async function copyStore(input: { locations: readonly string[] }, io: Sto
   }
   if (from === to) throw new UsageError('store copy needs two different stores.')
   if (!isPostgresUrl(from) && !io.fileExists(from)) throw new InputError(`There is no store at ${from} to copy from.`, 'Check the path of the SQLite store (smskannel.store on the old node).')
-  const source = await io.openStore(from)
+  const { storeFileMode } = resolveConfig(input.sources, ['storeFileMode']).config
+  const source = await io.openStore(from, storeFileMode)
   try {
-    const target = await io.openStore(to)
+    const target = await io.openStore(to, storeFileMode)
     try {
       const tables = {} as CopySummary['tables']
       for (const table of Object.keys(STORE_TABLES) as StoreTable[]) {

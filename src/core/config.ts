@@ -32,6 +32,7 @@ export type ConfigKey =
   | 'smskannel.country'
   | 'smskannel.template'
   | 'smskannel.store'
+  | 'smskannel.storegroupwrite'
   | 'smskannel.dlrparams'
   | 'smskannel.secret'
   | 'smskannel.listen'
@@ -115,6 +116,7 @@ export const CONFIG_KEYS: Readonly<Record<ConfigKey, KeySpec>> = {
   'smskannel.country': { flag: '--country', flagValue: '<code>', describe: 'default country for national numbers (ISO code, e.g. DE)' },
   'smskannel.template': { defaultValue: DEFAULT_TEMPLATE, flag: '--template', flagValue: '<text>', describe: 'text when VLXPIN_TEXT is empty; ${VLX...} placeholders, \\n newline' },
   'smskannel.store': { flag: '--store', flagValue: '<file>', describe: 'event store: an SQLite file, or a postgres:// URL shared by a cluster' },
+  'smskannel.storegroupwrite': { defaultValue: 'false', describe: 'true: the SQLite store and its spool are created group read/write (0660), for the wrapper\'s account in the store\'s group' },
   'smskannel.dlrparams': { flag: '--param', flagValue: '<name=queryname>', repeatable: true, describe: 'DLR query parameter names other than send\'s, e.g. dlr=d,reply=A' },
   'smskannel.secret': { secret: true, describe: 'key for the callback token serve checks (env, .env or config file only)' },
   'smskannel.listen': { flag: '--listen', flagValue: '<host:port>', describe: 'serve: HOST:PORT (default 127.0.0.1 and the explicit port of smskannel.feedbackurl)' },
@@ -209,6 +211,8 @@ export interface Config {
   defaultCountry: string | undefined
   template: string
   storePath: string | undefined
+  /** Mode of the SQLite store and its spool when a command creates them: 0600, or 0660 with smskannel.storegroupwrite. */
+  storeFileMode: number
   secret: string | undefined
   caPath: string | undefined
   insecure: boolean
@@ -241,6 +245,10 @@ export interface ResolvedConfig {
   values: SourceValues
 }
 
+/** The store holds every number and report: its owner's alone, unless the install shares it with a group. */
+const PRIVATE_STORE_FILE_MODE = 0o600
+const GROUP_STORE_FILE_MODE = 0o660
+
 /** Kannel's dlr-mask is a bit set of the five DLR types (docs/kannel.md §7). */
 const MAX_DLR_MASK = 31
 /** Kannel's sendsms-user max-messages is per user; more than 10 parts is never a PIN. */
@@ -251,7 +259,7 @@ const MIN_TIMEOUT_MS = 100
 const MAX_TIMEOUT_MS = 600_000
 
 /** What send, config and feedback --poll check before anything happens, in this order. */
-export const SEND_SETTINGS: readonly Setting[] = ['numberPattern', 'provider', 'gatewayUrls', 'feedbackUrl', 'timeoutMs', 'maxParts', 'defaultCountry', 'template', 'storePath', 'secret', 'caPath', 'insecure', 'proxy', 'retryUnsafe']
+export const SEND_SETTINGS: readonly Setting[] = ['numberPattern', 'provider', 'gatewayUrls', 'feedbackUrl', 'timeoutMs', 'maxParts', 'defaultCountry', 'template', 'storePath', 'storeFileMode', 'secret', 'caPath', 'insecure', 'proxy', 'retryUnsafe']
 
 /**
  * Merges the sources by PRECEDENCE over the defaults. The settings a command names in
@@ -305,6 +313,7 @@ function settingsFrom(values: SourceValues): Config {
     defaultCountry: () => parseCountry(values['smskannel.country']),
     template: () => required(values, 'smskannel.template').value,
     storePath: () => parseStoreLocation(values['smskannel.store']),
+    storeFileMode: () => (parseBoolean('smskannel.storegroupwrite', required(values, 'smskannel.storegroupwrite')) ? GROUP_STORE_FILE_MODE : PRIVATE_STORE_FILE_MODE),
     secret: () => validSecret(values['smskannel.secret']),
     caPath: () => values['smskannel.ca']?.value.trim(),
     insecure: () => parseBoolean('smskannel.insecure', required(values, 'smskannel.insecure')),

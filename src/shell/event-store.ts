@@ -96,6 +96,8 @@ export interface OpenOptions {
   connectTimeoutMs?: number
   /** SQLite only: open for reading (status), as openStore's readOnly. */
   readOnly?: boolean
+  /** SQLite only: the mode of a store created now, as openStore's fileMode. */
+  fileMode?: number
   /** SQLite only: report's threads (report --threads); PostgreSQL folds what its server sorted. */
   reportThreads?: ReportThreadOptions
 }
@@ -110,7 +112,7 @@ export async function openEventStore(location: string, options: OpenOptions = {}
     return store
   }
   const [{ openStore }, { openSqliteRowCopier }] = await Promise.all([import('./store.js'), import('./sqlite-rows.js')])
-  const store = await openStore(location, options.readOnly ? { readOnly: true } : {})
+  const store = await openStore(location, options.readOnly ? { readOnly: true } : options.fileMode === undefined ? {} : { fileMode: options.fileMode })
   const { default: Database } = await import('better-sqlite3')
   return adaptSqliteStore(store, () => openSqliteRowCopier(new Database(location), location), options.reportThreads)
 }

@@ -1,4 +1,4 @@
-import { closeSync, fdatasyncSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fchmodSync, fdatasyncSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { describeFileError, errorCodeOf } from '../core/file-errors.js'
 import type { SendRecord } from '../core/timeline.js'
@@ -6,8 +6,8 @@ import type { EventStore } from './store.js'
 
 /**
  * Send records the store could not take at that moment (locked too long, disk full for a
- * moment) wait in `<store>.spool`, one JSON line each, mode 0600. The next command that opens
- * the store for writing stores them and deletes the file; status shows them meanwhile.
+ * moment) wait in `<store>.spool`, one JSON line each, mode 0600 (0660 with smskannel.storegroupwrite).
+ * The next command that opens the store for writing stores them and deletes the file; status shows them meanwhile.
  */
 export function spoolPath(storePath: string): string {
   return `${storePath}.spool`
@@ -21,17 +21,17 @@ export function spoolPath(storePath: string): string {
 export const SEND_BUSY_TIMEOUT_MS = 2_000
 
 
-/** Appends one record, on disk before returning. Throws if even that fails. */
-export function appendToSpool(storePath: string, record: SendRecord): string {
-  return appendToSpoolFile(spoolPath(storePath), record)
+/** Appends one record, on disk before returning; a new spool gets `mode`. Throws if even that fails. */
+export function appendToSpool(storePath: string, record: SendRecord, mode: number): string {
+  return appendToSpoolFile(spoolPath(storePath), record, mode)
 }
 
-/** Appends one record to this spool file (0600), on disk before returning. */
-export function appendToSpoolFile(path: string, record: SendRecord): string {
+/** Appends one record to this spool file (created with `mode`, 0600 by default), on disk before returning. */
+export function appendToSpoolFile(path: string, record: SendRecord, mode = 0o600): string {
   // A line of its own even after a tail torn by a crash or a full disk: parseSpool skips the blank.
   const line = Buffer.from(`\n${JSON.stringify(record)}\n`)
   for (let attempt = 0; attempt < 3; attempt++) {
-    const fd = openSync(path, 'a', 0o600)
+    const fd = openForAppend(path, mode)
     try {
       for (let written = 0; written < line.length; ) written += writeSync(fd, line, written)
       fdatasyncSync(fd)
@@ -43,6 +43,24 @@ export function appendToSpoolFile(path: string, record: SendRecord): string {
     }
   }
   return path
+}
+
+/** Opens the file to append, creating it with exactly `mode`: the umask would take a group's write bit away. */
+function openForAppend(path: string, mode: number): number {
+  let fd: number
+  try {
+    fd = openSync(path, 'ax', mode)
+  } catch (error) {
+    if (errorCodeOf(error) !== 'EEXIST') throw error
+    return openSync(path, 'a')
+  }
+  try {
+    fchmodSync(fd, mode)
+  } catch (error) {
+    closeSync(fd)
+    throw error
+  }
+  return fd
 }
 
 function sameFile(opened: { ino: number; dev: number }, path: string): boolean {
@@ -155,11 +173,11 @@ function parseSpool(text: string): SendRecord[] {
  * Records a send in the store, or, when the store cannot take it now, in the spool. Returns
  * a warning for the person (undefined when stored); the send itself never fails for this.
  */
-export async function recordSendOrSpool(storePath: string, record: SendRecord): Promise<string | undefined> {
+export async function recordSendOrSpool(storePath: string, record: SendRecord, fileMode: number): Promise<string | undefined> {
   let reason: string
   try {
     const { openStore } = await import('./store.js')
-    const store = await openStore(storePath, { busyTimeoutMs: SEND_BUSY_TIMEOUT_MS })
+    const store = await openStore(storePath, { busyTimeoutMs: SEND_BUSY_TIMEOUT_MS, fileMode })
     try {
       store.recordSend(record)
       return undefined
@@ -170,7 +188,7 @@ export async function recordSendOrSpool(storePath: string, record: SendRecord): 
     reason = error instanceof Error ? error.message : String(error)
   }
   try {
-    const path = appendToSpool(storePath, record)
+    const path = appendToSpool(storePath, record, fileMode)
     return spooledWarning(reason, path)
   } catch (error) {
     return unspooledWarning(reason, spoolPath(storePath), error)

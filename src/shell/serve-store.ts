@@ -11,10 +11,11 @@ import type { EventStore } from './store.js'
 /** Connections serve keeps to PostgreSQL: its group commit, the journal's drain, forwarding. */
 const SERVE_CONNECTIONS = 4
 
-export async function openServeStore(location: string): Promise<ServeStore> {
+/** `fileMode`: of an SQLite store created now (config's storeFileMode; default 0600). */
+export async function openServeStore(location: string, fileMode?: number): Promise<ServeStore> {
   if (isPostgresUrl(location)) return openPostgresServeStore(location)
   const { openStore } = await import('./store.js')
-  return adaptSqlite(await openStore(location))
+  return adaptSqlite(await openStore(location, fileMode === undefined ? {} : { fileMode }))
 }
 
 function adaptSqlite(store: EventStore): ServeStore {

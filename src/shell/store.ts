@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, linkSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, fchmodSync, linkSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { makeDirectories } from './make-directory.js'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
@@ -182,6 +182,8 @@ export interface OpenStoreOptions {
    * synchronously: serve passes its callback budget, so a stalled writer costs a quick 503.
    */
   busyTimeoutMs?: number
+  /** Mode of a store created now (config's storeFileMode); SQLite gives its -wal and -shm the same. Default 0600. */
+  fileMode?: number
 }
 
 /** The default wait for another writer: long enough for a replay's commit, short for a person. */
@@ -199,7 +201,7 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
     if (readOnly) {
       if (!existsSync(path)) throw new StoreError(`The event store ${path} does not exist yet: nothing has been sent or stored with it.`, 'Check smskannel.store (or --store): it must be the file send and feedback write.')
     } else if (!existsSync(path)) {
-      createStoreFile(path, Database)
+      createStoreFile(path, Database, options.fileMode ?? 0o600)
     }
     db = readOnly ? openReadOnly(Database, path) : new Database(path, { fileMustExist: true })
     // First of all: every later step may meet another process's lock.
@@ -261,15 +263,21 @@ function openReadOnly(Database: typeof BetterSqlite3, path: string): BetterSqlit
 }
 
 /**
- * The exclusive creation step: a new store is built whole (WAL mode, schema, mode 0600) under
+ * The exclusive creation step: a new store is built whole (WAL mode, schema, `mode`) under
  * a private name and linked into place, so the first of many processes starting at once
  * creates it and the others open the finished store; nobody ever sees half a schema.
  */
-function createStoreFile(path: string, Database: typeof BetterSqlite3): void {
+function createStoreFile(path: string, Database: typeof BetterSqlite3, mode: number): void {
   makeDirectories(dirname(path))
   const building = `${path}.creating.${process.pid}`
   try {
-    closeSync(openSync(building, 'w', 0o600))
+    const fd = openSync(building, 'w', mode)
+    try {
+      // The umask (022 by default) would take a group's write bit away.
+      fchmodSync(fd, mode)
+    } finally {
+      closeSync(fd)
+    }
     const db = new Database(building)
     try {
       db.pragma('journal_mode = WAL')

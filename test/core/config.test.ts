@@ -83,6 +83,7 @@ describe('resolveConfig validation names the key, its origin and where to set it
     { name: 'postquery with a NUL', values: { 'smskannel.postquery': '/cgi-bin/send\u0000sms' }, message: /^smskannel\.postquery "\/cgi-bin\/send\?sms" \(from test\) contains control characters\.$/ },
     { name: 'postquery with an escape, even before a missing slash', values: { 'smskannel.postquery': 'cgi-bin\u001b[2Jsendsms' }, message: /^smskannel\.postquery .* contains control characters\.$/ },
     { name: 'a word for insecure', values: { 'smskannel.insecure': 'maybe' }, message: /true or false/ },
+    { name: 'a word for storegroupwrite (send checks it before sending)', values: { 'smskannel.storegroupwrite': 'group' }, message: /smskannel\.storegroupwrite "group" \(from test\) must be true or false/ },
   ])('$name', ({ values, message, hint }) => {
     const file: SourceValues = { ...minimal }
     for (const [key, value] of Object.entries(values)) {
@@ -127,6 +128,15 @@ describe('a command that needs only some settings (feedback, status, serve)', ()
     const file = { ...minimal, ...at('file', { 'smskannel.feedbackurl': 'http://vlx:8080/smsKannelfeedback#x' }) }
     expect(() => resolveConfig({ file })).toThrow(/must not have a #fragment/)
     expect(() => resolveConfig({ file }, ['feedbackPath'])).toThrow(/must not have a #fragment/)
+  })
+
+  it.each([
+    { name: 'by default', values: {}, mode: '600' },
+    { name: 'with smskannel.storegroupwrite = false', values: { 'smskannel.storegroupwrite': 'false' }, mode: '600' },
+    { name: 'with smskannel.storegroupwrite = true', values: { 'smskannel.storegroupwrite': 'true' }, mode: '660' },
+    { name: 'with SMSKANNEL_STOREGROUPWRITE=yes', values: { 'smskannel.storegroupwrite': 'yes' }, mode: '660' },
+  ])('creates the store and its spool with mode $mode $name', ({ values, mode }) => {
+    expect(resolveConfig({ env: at('env', values) }, ['storeFileMode']).config.storeFileMode.toString(8)).toBe(mode)
   })
 
   it('parses --param and smskannel.dlrparams once, naming where a bad one came from', () => {

@@ -19,16 +19,26 @@ export interface CliRun {
   elapsedMs: number
 }
 
+/** Another account (user and group ids, supplementary groups) to run the CLI as; root only, through setpriv. */
+export interface Account {
+  uid: number
+  gid: number
+  groups: readonly number[]
+}
+
 /**
  * Runs the built CLI the way VISULOX does: a fresh process with only the environment given
  * (plus PATH), in an empty directory so no stray .env is read; `now` fixes its wall clock.
  */
-export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string; stdin?: string; now?: string } = {}): Promise<CliRun> {
+export function runCli(args: string[], env: Record<string, string> = {}, options: { cwd?: string; stdin?: string; now?: string; account?: Account } = {}): Promise<CliRun> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'sms-kannel-cwd-'))
   const startedAt = performance.now()
+  // `--` as in the bin's shebang: what follows is the CLI's, not node's (--env-file).
+  const node = [process.execPath, ...fixedClockArgs(options.now), '--', BIN, ...args]
+  const { account } = options
+  const [command, ...commandArgs] = account ? ['setpriv', `--reuid=${account.uid}`, `--regid=${account.gid}`, account.groups.length > 0 ? `--groups=${account.groups.join(',')}` : '--clear-groups', '--', ...node] : node
   return new Promise((resolvePromise, reject) => {
-    // `--` as in the bin's shebang: what follows is the CLI's, not node's (--env-file).
-    const child = spawn(process.execPath, [...fixedClockArgs(options.now), '--', BIN, ...args], {
+    const child = spawn(command!, commandArgs, {
       cwd,
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TZ: 'UTC', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, truncateSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -27,6 +27,18 @@ describe('the send spool', () => {
       opened.close()
     }
     expect(existsSync(spoolPath(store))).toBe(false)
+  })
+
+  it('creates a spool with the mode asked for (0660 for a group-written store), and leaves an existing one\'s mode alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-spool-'))
+    const shared = join(dir, 'shared.db.spool')
+    appendToSpoolFile(shared, record('shared'), 0o660)
+    expect((statSync(shared).mode & 0o777).toString(8)).toBe('660')
+    const own = join(dir, 'own.db.spool')
+    writeFileSync(own, '', { mode: 0o600 })
+    appendToSpoolFile(own, record('own'), 0o660)
+    expect((statSync(own).mode & 0o777).toString(8)).toBe('600')
+    expect(readFileSync(own, 'utf8')).toContain('"messageId":"own"')
   })
 
   it('leaves a spool the draining command cannot read (another user\'s 0600 file, a read error), and a later command stores it', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -64,6 +64,26 @@ describe('store files are private (mode 0600)', () => {
     const files = readdirSync(join(dir, 'sub'))
     expect(files).toEqual(expect.arrayContaining(['events.db', 'events.db-wal', 'events.db-shm', 'events.db.journal.lock', 'events.db.journal.00000001']))
     for (const file of files) expect([file, statSync(join(dir, 'sub', file)).mode & 0o777]).toEqual([file, 0o600])
+    serve.child.kill('SIGTERM')
+    expect(await serve.exited).toBe(0)
+  })
+})
+
+describe('a store shared with its group (smskannel.storegroupwrite = true)', () => {
+  it('the store, its -wal and -shm are 0660; serve\'s journal and the replay\'s rejects stay 0600', async () => {
+    const dir = fresh()
+    const store = join(dir, 'sub', 'events.db')
+    const shared = { SMSKANNEL_STOREGROUPWRITE: 'true' }
+    const serve = await startServe(['--store', store], { ...shared, SMSKANNEL_FEEDBACKURL: 'http://127.0.0.1:1/smsKannelfeedback' })
+    expect((await fetch(`${serve.base}/smsKannelfeedback?${DLR}`)).status).toBe(200)
+    const replayed = join(dir, 'access.log')
+    writeFileSync(replayed, 'not a report\n')
+    const replay = await runCli(['feedback', '--replay', replayed, '--store', store], shared)
+    expect(replay.code, replay.stderr).toBe(EXIT.input)
+    const files = readdirSync(join(dir, 'sub'))
+    expect(files).toEqual(expect.arrayContaining(['events.db', 'events.db-wal', 'events.db-shm', 'events.db.journal.lock', 'events.db.journal.00000001', 'events.db.rejects']))
+    const modes = files.map((file) => [file, (statSync(join(dir, 'sub', file)).mode & 0o777).toString(8)])
+    expect(modes).toEqual(files.map((file) => [file, ['events.db', 'events.db-wal', 'events.db-shm'].includes(file) ? '660' : '600']))
     serve.child.kill('SIGTERM')
     expect(await serve.exited).toBe(0)
   })
