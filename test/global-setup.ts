@@ -2,9 +2,10 @@ import { execFileSync } from 'node:child_process'
 import { browserMissingReason } from './helpers/browser.js'
 import { postgresMissingReason } from './helpers/postgres.js'
 import { kannelMissingReason } from './integration/kannel-stack.js'
+import { openCheckoutToOthers } from './helpers/open-checkout.js'
 
 /** Tests run the built bin/ as VISULOX does; build it fresh so they never test stale code. */
-export default function setup(): void {
+export default function setup(): () => void {
   execFileSync(process.execPath, ['scripts/build.js'], { stdio: 'inherit' })
   const missing = kannelMissingReason()
   if (missing && process.env['REQUIRE_KANNEL'] !== '1') {
@@ -18,6 +19,9 @@ export default function setup(): void {
   if (noPostgres && process.env['REQUIRE_POSTGRES'] !== '1') {
     loudNotice(`PostgreSQL store tests are SKIPPED: PostgreSQL is ${noPostgres}`, 'Install it with: apt-get install -y postgresql (CI sets REQUIRE_POSTGRES=1)')
   }
+  // Once for all files: under root some tests run the CLI as other accounts (the install, a shared store).
+  const closeCheckout = process.getuid?.() === 0 ? openCheckoutToOthers() : undefined
+  return () => closeCheckout?.()
 }
 
 function loudNotice(...lines: string[]): void {
