@@ -128,7 +128,7 @@ async function storeReports(
       rejectsPath: options.rejects,
       acceptUnsigned: options.acceptUnsigned === true,
       now: now(),
-      hostTimeZone: localTimeZone(),
+      hostTimeZone: localTimeZone,
     },
     {
       report,

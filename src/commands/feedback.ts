@@ -21,7 +21,7 @@ export interface FeedbackInput {
   acceptUnsigned?: boolean
   now: Date
   /** This host's zone: bearerbox's log times are read in it unless smskannel.logtimezone says otherwise. */
-  hostTimeZone?: string
+  hostTimeZone?: () => string
 }
 
 export interface FeedbackIo {
@@ -47,7 +47,8 @@ const BATCH_EVENTS = 1000
 /** DLR query strings in, event records out (and into the store, when there is one). */
 export async function feedback(input: FeedbackInput, io: FeedbackIo): Promise<FeedbackSummary> {
   const config = resolveConfig(input.sources, ['storePath', 'dlrParamNames', 'feedbackPath', 'dlrStatusMap', 'secret', 'timeoutMs', 'logTimeZone', 'storeFileMode']).config
-  const parse = { names: config.dlrParamNames, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap, logTimeZone: config.logTimeZone ?? input.hostTimeZone }
+  let logTimeZone = config.logTimeZone
+  const parse = { names: config.dlrParamNames, feedbackPath: config.feedbackPath ?? DEFAULT_FEEDBACK_PATH, statusMap: config.dlrStatusMap, logTimeZone: () => (logTimeZone ??= input.hostTimeZone?.()) }
   if ((input.replayPaths.length > 0 || input.forwardUrl) && !config.storePath) {
     throw new ConfigError('--replay and --forward need an event store.', 'Set smskannel.store (SMSKANNEL_STORE) or pass --store FILE.')
   }

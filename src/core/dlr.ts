@@ -91,8 +91,11 @@ export interface ParseContext {
   feedbackPath: string
   /** Another gateway's status values for the `dlr` parameter (http.dlr-status, keys lower-cased: any case matches), tried before Kannel's numbers. */
   statusMap?: ReadonlyMap<string, number> | undefined
-  /** The zone bearerbox's access-log times are read in (smskannel.logtimezone); without one they stay zone-unknown. */
-  logTimeZone?: string | undefined
+  /**
+   * The zone bearerbox's access-log times are read in (smskannel.logtimezone); without one they
+   * stay zone-unknown. Asked only for such a line: finding the host's zone loads ICU (8 MB).
+   */
+  logTimeZone?: (() => string | undefined) | undefined
 }
 
 export const DEFAULT_FEEDBACK_PATH = '/smsKannelfeedback'
@@ -336,7 +339,8 @@ function parseKannelAccessLogLine(line: string, date: string, time: string, rest
   const reply = fields.get('msg')
   // Identity keeps the wall-clock text, as before the zone was known: a line replayed again is the same report.
   const wallTime = `${date}T${time}`
-  const gatewayTime = (context.logTimeZone !== undefined && wallClockToUtc(wallTime, context.logTimeZone)) || wallTime
+  const logTimeZone = context.logTimeZone?.()
+  const gatewayTime = (logTimeZone !== undefined && wallClockToUtc(wallTime, logTimeZone)) || wallTime
   // With [dlr-url:%R] the line names our message; Kannel keeps our doubled `%%` in it.
   const dlrUrl = fields.get('dlr-url')
   const own = dlrUrl === undefined ? undefined : parseQuery(queryOf(dlrUrl.replaceAll('%%', '%')))

@@ -120,9 +120,9 @@ describe('bearerbox access-log "Receive DLR" lines', () => {
   it('are read in smskannel.logtimezone and stored in UTC, keeping the event id the time as written gives', () => {
     const line = '2026-11-28 09:49:35 Receive DLR [SMSC:fake1] [SVC:tester] [ACT:] [BINF:] [FID:3826dcc3] [META:?orig_msg?dlr_mask=9&] [from:13013] [to:600] [flags:-1:-1:-1:-1:1] [ID:0a1b] [msg:0:] [udh:0:]'
     const unknown = eventOf(line)
-    const berlin = eventOf(line, { ...context, logTimeZone: 'Europe/Berlin' })
+    const berlin = eventOf(line, { ...context, logTimeZone: () => 'Europe/Berlin' })
     expect(berlin.gatewayTime).toBe('2026-11-28T08:49:35Z')
-    expect(eventOf(line, { ...context, logTimeZone: 'Asia/Tokyo' }).gatewayTime).toBe('2026-11-28T00:49:35Z')
+    expect(eventOf(line, { ...context, logTimeZone: () => 'Asia/Tokyo' }).gatewayTime).toBe('2026-11-28T00:49:35Z')
     expect(berlin.eventId).toBe(unknown.eventId)
     expect(legacyEventId({ ...berlin, rawFormat: 'bearerbox-log' })).toBe(legacyEventId({ ...unknown, rawFormat: 'bearerbox-log' }))
   })
