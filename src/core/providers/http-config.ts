@@ -46,10 +46,10 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
 
   // Quoted by their names only in errors: a value may be a literal API key (paramSecrets).
   const paramsValue = values['http.params']
-  const paramsShown = paramsValue && { ...paramsValue, value: paramNames(paramsValue.value) }
+  const paramsShown = paramsValue && { ...paramsValue, value: namesOnly('http.params', paramsValue.value) }
   const params = paramsValue ? parsed('http.params', paramsShown!, parseParams(paramsValue.value)) : []
   // Not quoted in errors: it may hold a literal API key (bodySecrets).
-  const bodyValue = values['http.body'] && { ...values['http.body'], value: '{…}' }
+  const bodyValue = values['http.body'] && { ...values['http.body'], value: namesOnly('http.body', values['http.body'].value) }
   const body = bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(values['http.body']!.value)).template : undefined
   if (body !== undefined && method !== 'post-json') throw invalid('http.body', bodyValue!, 'is for http.method = post-json; get and post-form send http.params.')
   if (params.length === 0 && body === undefined) throw invalid('http.method', methodValue, 'needs http.params (or, for post-json, http.body): the fields of the request.')
@@ -57,7 +57,7 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
 
   const headersValue = values['http.headers']
   // Shown by their names only: the values may be credentials (headerSecrets).
-  const headers = headersValue ? parsed('http.headers', { ...headersValue, value: headerNames(headersValue.value) }, parseHeaders(headersValue.value)) : []
+  const headers = headersValue ? parsed('http.headers', { ...headersValue, value: namesOnly('http.headers', headersValue.value) }, parseHeaders(headersValue.value)) : []
 
   const secret = (key: ConfigKey) => {
     const sourced = values[key]
@@ -90,11 +90,22 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
   }
 }
 
+/** The keys whose values may hold a literal API key, as messages (and `config` when they are invalid) show them. */
+export const KEYS_WITH_LITERALS = ['http.params', 'http.headers', 'http.body', 'http.check-url'] as const
+
+export function namesOnly(key: (typeof KEYS_WITH_LITERALS)[number], value: string): string {
+  if (key === 'http.params') return paramNames(value)
+  if (key === 'http.headers') return headerNames(value)
+  if (key === 'http.body') return '{…}'
+  const question = value.indexOf('?')
+  return question === -1 ? value : `${value.slice(0, question)}?${paramNames(value.slice(question + 1))}`
+}
+
 /** The query is templated as http.params is: `?user={user}&key={password}`, filled and encoded at the check. */
 function parseCheckUrl(sourced: SourcedValue): { url: string; params: TemplatedField[] } {
   const question = sourced.value.indexOf('?')
   const query = question === -1 ? '' : sourced.value.slice(question + 1)
-  const shown = { ...sourced, value: question === -1 ? sourced.value : `${sourced.value.slice(0, question)}?${paramNames(query)}` }
+  const shown = { ...sourced, value: namesOnly('http.check-url', sourced.value) }
   const url = parseHttpUrl('http.check-url', { ...shown, value: question === -1 ? sourced.value : sourced.value.slice(0, question) })
   const params = parsed('http.check-url', shown, parseParams(query))
   const unusable = params.flatMap(({ value }) => templateNames(value)).find((name) => !['user', 'password', 'token'].includes(name))
