@@ -311,6 +311,16 @@ describe('config with a setting missing or invalid: the table, every problem mar
     expect(connections).toBe(0)
   })
 
+  it.each([
+    ['sms4de', { SMS4DE_KDNR: 'a b', SMS4DE_TARIF: '3' }, ['sms4de.user', 'sms4de.password', 'sms4de.kdnr', 'sms4de.tarif']],
+    ['http', { SMSHTTP_METHOD: 'put', SMSHTTP_CHARSET: 'ebcdic', SMSHTTP_RETRY_STATUS: 'soon' }, ['http.url', 'http.method', 'http.charset', 'http.retry-status']],
+  ])('names every bad %s key at once, each row marked', async (provider, env, keys) => {
+    const run = await runCli(['config', '--provider', provider], env)
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('error: ')).map((line) => line.split(' ')[1])).toEqual(keys)
+    for (const key of keys) expect(run.stdout).toMatch(new RegExp(`^${key.replace('.', '\\.')}\\s.*✗ `, 'm'))
+  })
+
   it('shows an invalid HTTP gateway\'s params by their names: its literal API key is not yet known as a secret', async () => {
     const env = { SMSHTTP_URL: 'https://gw.example/send', SMSHTTP_PARAMS: 'apikey=Literal-Key-55&to={to}', SMSHTTP_HEADERS: 'X-Api-Key: Header-Key-66', SMSHTTP_METHOD: 'post-form' }
     for (const json of [[], ['--json']]) {
@@ -340,7 +350,7 @@ describe('config --check against a gateway that closes the connection or never a
     server.close()
     expect(run.code).toBe(EXIT.gatewayUnavailable)
     expect(run.stderr).toMatch(error)
-    expect(run.stderr).toMatch(/^hint: The check sends no SMS\. /m)
+    expect(run.stderr).toMatch(/^hint: The check sends no SMS, so none went out\. No complete reply came back/m)
     expect(run.stderr).not.toMatch(/may have been sent|second PIN|resent|Nothing was sent/i)
     expectNoSecrets(run.stderr)
   })

@@ -82,7 +82,7 @@ function asProbeError(error: SmsKannelError): SmsKannelError {
   if (!(error instanceof GatewayUnavailableError) || !error.mayHaveBeenSent) return error
   return new GatewayUnavailableError(error.message, {
     mayHaveBeenSent: false,
-    hint: 'The check sends no SMS. The gateway took the connection but gave no complete reply: check that the URL names the gateway\'s port, and whether the gateway is overloaded; then check again (a longer --timeout for a slow one).',
+    hint: 'The check sends no SMS, so none went out. No complete reply came back: check that the URL names the gateway\'s own port and that the gateway is not overloaded, then check again (with a longer --timeout for a slow one).',
   })
 }
 
