@@ -311,6 +311,14 @@ describe('config with a setting missing or invalid: the table, every problem mar
     expect(connections).toBe(0)
   })
 
+  it('marks the keys serve and feedback read too, though send does not', async () => {
+    const run = await runCli(['config'], { ...config, SMSKANNEL_DURABILITY: 'sometimes', SMSKANNEL_LISTEN: 'nowhere' })
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stdout).toMatch(/^smskannel\.listen\s+nowhere\s+environment SMSKANNEL_LISTEN\s+✗ must be HOST:PORT/m)
+    expect(run.stdout).toMatch(/^smskannel\.durability\s+sometimes\s+environment SMSKANNEL_DURABILITY\s+✗ must be full or normal\.$/m)
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('error: ')).map((line) => line.split(' ')[1])).toEqual(['smskannel.listen', 'smskannel.durability'])
+  })
+
   it.each([
     ['sms4de', { SMS4DE_KDNR: 'a b', SMS4DE_TARIF: '3' }, ['sms4de.user', 'sms4de.password', 'sms4de.kdnr', 'sms4de.tarif']],
     ['http', { SMSHTTP_METHOD: 'put', SMSHTTP_CHARSET: 'ebcdic', SMSHTTP_RETRY_STATUS: 'soon' }, ['http.url', 'http.method', 'http.charset', 'http.retry-status']],

@@ -1,4 +1,4 @@
-import { CONFIG_KEY_NAMES, CONFIG_KEYS, checkEach, resolveConfig, SEND_SETTINGS, type Config, type ConfigSources, type ResolvedConfig } from '../core/config.js'
+import { CONFIG_KEY_NAMES, CONFIG_KEYS, checkEach, resolveConfig, SEND_SETTINGS, type Config, type Setting, type ConfigSources, type ResolvedConfig } from '../core/config.js'
 import { proxyPassword } from '../core/proxy-credentials.js'
 import { ConfigError, GatewayUnavailableError, SmsKannelError } from '../core/errors.js'
 import { providerFor } from '../core/providers/index.js'
@@ -36,7 +36,8 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   // Hidden before anything is validated: an invalid secret is still a secret.
   io.report.addSecrets(...CONFIG_KEY_NAMES.filter((key) => CONFIG_KEYS[key].secret).map((key) => resolved.values[key]?.value))
   const settings = checkEach()
-  for (const setting of SEND_SETTINGS) settings.check(() => config[setting])
+  // send's settings first, in send's order, then what serve and feedback read: config shows them all.
+  for (const setting of new Set([...SEND_SETTINGS, ...(Object.keys(config) as Setting[])])) settings.check(() => config[setting])
   const provider = settings.check(() => providerFor(resolved))
   const proxy = settings.check(() => config.proxy)
   // In the table's order, so the errors below it read top to bottom as its marks do.
