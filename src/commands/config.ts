@@ -3,7 +3,7 @@ import { proxyPassword } from '../core/proxy-credentials.js'
 import { ConfigError, GatewayUnavailableError, SmsKannelError } from '../core/errors.js'
 import { providerFor } from '../core/providers/index.js'
 import { KEYS_WITH_LITERALS, namesOnly } from '../core/providers/http-config.js'
-import type { ProviderCheckResult } from '../core/providers/provider.js'
+import type { ProviderCheckResult, SmsProvider } from '../core/providers/provider.js'
 import { ignoredFlagWarnings } from '../core/provider-flags.js'
 import { insecureTlsWarning } from '../core/tls-warning.js'
 import { showControlCharacters } from '../core/control-chars.js'
@@ -22,7 +22,7 @@ export type ConfigRow = ResolvedConfig['effective'][number] & { problem?: string
 export interface ConfigResult {
   effective: ConfigRow[]
   checks: GatewayCheck[]
-  /** Every missing or invalid setting send would refuse; with any, nothing is checked (exit 78). */
+  /** Every missing or invalid setting that send, serve or feedback would refuse; with any, nothing is checked (exit 78). */
   problems: ConfigError[]
 }
 
@@ -35,23 +35,12 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
   const { config } = resolved
   // Hidden before anything is validated: an invalid secret is still a secret.
   io.report.addSecrets(...CONFIG_KEY_NAMES.filter((key) => CONFIG_KEYS[key].secret).map((key) => resolved.values[key]?.value))
-  const settings = checkEach()
-  // send's settings first, in send's order, then what serve and feedback read: config shows them all.
-  for (const setting of new Set([...SEND_SETTINGS, ...(Object.keys(config) as Setting[])])) settings.check(() => config[setting])
-  const provider = settings.check(() => providerFor(resolved))
-  const proxy = settings.check(() => config.proxy)
-  // In the table's order, so the errors below it read top to bottom as its marks do.
-  const rowOf = (error: ConfigError) => (error.setting ? CONFIG_KEY_NAMES.indexOf(error.setting.key) : CONFIG_KEY_NAMES.length)
-  const problems = settings.errors().sort((a, b) => rowOf(a) - rowOf(b))
-  const effective = resolved.effective.map((row): ConfigRow => {
-    const problem = problems.find((error) => error.setting?.key === row.key)?.setting?.reason
-    // Without valid http.* settings the provider cannot name their literal API keys for the output filter.
-    const literal = !provider && row.value !== undefined && (KEYS_WITH_LITERALS as readonly string[]).includes(row.key)
-    const shown = literal ? { ...row, value: namesOnly(row.key as (typeof KEYS_WITH_LITERALS)[number], row.value!) } : row
-    return problem ? { ...shown, problem } : shown
-  })
+  const { provider, problems } = findProblems(resolved)
+  // Without valid http.* settings the provider cannot name their literal API keys for the output filter.
+  const effective = markProblems(resolved.effective, problems, { literalsKnown: provider !== undefined })
+  const proxyValid = !problems.some((error) => error.setting?.key === 'smskannel.proxy')
+  io.report.addSecrets(...(provider?.secrets ?? []), proxyValid ? proxyPassword(config.proxy) : undefined)
   if (!provider) return { effective, checks: [], problems }
-  io.report.addSecrets(...provider.secrets, config.secret, proxyPassword(proxy))
   for (const warning of ignoredFlagWarnings(input.sources, provider.name)) io.report.warn(warning)
   for (const warning of provider.senderWarnings()) io.report.warn(warning)
   if (problems.length > 0) return { effective, checks: [], problems }
@@ -73,6 +62,27 @@ export async function showConfig(input: ConfigInput, io: { http: (config: Config
     }
   }
   return { effective, checks, problems }
+}
+
+/** Reads every setting and the provider through the one resolver, keeping each ConfigError instead of stopping at the first. */
+function findProblems(resolved: ResolvedConfig): { provider: SmsProvider | undefined; problems: ConfigError[] } {
+  const { config } = resolved
+  const settings = checkEach()
+  // send's settings first, in send's order, then what serve and feedback read: config shows them all.
+  for (const setting of new Set([...SEND_SETTINGS, ...(Object.keys(config) as Setting[])])) settings.check(() => config[setting])
+  const provider = settings.check(() => providerFor(resolved))
+  // In the table's order, so the errors below it read top to bottom as its marks do.
+  const rowOf = (error: ConfigError) => (error.setting ? CONFIG_KEY_NAMES.indexOf(error.setting.key) : CONFIG_KEY_NAMES.length)
+  return { provider, problems: settings.errors().sort((a, b) => rowOf(a) - rowOf(b)) }
+}
+
+function markProblems(effective: ResolvedConfig['effective'], problems: readonly ConfigError[], options: { literalsKnown: boolean }): ConfigRow[] {
+  return effective.map((row) => {
+    const problem = problems.find((error) => error.setting?.key === row.key)?.setting?.reason
+    const literal = !options.literalsKnown && row.value !== undefined && (KEYS_WITH_LITERALS as readonly string[]).includes(row.key)
+    const shown = literal ? { ...row, value: namesOnly(row.key as (typeof KEYS_WITH_LITERALS)[number], row.value!) } : row
+    return problem ? { ...shown, problem } : shown
+  })
 }
 
 /**
