@@ -286,6 +286,121 @@ describe('config', () => {
   })
 })
 
+describe('config with a setting missing or invalid: the table, every problem marked, then exit 78', () => {
+  it('marks a missing password, in the table and in --json, and names it as the error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-cfg-nopw-'))
+    writeFileSync(join(dir, 'nopw.conf'), 'smskannel.gwurl = http://k:13013\nsmskannel.user = u\n')
+    const run = await runCli(['config', '-c', join(dir, 'nopw.conf')])
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stdout).toMatch(/^smskannel\.gwurl\s+http:\/\/k:13013\s+.*nopw\.conf:1$/m)
+    expect(run.stdout).toMatch(/^smskannel\.password\s+-\s+not set\s+✗ is not set\.$/m)
+    expect(run.stdout).toMatch(/^smskannel\.dlrmask\s+31\s+default$/m)
+    expect(run.stderr).toMatch(/^error: smskannel\.password is not set\.\nhint: Set smskannel\.password/m)
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+    const json = await runCli(['config', '-c', join(dir, 'nopw.conf'), '--json'])
+    expect(json.code).toBe(EXIT.config)
+    const document = JSON.parse(json.stdout)
+    expect(document.effective).toContainEqual({ key: 'smskannel.password', where: 'not set', problem: 'is not set.' })
+    expect(document.effective).toContainEqual({ key: 'smskannel.user', value: 'u', where: `${join(dir, 'nopw.conf')}:2` })
+    expect(document.problems).toEqual([{ key: 'smskannel.password', exitCode: EXIT.config, error: 'smskannel.password is not set.' }])
+  })
+
+  it('with nothing configured, names every key send needs', async () => {
+    const run = await runCli(['config'])
+    expect(run.code).toBe(EXIT.config)
+    for (const key of ['smskannel.gwurl', 'smskannel.user', 'smskannel.password']) {
+      expect(run.stdout).toMatch(new RegExp(`^${key.replace('.', '\\.')}\\s+-\\s+not set\\s+✗ is not set\\.$`, 'm'))
+      expect(run.stderr).toContain(`error: ${key} is not set.`)
+    }
+  })
+
+  it('marks every invalid value, keeps an invalid secret hidden, and with --check probes nothing', async () => {
+    let connections = 0
+    const server = createServer((socket) => {
+      connections++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-cfg-invalid-'))
+    const file = join(dir, 'inv.conf')
+    writeFileSync(file, `smskannel.gwurl = http://127.0.0.1:${(server.address() as AddressInfo).port}\nsmskannel.user = u\nsmskannel.dlrmask = abc\nsmskannel.timeout = soon\nsmskannel.secret = Short-Secret-7\n`, { mode: 0o600 })
+    const env = { SMSKANNEL_PASSWORD: `${PASSWORD}\u0007` }
+    for (const check of [[], ['--check']]) {
+      const run = await runCli(['config', '-c', file, ...check], env)
+      expect(run.code).toBe(EXIT.config)
+      expect(run.stdout).toMatch(/^smskannel\.dlrmask\s+abc\s+.*inv\.conf:3\s+✗ must be a whole number from 0 to 31\.$/m)
+      expect(run.stdout).toMatch(/^smskannel\.timeout\s+soon\s+.*inv\.conf:4\s+✗ must be a duration/m)
+      expect(run.stdout).toMatch(/^smskannel\.password\s+\*{8}\s+environment SMSKANNEL_PASSWORD\s+✗ contains control characters/m)
+      expect(run.stdout).toMatch(/^smskannel\.secret\s+\*{8}\s+.*inv\.conf:5\s+✗ must be at least 16 printable characters/m)
+      expect(run.stdout).toMatch(/^smskannel\.user\s+u\s+.*inv\.conf:2$/m)
+      const errors = run.stderr.split('\n').filter((line) => line.startsWith('error: ')).map((line) => line.split(' ')[1])
+      expect(errors).toEqual(['smskannel.password', 'smskannel.timeout', 'smskannel.dlrmask', 'smskannel.secret'])
+      expect(run.stdout + run.stderr).not.toContain('Short-Secret-7')
+      expectNoSecrets(run.stdout + run.stderr)
+    }
+    server.close()
+    expect(connections).toBe(0)
+  })
+
+  it('marks the keys serve and feedback read too, though send does not', async () => {
+    const run = await runCli(['config'], { ...config, SMSKANNEL_DURABILITY: 'sometimes', SMSKANNEL_LISTEN: 'nowhere' })
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stdout).toMatch(/^smskannel\.listen\s+nowhere\s+environment SMSKANNEL_LISTEN\s+✗ must be HOST:PORT/m)
+    expect(run.stdout).toMatch(/^smskannel\.durability\s+sometimes\s+environment SMSKANNEL_DURABILITY\s+✗ must be full or normal\.$/m)
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('error: ')).map((line) => line.split(' ')[1])).toEqual(['smskannel.listen', 'smskannel.durability'])
+  })
+
+  it.each([
+    ['sms4de', { SMS4DE_KDNR: 'a b', SMS4DE_TARIF: '3' }, ['sms4de.user', 'sms4de.password', 'sms4de.kdnr', 'sms4de.tarif']],
+    ['http', { SMSHTTP_METHOD: 'put', SMSHTTP_CHARSET: 'ebcdic', SMSHTTP_RETRY_STATUS: 'soon' }, ['http.url', 'http.method', 'http.charset', 'http.retry-status']],
+  ])('names every bad %s key at once, each row marked', async (provider, env, keys) => {
+    const run = await runCli(['config', '--provider', provider], env)
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('error: ')).map((line) => line.split(' ')[1])).toEqual(keys)
+    for (const key of keys) expect(run.stdout).toMatch(new RegExp(`^${key.replace('.', '\\.')}\\s.*✗ `, 'm'))
+  })
+
+  it('shows an invalid HTTP gateway\'s params by their names: its literal API key is not yet known as a secret', async () => {
+    const env = { SMSHTTP_URL: 'https://gw.example/send', SMSHTTP_PARAMS: 'apikey=Literal-Key-55&to={to}', SMSHTTP_HEADERS: 'X-Api-Key: Header-Key-66', SMSHTTP_METHOD: 'post-form' }
+    for (const json of [[], ['--json']]) {
+      const run = await runCli(['config', '--provider', 'http', ...json], env)
+      expect(run.code).toBe(EXIT.config)
+      expect(run.stdout).toMatch(/http\.params.*apikey=…&to=…/)
+      expect(run.stdout + run.stderr).toMatch(/never uses \{text\}/)
+      expect(run.stdout + run.stderr).not.toContain('Literal-Key-55')
+      expect(run.stdout + run.stderr).not.toContain('Header-Key-66')
+    }
+  })
+})
+
+describe('config --check against a gateway that closes the connection or never answers', () => {
+  const closes = (socket: Socket) => socket.once('data', () => socket.destroy())
+  const neverAnswers = (_socket: Socket) => undefined
+  it.each([
+    { name: 'a Kannel that closes the connection', answer: closes, error: /error: http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/sendsms: The connection to 127\.0\.0\.1:\d+ was closed before a complete reply\./ },
+    { name: 'a Kannel that never answers', answer: neverAnswers, error: /error: http:\/\/127\.0\.0\.1:\d+\/cgi-bin\/sendsms: Timed out after 1s: no complete reply from 127\.0\.0\.1:\d+\./ },
+    { name: 'an HTTP gateway\'s check-url that closes the connection', answer: closes, error: /error: http:\/\/127\.0\.0\.1:\d+\/balance: The connection to 127\.0\.0\.1:\d+ was closed before a complete reply\./, http: true },
+  ])('$name: exit 75 with a probe\'s hint, no word of an SMS sent', async ({ answer, error, http }) => {
+    const sockets: Socket[] = []
+    const server = createServer((socket) => {
+      sockets.push(socket)
+      answer(socket)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const run = http
+      ? await runCli(['config', '--check', '--timeout', '1s', '--provider', 'http'], { SMSHTTP_URL: `${base}/send`, SMSHTTP_PARAMS: 'to={to}&text={text}', SMSHTTP_CHECK_URL: `${base}/balance` })
+      : await runCli(['config', '--check', '--timeout', '1s'], { ...config, SMSKANNEL_GWURL: base })
+    for (const socket of sockets) socket.destroy()
+    server.close()
+    expect(run.code).toBe(EXIT.gatewayUnavailable)
+    expect(run.stderr).toMatch(error)
+    expect(run.stderr).toMatch(/^hint: The check sends no SMS, so none went out\. No complete reply came back/m)
+    expect(run.stderr).not.toMatch(/may have been sent|second PIN|resent/i)
+    expectNoSecrets(run.stderr)
+  })
+})
+
 describe('a gateway that accepts the connection and never answers', () => {
   it('exits 75 within the timeout, saying the SMS may have been sent', async () => {
     const sockets: Socket[] = []

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { EXIT_HELP, addConfigOptions, gatherSources, type CliCommand, type CommandContext, type CommonOptions } from './cli-options.js'
 import { SEND_FLAG_KEYS } from './send-command.js'
+import { EXIT } from '../core/errors.js'
 
 export function configCommand({ report }: CommandContext): CliCommand {
   const command = addConfigOptions(
@@ -26,8 +27,11 @@ export function configCommand({ report }: CommandContext): CliCommand {
           for (const warning of check.warnings) report.warn(warning)
         } else report.error(`${check.gateway}: ${check.error.message}`, check.error.hint)
       }
+      // After the table, which is what an admin facing exit 78 came for.
+      for (const problem of result.problems) report.error(problem.message, problem.hint)
       const failed = result.checks.find((check) => check.result === 'failed')
-      if (failed?.result === 'failed') process.exitCode = failed.error.exitCode
+      if (result.problems.length > 0) process.exitCode = EXIT.config
+      else if (failed?.result === 'failed') process.exitCode = failed.error.exitCode
     })
   return { command }
 }

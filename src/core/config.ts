@@ -411,14 +411,14 @@ export function required(values: SourceValues, key: ConfigKey): SourcedValue {
   const sourced = values[key]
   if (!sourced) {
     const extra = key === 'smskannel.password' ? ' (or smskannel.passwordfile / --password-file)' : ''
-    throw new ConfigError(`${key} is not set.`, whereToSet(key) + extra)
+    throw new ConfigError(`${key} is not set.`, whereToSet(key) + extra, { setting: { key, reason: 'is not set.' } })
   }
   return sourced
 }
 
 export function invalid(key: ConfigKey, sourced: SourcedValue, why: string): ConfigError {
   const shown = CONFIG_KEYS[key].secret ? '' : ` "${truncateForMessage(hideCredentials(sourced.value))}"`
-  return new ConfigError(`${key}${shown} (from ${sourced.where}) ${why}`, whereToSet(key))
+  return new ConfigError(`${key}${shown} (from ${sourced.where}) ${why}`, whereToSet(key), { setting: { key, reason: why } })
 }
 
 function parseNumberPattern(sourced: SourcedValue): RegExp {
@@ -461,41 +461,82 @@ function parseProvider(values: SourceValues): ProviderName {
   return name as ProviderName
 }
 
-/** The smskannel.* keys only a Kannel send reads. */
+/** The smskannel.* keys only a Kannel send reads, each checked, the first bad one thrown with the others. */
 function validateKannelKeys(values: SourceValues): KannelSettings {
-  const pathValue = required(values, 'smskannel.postquery')
-  if (hasControlCharacters(pathValue.value)) throw invalid('smskannel.postquery', pathValue, 'contains control characters.')
-  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
-    throw invalid('smskannel.postquery', pathValue, 'must be a path starting with /, such as /cgi-bin/sendsms.')
-  }
-
-  const gatewayValue = required(values, 'smskannel.gwurl')
-  const gatewayUrls = gatewayValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
-    const base = gatewayBaseUrl(parseHttpUrl('smskannel.gwurl', { value: part, where: gatewayValue.where }), pathValue.value)
-    if (typeof base === 'string') return base
-    // Not invalid(): the query it would quote may carry a password.
-    throw new ConfigError(`smskannel.gwurl (from ${gatewayValue.where}) ${base.problem}.`, `Write ${base.writeInstead} instead; set the credentials in smskannel.user and smskannel.password.`)
+  const keys = checkEach()
+  const sendPath = keys.check(() => {
+    const pathValue = required(values, 'smskannel.postquery')
+    if (hasControlCharacters(pathValue.value)) throw invalid('smskannel.postquery', pathValue, 'contains control characters.')
+    if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(pathValue.value)) {
+      throw invalid('smskannel.postquery', pathValue, 'must be a path starting with /, such as /cgi-bin/sendsms.')
+    }
+    return pathValue.value
   })
-  if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
 
-  const username = required(values, 'smskannel.user')
-  if (hasControlCharacters(username.value)) throw invalid('smskannel.user', username, 'contains control characters.')
-  const password = required(values, 'smskannel.password')
-  if (hasControlCharacters(password.value)) {
-    throw invalid('smskannel.password', password, 'contains control characters (a stray newline?).')
-  }
+  const gatewayUrls = keys.check(() => {
+    const gatewayValue = required(values, 'smskannel.gwurl')
+    const gatewayUrls = gatewayValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
+      const base = gatewayBaseUrl(parseHttpUrl('smskannel.gwurl', { value: part, where: gatewayValue.where }), sendPath ?? required(values, 'smskannel.postquery').value)
+      if (typeof base === 'string') return base
+      // Not invalid(): the query it would quote may carry a password.
+      throw new ConfigError(`smskannel.gwurl (from ${gatewayValue.where}) ${base.problem}.`, `Write ${base.writeInstead} instead; set the credentials in smskannel.user and smskannel.password.`, { setting: { key: 'smskannel.gwurl', reason: `${base.problem}.` } })
+    })
+    if (gatewayUrls.length > MAX_GATEWAYS) throw invalid('smskannel.gwurl', gatewayValue, `lists more than ${MAX_GATEWAYS} gateways.`)
+    return gatewayUrls
+  })
+
+  const username = keys.check(() => {
+    const username = required(values, 'smskannel.user')
+    if (hasControlCharacters(username.value)) throw invalid('smskannel.user', username, 'contains control characters.')
+    return username.value
+  })
+  const password = keys.check(() => {
+    const password = required(values, 'smskannel.password')
+    if (hasControlCharacters(password.value)) throw invalid('smskannel.password', password, 'contains control characters (a stray newline?).')
+    return password.value
+  })
 
   const senderValue = values['smskannel.sender']
   // Kannel sends any sender as given (docs/kannel.md §3); what an SMSC may cut is a warning (senderWarnings).
-  if (senderValue && hasControlCharacters(senderValue.value)) throw invalid('smskannel.sender', senderValue, 'contains control characters.')
+  keys.check(() => {
+    if (senderValue && hasControlCharacters(senderValue.value)) throw invalid('smskannel.sender', senderValue, 'contains control characters.')
+  })
 
+  const method = keys.check(() => {
+    const methodValue = required(values, 'smskannel.method')
+    const method = methodValue.value.trim().toLowerCase()
+    if (method !== 'get' && method !== 'post') throw invalid('smskannel.method', methodValue, 'must be post or get.')
+    return method
+  })
 
-  const methodValue = required(values, 'smskannel.method')
-  const method = methodValue.value.trim().toLowerCase()
-  if (method !== 'get' && method !== 'post') throw invalid('smskannel.method', methodValue, 'must be post or get.')
+  const dlrMask = keys.check(() => parseIntegerIn('smskannel.dlrmask', required(values, 'smskannel.dlrmask'), 0, MAX_DLR_MASK))
+  keys.done()
+  return { gatewayUrls: gatewayUrls!, sendPath: sendPath!, username: username!, password: password!, sender: senderValue?.value, method: method!, dlrMask: dlrMask! }
+}
 
-  const dlrMask = parseIntegerIn('smskannel.dlrmask', required(values, 'smskannel.dlrmask'), 0, MAX_DLR_MASK)
-  return { gatewayUrls, sendPath: pathValue.value, username: username.value, password: password.value, sender: senderValue?.value, method, dlrMask }
+/**
+ * Checks a block of keys one by one and throws the first ConfigError with the others
+ * attached: send stops at the first as before, `config` names them all.
+ */
+export function checkEach(): { check<T>(parse: () => T): T | undefined; done(): void; errors(): ConfigError[] } {
+  const errors: ConfigError[] = []
+  return {
+    /** Every problem found, each once (a block read twice repeats its own). */
+    errors: () => errors.flatMap((error) => [error, ...error.others]).filter((error, index, all) => all.findIndex((other) => other.message === error.message) === index),
+    check(parse) {
+      try {
+        return parse()
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error
+        errors.push(error)
+        return undefined
+      }
+    },
+    done() {
+      const [first, ...rest] = errors
+      if (first) throw new ConfigError(first.message, first.hint, { setting: first.setting, others: [...first.others, ...rest] })
+    },
+  }
 }
 
 /** An SQLite file, or a PostgreSQL URL whose password is not on the command line (ps shows it). */

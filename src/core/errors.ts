@@ -1,3 +1,5 @@
+import type { ConfigKey } from './config.js'
+
 /**
  * Exit codes follow sysexits(3), so the VISULOX wrapper (and any shell script) can tell
  * "retry later" from "fix the input" from "fix the configuration".
@@ -115,6 +117,16 @@ export class AuthError extends SmsKannelError {
 
 export class ConfigError extends SmsKannelError {
   readonly exitCode = EXIT.config
+  /** The key at fault and why, for `config`'s table; absent when no one key is (a file, a template). */
+  readonly setting: { key: ConfigKey; reason: string } | undefined
+  /** The block's other bad keys, found in the same pass, so `config` names them all at once. */
+  readonly others: readonly ConfigError[]
+
+  constructor(message: string, hint?: string, options: { setting?: { key: ConfigKey; reason: string } | undefined; others?: readonly ConfigError[] } = {}) {
+    super(message, hint)
+    this.setting = options.setting
+    this.others = options.others ?? []
+  }
 }
 
 /** A gateway's TLS certificate failed verification: a setting to change, and nothing was sent there. */

@@ -108,6 +108,27 @@ describe('resolveConfig validation names the key, its origin and where to set it
   })
 })
 
+describe('a block of keys checked one by one: send stops at the first, the others ride along for config', () => {
+  it('throws the first bad Kannel key, as before, with each other bad one keyed and its reason', () => {
+    const sources: ConfigSources = { file: { ...at('file', { 'smskannel.gwurl': 'http://kannel:13013', 'smskannel.method': 'put', 'smskannel.dlrmask': 'abc' }) } }
+    let thrown: unknown
+    try {
+      resolveConfig(sources)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(ConfigError)
+    const error = thrown as ConfigError
+    expect(error.message).toBe('smskannel.user is not set.')
+    expect(error.setting).toEqual({ key: 'smskannel.user', reason: 'is not set.' })
+    expect(error.others.map((other) => other.setting)).toEqual([
+      { key: 'smskannel.password', reason: 'is not set.' },
+      { key: 'smskannel.method', reason: 'must be post or get.' },
+      { key: 'smskannel.dlrmask', reason: 'must be a whole number from 0 to 31.' },
+    ])
+  })
+})
+
 describe('a command that needs only some settings (feedback, status, serve)', () => {
   const serveSettings = ['storePath', 'durability'] as const
 

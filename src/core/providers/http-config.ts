@@ -1,4 +1,4 @@
-import { invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, type SourceValues } from '../config.js'
+import { checkEach, invalid, parseHttpUrl, required, type ConfigKey, type SourcedValue, type SourceValues } from '../config.js'
 import { hasControlCharacters } from '../control-chars.js'
 import { MAX_PATTERN_LENGTH } from '../guarded-regexp.js'
 import type { SmsEncoding } from '../sms-text.js'
@@ -34,46 +34,65 @@ export interface HttpSettings {
 /** As for smskannel.gwurl: failover to a second gateway or two, not a list to scan. */
 const MAX_URLS = 8
 
+/** Reads and checks the http.* keys; throws ConfigError naming the first bad key, the others attached. */
 export function resolveHttpSettings(values: SourceValues): HttpSettings {
-  const urlValue = required(values, 'http.url')
-  const urls = urlValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
-    const url = parseHttpUrl('http.url', { value: part, where: urlValue.where })
-    if (url.hash) throw invalid('http.url', urlValue, 'must not have a #fragment.')
-    return url.href
+  const keys = checkEach()
+  const urls = keys.check(() => {
+    const urlValue = required(values, 'http.url')
+    const urls = urlValue.value.split(/[\s,]+/).filter((part) => part !== '').map((part) => {
+      const url = parseHttpUrl('http.url', { value: part, where: urlValue.where })
+      if (url.hash) throw invalid('http.url', urlValue, 'must not have a #fragment.')
+      return url.href
+    })
+    if (urls.length > MAX_URLS) throw invalid('http.url', urlValue, `lists more than ${MAX_URLS} URLs.`)
+    return urls
   })
-  if (urls.length > MAX_URLS) throw invalid('http.url', urlValue, `lists more than ${MAX_URLS} URLs.`)
 
-  const methodValue = required(values, 'http.method')
-  const method = methodValue.value.trim().toLowerCase()
-  if (method !== 'get' && method !== 'post-form' && method !== 'post-json') throw invalid('http.method', methodValue, 'must be get, post-form or post-json.')
+  const methodValue = values['http.method']
+  const method = keys.check(() => {
+    const method = required(values, 'http.method').value.trim().toLowerCase()
+    if (method !== 'get' && method !== 'post-form' && method !== 'post-json') throw invalid('http.method', methodValue!, 'must be get, post-form or post-json.')
+    return method
+  })
 
   // Quoted by their names only in errors: a value may be a literal API key (paramSecrets).
   const paramsValue = values['http.params']
-  const paramsShown = paramsValue && { ...paramsValue, value: paramNames(paramsValue.value) }
-  const params = paramsValue ? parsed('http.params', paramsShown!, parseParams(paramsValue.value)) : []
+  const paramsShown = paramsValue && { ...paramsValue, value: namesOnly('http.params', paramsValue.value) }
+  const params = keys.check(() => (paramsValue ? parsed('http.params', paramsShown!, parseParams(paramsValue.value)) : []))
   // Not quoted in errors: it may hold a literal API key (bodySecrets).
-  const bodyValue = values['http.body'] && { ...values['http.body'], value: '{…}' }
-  const body = bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(values['http.body']!.value)).template : undefined
-  if (body !== undefined && method !== 'post-json') throw invalid('http.body', bodyValue!, 'is for http.method = post-json; get and post-form send http.params.')
-  if (params.length === 0 && body === undefined) throw invalid('http.method', methodValue, 'needs http.params (or, for post-json, http.body): the fields of the request.')
-  if (body === undefined && !params.some((field) => templateNames(field.value).includes('text'))) throw invalid('http.params', paramsShown!, 'never uses {text}: the SMS would go out without the PIN.')
+  const bodyValue = values['http.body'] && { ...values['http.body'], value: namesOnly('http.body', values['http.body'].value) }
+  const body = keys.check(() => (bodyValue ? parsed('http.body', bodyValue, parseJsonTemplate(values['http.body']!.value)).template : undefined))
+  // What the fields must hold is judged only on fields and a method that parsed.
+  const fieldsParsed = params !== undefined && (bodyValue === undefined || body !== undefined)
+  keys.check(() => {
+    if (body !== undefined && method !== undefined && method !== 'post-json') throw invalid('http.body', bodyValue!, 'is for http.method = post-json; get and post-form send http.params.')
+  })
+  keys.check(() => {
+    if (fieldsParsed && method !== undefined && params.length === 0 && body === undefined) throw invalid('http.method', methodValue!, 'needs http.params (or, for post-json, http.body): the fields of the request.')
+  })
+  keys.check(() => {
+    if (fieldsParsed && params.length > 0 && body === undefined && !params.some((field) => templateNames(field.value).includes('text'))) throw invalid('http.params', paramsShown!, 'never uses {text}: the SMS would go out without the PIN.')
+  })
 
   const headersValue = values['http.headers']
   // Shown by their names only: the values may be credentials (headerSecrets).
-  const headers = headersValue ? parsed('http.headers', { ...headersValue, value: headerNames(headersValue.value) }, parseHeaders(headersValue.value)) : []
+  const headers = keys.check(() => (headersValue ? parsed('http.headers', { ...headersValue, value: namesOnly('http.headers', headersValue.value) }, parseHeaders(headersValue.value)) : []))
 
-  const secret = (key: ConfigKey) => {
-    const sourced = values[key]
-    if (sourced && hasControlCharacters(sourced.value)) throw invalid(key, sourced, 'contains control characters (a stray newline?).')
-    return sourced?.value
-  }
-  const charsetValue = required(values, 'http.charset')
-  const charset = charsetValue.value.trim().toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^latin-?1$/, 'iso-8859-1').replace(/^latin-?9$/, 'iso-8859-15')
-  if (!(CHARSETS as readonly string[]).includes(charset)) throw invalid('http.charset', charsetValue, `must be ${CHARSETS.join(', ')}.`)
+  const secret = (key: ConfigKey) =>
+    keys.check(() => {
+      const sourced = values[key]
+      if (sourced && hasControlCharacters(sourced.value)) throw invalid(key, sourced, 'contains control characters (a stray newline?).')
+      return sourced?.value
+    })
+  const charset = keys.check(() => {
+    const charsetValue = required(values, 'http.charset')
+    const charset = charsetValue.value.trim().toLowerCase().replace(/^utf8$/, 'utf-8').replace(/^latin-?1$/, 'iso-8859-1').replace(/^latin-?9$/, 'iso-8859-15')
+    if (!(CHARSETS as readonly string[]).includes(charset)) throw invalid('http.charset', charsetValue, `must be ${CHARSETS.join(', ')}.`)
+    return charset as Charset
+  })
 
-  const successValue = required(values, 'http.success-status')
   const checkValue = values['http.check-url']
-  return {
+  const settings = {
     urls,
     method,
     headers,
@@ -83,22 +102,38 @@ export function resolveHttpSettings(values: SourceValues): HttpSettings {
     sender: secret('http.sender'),
     params,
     body,
-    charset: charset as Charset,
-    unicodeValues: unicodeValues(required(values, 'http.unicode-values')),
-    successStatuses: successValue.value.trim().toLowerCase() === '2xx' ? [] : statusList('http.success-status', successValue),
-    successPattern: pattern(values, 'http.success-pattern'),
-    failurePattern: pattern(values, 'http.failure-pattern'),
-    idPattern: idPattern(values),
-    retryStatuses: statusList('http.retry-status', required(values, 'http.retry-status')),
-    check: checkValue ? parseCheckUrl(checkValue) : undefined,
+    charset,
+    unicodeValues: keys.check(() => unicodeValues(required(values, 'http.unicode-values'))),
+    successStatuses: keys.check(() => {
+      const successValue = required(values, 'http.success-status')
+      return successValue.value.trim().toLowerCase() === '2xx' ? [] : statusList('http.success-status', successValue)
+    }),
+    successPattern: keys.check(() => pattern(values, 'http.success-pattern')),
+    failurePattern: keys.check(() => pattern(values, 'http.failure-pattern')),
+    idPattern: keys.check(() => idPattern(values)),
+    retryStatuses: keys.check(() => statusList('http.retry-status', required(values, 'http.retry-status'))),
+    check: keys.check(() => (checkValue ? parseCheckUrl(checkValue) : undefined)),
   }
+  keys.done()
+  return settings as HttpSettings
+}
+
+/** The keys whose values may hold a literal API key, as messages (and `config` when they are invalid) show them. */
+export const KEYS_WITH_LITERALS = ['http.params', 'http.headers', 'http.body', 'http.check-url'] as const
+
+export function namesOnly(key: (typeof KEYS_WITH_LITERALS)[number], value: string): string {
+  if (key === 'http.params') return paramNames(value)
+  if (key === 'http.headers') return headerNames(value)
+  if (key === 'http.body') return '{…}'
+  const question = value.indexOf('?')
+  return question === -1 ? value : `${value.slice(0, question)}?${paramNames(value.slice(question + 1))}`
 }
 
 /** The query is templated as http.params is: `?user={user}&key={password}`, filled and encoded at the check. */
 function parseCheckUrl(sourced: SourcedValue): { url: string; params: TemplatedField[] } {
   const question = sourced.value.indexOf('?')
   const query = question === -1 ? '' : sourced.value.slice(question + 1)
-  const shown = { ...sourced, value: question === -1 ? sourced.value : `${sourced.value.slice(0, question)}?${paramNames(query)}` }
+  const shown = { ...sourced, value: namesOnly('http.check-url', sourced.value) }
   const url = parseHttpUrl('http.check-url', { ...shown, value: question === -1 ? sourced.value : sourced.value.slice(0, question) })
   const params = parsed('http.check-url', shown, parseParams(query))
   const unusable = params.flatMap(({ value }) => templateNames(value)).find((name) => !['user', 'password', 'token'].includes(name))
