@@ -305,6 +305,23 @@ describe('config with a setting missing or invalid: the table, every problem mar
     expect(document.problems).toEqual([{ key: 'smskannel.password', exitCode: EXIT.config, error: 'smskannel.password is not set.' }])
   })
 
+  it('an invalid short secret does not mangle the output: key names and --json fields stay as they are', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sms-kannel-cfg-shortsecret-'))
+    const file = join(dir, 'short.conf')
+    writeFileSync(file, 'smskannel.gwurl = http://k:13013\nsmskannel.user = u\nsmskannel.password = a-long-enough-password\nsmskannel.secret = secret\n')
+    const run = await runCli(['config', '-c', file])
+    expect(run.code).toBe(EXIT.config)
+    expect(run.stdout).toMatch(/^smskannel\.secret\s+\*{8}\s+.*short\.conf:4\s+✗ /m)
+    expect(run.stderr).toMatch(/^error: smskannel\.secret \(from .*short\.conf:4\) must be/m)
+    const json = await runCli(['config', '-c', file, '--json'])
+    writeFileSync(file, 'smskannel.gwurl = http://k:13013\nsmskannel.user = u\nsmskannel.password = a-long-enough-password\nsmskannel.secret = value\n')
+    const valueJson = await runCli(['config', '-c', file, '--json'])
+    for (const output of [json, valueJson]) {
+      expect(output.code).toBe(EXIT.config)
+      expect(JSON.parse(output.stdout).effective).toContainEqual({ key: 'smskannel.user', value: 'u', where: `${file}:2` })
+    }
+  })
+
   it('with nothing configured, names every key send needs', async () => {
     const run = await runCli(['config'])
     expect(run.code).toBe(EXIT.config)

@@ -30,11 +30,14 @@ export interface ConfigResult {
  * Shows the effective configuration, every missing or invalid key marked; with check and no
  * such key, proves each gateway and the credentials without sending.
  */
+const MIN_FILTERED_INVALID_SECRET = 8
+
 export async function showConfig(input: ConfigInput, io: { http: (config: Config) => HttpClient; report: Reporter }): Promise<ConfigResult> {
   const resolved = resolveConfig(input.sources, [])
   const { config } = resolved
-  // Hidden before anything is validated: an invalid secret is still a secret.
-  io.report.addSecrets(...CONFIG_KEY_NAMES.filter((key) => CONFIG_KEYS[key].secret).map((key) => resolved.values[key]?.value))
+  // Hidden before anything is validated: an invalid secret is still a secret. Not a few letters
+  // ("value", "secret"), which would mangle key names: the table and errors never print one.
+  io.report.addSecrets(...CONFIG_KEY_NAMES.filter((key) => CONFIG_KEYS[key].secret).map((key) => resolved.values[key]?.value).filter((value) => value !== undefined && value.length >= MIN_FILTERED_INVALID_SECRET))
   const { provider, problems } = findProblems(resolved)
   // Without valid http.* settings the provider cannot name their literal API keys for the output filter.
   const effective = markProblems(resolved.effective, problems, { literalsKnown: provider !== undefined })

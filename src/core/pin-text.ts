@@ -3,6 +3,7 @@ import { ConfigError, InputError, TextTooLongError } from './errors.js'
 import { truncateForMessage } from './redact.js'
 import { hasControlCharacters } from './control-chars.js'
 import { replaceLookAlikes } from './sms-text.js'
+import { plural } from './plural.js'
 
 /** What VISULOX puts in the environment of the PIN wrapper script. */
 export interface VisuloxPinEnvironment {
@@ -99,7 +100,8 @@ export function unsetPlaceholders(template: string, vlx: VisuloxPinEnvironment):
 
 /**
  * A refused long text that VISULOX's values made, with the variable to blame: VLXPIN_TEXT, or
- * the template's placeholder that, left empty, lets the text fit (`fits` asks the provider).
+ * a placeholder whose value is most of the text and, left empty, lets it fit (`fits` asks the
+ * provider). A template a few characters too long is the template's fault, not its longest value's.
  * Names and lengths only: the PIN is one of the values.
  */
 export function blameLongText(error: TextTooLongError, template: string | undefined, vlx: VisuloxPinEnvironment, timeZone: string | (() => string), fits: (text: string) => boolean): TextTooLongError {
@@ -109,13 +111,17 @@ export function blameLongText(error: TextTooLongError, template: string | undefi
     const value = Object.hasOwn(VARIABLES, name) ? vlx[VARIABLES[name]] : undefined
     return value === undefined ? [] : [{ name, field: VARIABLES[name], characters: [...value].length }]
   })
-  set.sort((a, b) => b.characters - a.characters)
-  const culprit = set.find(({ field }) => fits(renderPinTemplate(template, { ...vlx, [field]: undefined }, timeZone)))
+  const textCharacters = [...renderPinTemplate(template, vlx, timeZone)].length
+  const culprit = set.find(({ field, characters }) => characters * 2 > textCharacters && fits(renderPinTemplate(template, { ...vlx, [field]: undefined }, timeZone)))
   if (culprit) {
-    const length = SECRET_FIELDS.has(culprit.field) ? '' : `: it holds ${culprit.characters} characters`
-    return new TextTooLongError(`${error.message} ${culprit.name} makes it so long${length}.`, `Check what VISULOX sets in ${culprit.name}, or take \${${culprit.name}} out of smskannel.template.`)
+    // A PIN cannot be left out of the template: only VISULOX's setting can be wrong.
+    if (SECRET_FIELDS.has(culprit.field)) return new TextTooLongError(`${error.message} ${culprit.name} makes it so long.`, `Check what VISULOX sets in ${culprit.name}.`)
+    return new TextTooLongError(
+      `${error.message} ${culprit.name} makes it so long: it holds ${plural(culprit.characters, 'character')}.`,
+      `Check what VISULOX sets in ${culprit.name}, or take \${${culprit.name}} out of smskannel.template.`,
+    )
   }
-  const filled = set.filter(({ field }) => !SECRET_FIELDS.has(field)).map(({ name, characters }) => `${name} (${characters} characters)`)
+  const filled = set.filter(({ field }) => !SECRET_FIELDS.has(field)).map(({ name, characters }) => `${name} (${plural(characters, 'character')})`)
   return new TextTooLongError(`${error.message} It is smskannel.template filled in${filled.length > 0 ? ` with ${filled.join(', ')}` : ''}.`, error.hint)
 }
 

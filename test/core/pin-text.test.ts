@@ -98,6 +98,17 @@ describe('blameLongText names the VISULOX variable that made a text too long', (
     const vlx = readVisuloxEnvironment({ ...env, VLXPIN: pin })
     const blamed = blameLongText(new TextTooLongError('The text is too long.'), DEFAULT_TEMPLATE, vlx, 'UTC', fitsSms4de)
     expect(blamed.message).toBe('The text is too long. VLXPIN makes it so long.')
+    expect(blamed.hint).toBe('Check what VISULOX sets in VLXPIN.')
     expect(`${blamed.message} ${blamed.hint}`).not.toMatch(/150|777/)
+  })
+
+  it('a template a few characters too long is the template\'s fault: no value is blamed, and the hint still says how to make room', () => {
+    const vlx = readVisuloxEnvironment({ ...env, VLXPIN: '12345678', VLXPIN_SEQUENCE: '1' })
+    const template = `Your PIN: \${VLXPIN} ${'x'.repeat(140)} seq \${VLXPIN_SEQUENCE}`
+    const refused = thrown(() => prepareSms4deText(renderPinTemplate(template, vlx, 'UTC'))) as TextTooLongError
+    expect(refused).toBeInstanceOf(TextTooLongError)
+    const blamed = blameLongText(refused, template, vlx, 'UTC', fitsSms4de)
+    expect(blamed.message).toBe(`${refused.message} It is smskannel.template filled in with VLXPIN_SEQUENCE (1 character).`)
+    expect(blamed.hint).toBe(refused.hint)
   })
 })
