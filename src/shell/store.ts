@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, statSync, fdatasync, fchmodSync, linkSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, chmodSync, closeSync, constants, existsSync, statSync, fdatasync, fchmodSync, linkSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { makeDirectories } from './make-directory.js'
 import { dirname } from 'node:path'
 import type BetterSqlite3 from 'better-sqlite3'
@@ -268,7 +268,11 @@ function openReadOnly(Database: typeof BetterSqlite3, path: string): BetterSqlit
  * creates it and the others open the finished store; nobody ever sees half a schema.
  */
 function createStoreFile(path: string, Database: typeof BetterSqlite3, mode: number): void {
-  makeDirectories(dirname(path))
+  const directory = dirname(path)
+  const made = !existsSync(directory)
+  makeDirectories(directory)
+  // A group that may write the store must create its -wal, -shm and spool beside it, in its group (setgid).
+  if (made && (mode & 0o020) !== 0) chmodSync(directory, 0o2770)
   const building = `${path}.creating.${process.pid}`
   try {
     const fd = openSync(building, 'w', mode)

@@ -70,7 +70,7 @@ describe('store files are private (mode 0600)', () => {
 })
 
 describe('a store shared with its group (smskannel.storegroupwrite = true)', () => {
-  it('the store, its -wal and -shm are 0660; serve\'s journal and the replay\'s rejects stay 0600', async () => {
+  it('the store, its -wal and -shm are 0660, in a directory it makes 2770; serve\'s journal and the replay\'s rejects stay 0600', async () => {
     const dir = fresh()
     const store = join(dir, 'sub', 'events.db')
     const shared = { SMSKANNEL_STOREGROUPWRITE: 'true' }
@@ -84,6 +84,8 @@ describe('a store shared with its group (smskannel.storegroupwrite = true)', () 
     expect(files).toEqual(expect.arrayContaining(['events.db', 'events.db-wal', 'events.db-shm', 'events.db.journal.lock', 'events.db.journal.00000001', 'events.db.rejects']))
     const modes = files.map((file) => [file, (statSync(join(dir, 'sub', file)).mode & 0o777).toString(8)])
     expect(modes).toEqual(files.map((file) => [file, ['events.db', 'events.db-wal', 'events.db-shm'].includes(file) ? '660' : '600']))
+    // The directory it made: the group may create the -wal, -shm and spool there, in its group.
+    expect((statSync(join(dir, 'sub')).mode & 0o7777).toString(8)).toBe('2770')
     serve.child.kill('SIGTERM')
     expect(await serve.exited).toBe(0)
   })
