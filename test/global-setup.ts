@@ -5,7 +5,7 @@ import { kannelMissingReason } from './integration/kannel-stack.js'
 import { openCheckoutToOthers } from './helpers/open-checkout.js'
 
 /** Tests run the built bin/ as VISULOX does; build it fresh so they never test stale code. */
-export default function setup(): () => void {
+export default function setup(): void {
   execFileSync(process.execPath, ['scripts/build.js'], { stdio: 'inherit' })
   const missing = kannelMissingReason()
   if (missing && process.env['REQUIRE_KANNEL'] !== '1') {
@@ -20,8 +20,10 @@ export default function setup(): () => void {
     loudNotice(`PostgreSQL store tests are SKIPPED: PostgreSQL is ${noPostgres}`, 'Install it with: apt-get install -y postgresql (CI sets REQUIRE_POSTGRES=1)')
   }
   // Once for all files: under root some tests run the CLI as other accounts (the install, a shared store).
-  const closeCheckout = process.getuid?.() === 0 ? openCheckoutToOthers() : undefined
-  return () => closeCheckout?.()
+  if (process.getuid?.() === 0) {
+    const opened = openCheckoutToOthers()
+    if (opened.length > 0) process.stderr.write(`note: opened to other accounts (o+x, passage only) for the tests that run as them: ${opened.join(', ')}\n`)
+  }
 }
 
 function loudNotice(...lines: string[]): void {
