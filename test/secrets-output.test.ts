@@ -209,6 +209,16 @@ describe('a literal credential in http.headers is a secret', () => {
     expect(refused.stderr).not.toContain('key-4711-value')
   })
 
+  it('a key pasted into http.params without its name= is shown neither by config nor in the error', async () => {
+    for (const params of ['to={to}&text={text}&apikey key-4711-value', 'to={to}&text={text}&apikey: key-4711-value']) {
+      const refused = await runCli(['config'], httpEnv({ SMSHTTP_PARAMS: params }))
+      expect(refused.code).toBe(EXIT.config)
+      expect(refused.stderr).toContain('field 3 has no field name')
+      expect(refused.stdout).toMatch(/^http\.params\s+to=…&text=…&…\s/m)
+      expect(refused.stdout + refused.stderr).not.toContain('key-4711-value')
+    }
+  })
+
   it('a literal API key in http.body (post-json) is a secret, and an error about http.body does not quote it', async () => {
     const body = '{"messages":[{"to":"{to}","text":"{text}"}],"auth":{"apiKey":"key-4711-value"}}'
     const run = await runCli(['--dry-run', '--json'], httpEnv({ SMSHTTP_METHOD: 'post-json', SMSHTTP_BODY: body }))

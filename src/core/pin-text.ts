@@ -111,6 +111,7 @@ export function blameLongText(error: TextTooLongError, template: string | undefi
     const value = Object.hasOwn(VARIABLES, name) ? vlx[VARIABLES[name]] : undefined
     return value === undefined ? [] : [{ name, field: VARIABLES[name], characters: [...value].length }]
   })
+  set.sort((a, b) => b.characters - a.characters)
   const textCharacters = [...renderPinTemplate(template, vlx, timeZone)].length
   const culprit = set.find(({ field, characters }) => characters * 2 > textCharacters && fits(renderPinTemplate(template, { ...vlx, [field]: undefined }, timeZone)))
   if (culprit) {

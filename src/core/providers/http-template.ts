@@ -49,9 +49,15 @@ export interface TemplatedField {
   value: Template
 }
 
-/** `to=…&text=…&apikey=…`: what an error may quote of http.params, whose values may be credentials. */
+const FIELD_NAME = /^[A-Za-z0-9_.\-[\]]+$/
+
+/**
+ * `to=…&text=…&apikey=…`: what an error may quote of http.params, whose values may be
+ * credentials. What is no field name (a key pasted without its `name=`) is not shown either.
+ */
 export function paramNames(text: string): string {
-  return text.split('&').filter((pair) => pair.trim() !== '').map((pair) => `${pair.split('=', 1)[0]!.trim()}=…`).join('&')
+  const names = text.split('&').filter((pair) => pair.trim() !== '').map((pair) => pair.split('=', 1)[0]!.trim())
+  return names.map((name) => (FIELD_NAME.test(name) ? `${name}=…` : '…')).join('&')
 }
 
 /**
@@ -60,11 +66,12 @@ export function paramNames(text: string): string {
  */
 export function parseParams(text: string): TemplatedField[] | { error: string } {
   const fields: TemplatedField[] = []
-  for (const pair of text.split('&')) {
-    if (pair.trim() === '') continue
+  const pairs = text.split('&').filter((pair) => pair.trim() !== '')
+  for (const [index, pair] of pairs.entries()) {
     const equals = pair.indexOf('=')
     const name = (equals === -1 ? pair : pair.slice(0, equals)).trim()
-    if (!/^[A-Za-z0-9_.\-[\]]+$/.test(name)) return { error: `"${name.slice(0, 30)}" is not a field name (letters, digits, _ . - [ ])` }
+    // Not quoted: it may be a key pasted without its name.
+    if (!FIELD_NAME.test(name)) return { error: `field ${index + 1} has no field name (letters, digits, _ . - [ ]) before its =` }
     const value = parseTemplate(equals === -1 ? '' : pair.slice(equals + 1))
     if ('error' in value) return { error: `${name}: ${value.error}` }
     fields.push({ name, value })
