@@ -26,12 +26,12 @@ export interface ConfigResult {
   problems: ConfigError[]
 }
 
+const MIN_FILTERED_INVALID_SECRET = 8
+
 /**
  * Shows the effective configuration, every missing or invalid key marked; with check and no
  * such key, proves each gateway and the credentials without sending.
  */
-const MIN_FILTERED_INVALID_SECRET = 8
-
 export async function showConfig(input: ConfigInput, io: { http: (config: Config) => HttpClient; report: Reporter }): Promise<ConfigResult> {
   const resolved = resolveConfig(input.sources, [])
   const { config } = resolved
