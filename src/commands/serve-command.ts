@@ -43,12 +43,13 @@ export function serveCommand({ report, now }: CommandContext): CliCommand {
   )
     .addHelpText('after', SERVE_HELP)
     .action(async (options: CommonOptions & { forward?: URL }) => {
-      const [{ serve }, { openServeStore }, { createCallbackServer }, { forwardPending }, journal, gathered] = await Promise.all([
+      const [{ serve }, { openServeStore }, { createCallbackServer }, { forwardPending }, journal, { connectionLimit, readOpenFileLimit }, gathered] = await Promise.all([
         import('./serve.js'),
         import('../shell/serve-store.js'),
         import('../shell/callback-server.js'),
         import('../shell/forward.js'),
         import('../shell/callback-journal.js'),
+        import('../shell/connection-limit.js'),
         gatherSources(options, report),
       ])
       const stopRequested = new Promise<string>((resolve) => {
@@ -74,6 +75,7 @@ export function serveCommand({ report, now }: CommandContext): CliCommand {
           },
           createMetrics: async (probes) => (await import('../shell/metrics.js')).createServeMetrics(probes),
           createCallbackServer,
+          maxConnections: connectionLimit(readOpenFileLimit()),
           forward: forwardPending,
           now,
           stopRequested,

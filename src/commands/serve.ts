@@ -65,6 +65,8 @@ export interface ServeIo {
   /** GET /metrics; loads the Prometheus client, so only serve pays for it. */
   createMetrics?: (probes: { journalBytes: () => number; lastReportAtStart: Date | undefined; now: () => Date }) => Promise<CallbackMetrics>
   createCallbackServer: typeof createCallbackServer
+  /** How many connections serve keeps open at once, leaving descriptors for its own files. */
+  maxConnections?: number | undefined
   forward: (store: ServeStore, target: URL, timeoutMs: number, stop: AbortSignal) => Promise<ForwardSummary>
   now: () => Date
   /** Resolves when the process is asked to stop (SIGTERM, SIGINT, SIGHUP). */
@@ -169,6 +171,7 @@ export async function serve(input: ServeInput, io: ServeIo): Promise<void> {
     // A journal that failed is not trusted again: serve stops (exit 74), and its supervisor starts it anew.
     onJournalFailure: () => journalFailed(),
     metrics,
+    maxConnections: io.maxConnections,
     outage: rideOutOutages ? { syncJournal: config.durability === 'full', began: (cause) => drain.began(cause) } : undefined,
   })
   try {

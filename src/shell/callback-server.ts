@@ -54,6 +54,8 @@ export interface CallbackServerOptions {
   /** Called once, when the journal first fails: callbacks get 503 from then on. */
   onJournalFailure?: (failure: Error) => void
   limits?: Partial<typeof DEFAULT_LIMITS>
+  /** Connections beyond this many open at once are closed as they come (Kannel retries); see shell/connection-limit.ts. */
+  maxConnections?: number | undefined
   /** With metrics, GET /metrics answers in the Prometheus text format. */
   metrics?: CallbackMetrics | undefined
   /**
@@ -80,6 +82,8 @@ export interface CallbackMetrics {
   /** queued: kept in the journal while the database is down, stored by the drain. */
   answered(event: DeliveryEvent, result: CallbackOutcome): void
   refused(reason: RefusalReason): void
+  /** A connection closed as it came: serve had maxConnections open. */
+  connectionRefused(): void
   journalWritten(seconds: number): void
   storeWritten(seconds: number): void
   exposition(): Promise<{ contentType: string; body: string }>
@@ -402,6 +406,16 @@ export function createCallbackServer(options: CallbackServerOptions): CallbackSe
         .finally(() => (entry.handled = true))
     },
   )
+  if (options.maxConnections !== undefined) {
+    server.maxConnections = options.maxConnections
+    let told = false
+    server.on('drop', (dropped) => {
+      metrics?.connectionRefused()
+      if (told) return
+      told = true
+      log(`${options.maxConnections} connections open, the most serve takes: further ones are closed as they come (first from ${dropped?.remoteAddress ?? 'an unknown address'}); counted in /metrics, not logged again`)
+    })
+  }
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Oversized headers, bad requests and timeouts: answer if possible, and drop the socket.
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'

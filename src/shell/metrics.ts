@@ -29,6 +29,11 @@ export function createServeMetrics(probes: MetricsProbes): CallbackMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   })
+  const connectionsRefused = new Counter({
+    name: 'sms_kannel_connections_refused_total',
+    help: 'Connections closed as they came because serve had as many open as it takes (its open-file limit less a reserve for its own files)',
+    registers: [registry],
+  })
   for (const reason of ['bad', 'forged', 'too_large', 'timeout'] as const) refused.inc({ reason }, 0)
   // Series that exist from the start: increase() sees the first rejected report, not only the second.
   for (const type of Object.values(DLR_TYPES)) callbacks.inc({ type, result: 'new' }, 0)
@@ -61,6 +66,7 @@ export function createServeMetrics(probes: MetricsProbes): CallbackMetrics {
     refused(reason: RefusalReason) {
       refused.inc({ reason })
     },
+    connectionRefused: () => connectionsRefused.inc(),
     journalWritten: (seconds) => journalWrite.observe(seconds),
     storeWritten: (seconds) => storeWrite.observe(seconds),
     exposition: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),

@@ -10,9 +10,13 @@ export interface ServeProcess {
   exited: Promise<number | string | null>
 }
 
-/** Starts `sms-kannel serve` on a free loopback port and waits until it listens. */
-export async function startServe(args: string[], env: Record<string, string> = {}, options: { startMs?: number } = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--listen', '127.0.0.1:0', ...args], {
+/**
+ * Starts `sms-kannel serve` on a free loopback port and waits until it listens. `runUnder`:
+ * a command that runs it, e.g. ['prlimit', '--nofile=128:128'].
+ */
+export async function startServe(args: string[], env: Record<string, string> = {}, options: { startMs?: number; runUnder?: string[] } = {}): Promise<ServeProcess> {
+  const [command, ...commandArgs] = [...(options.runUnder ?? []), process.execPath, BIN, 'serve', '--listen', '127.0.0.1:0', ...args]
+  const child = spawn(command!, commandArgs, {
     env: { PATH: process.env['PATH'] ?? '', TZ: 'UTC', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
