@@ -39,11 +39,15 @@ lab=$(cd "$lab" && pwd)
 # The demo's settings only: sms-kannel runs in the fresh lab folder (no caller's ./.env) and
 # with none of the caller's variables (SMSKANNEL_*, SMS_PROVIDER, SMSHTTP_*, VLX*, proxies...).
 cd "$lab"
-keep=()
-for name in PATH HOME TMPDIR TZ LANG LC_ALL LC_CTYPE LC_MESSAGES LC_TIME TERM NO_COLOR; do
-  if [ -n "${!name+set}" ]; then keep+=("$name=${!name}"); fi
-done
-own_env=(env -i "${keep[@]}" "SMSKANNEL_CONFIG=$lab/sms-kannel.conf")
+kept=" PATH HOME TMPDIR TZ LANG LC_ALL LC_CTYPE LC_MESSAGES LC_TIME TERM NO_COLOR "
+# In a subshell: every exported variable but those goes, and the demo's config comes in.
+own_env() {
+  local name
+  for name in $(compgen -e); do
+    case $kept in *" $name "*) ;; *) unset "$name" 2>/dev/null || true ;; esac
+  done
+  export SMSKANNEL_CONFIG=$lab/sms-kannel.conf
+}
 read -r admin_port smsbox_port sendsms_port smsc_port serve_port < <(node -e '
 const net = require("node:net")
 const servers = []
@@ -98,7 +102,7 @@ smskannel.store = $lab/events.db
 smskannel.secret = $(node -e 'console.log(require("node:crypto").randomBytes(16).toString("hex"))')
 EOF
 
-"${own_env[@]}" "${cli[@]}" serve 2> "$lab/serve.log" &
+(own_env; exec "${cli[@]}" serve) 2> "$lab/serve.log" &
 serve_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on' "$lab/serve.log" && break
@@ -109,16 +113,17 @@ say "serve: $(grep '^listening on' "$lab/serve.log")"
 
 sequence=1
 pin=$(node -e 'console.log(String(require("node:crypto").randomInt(1e6)).padStart(6, "0"))')
-"${own_env[@]}" VLXSMS='+49 170 1234567' VLXPIN=$pin VLXPIN_SEQUENCE=$sequence VLXPIN_EXPIRATIONTIME=$(( $(date +%s) + 300 )) "${cli[@]}" --verbose
+# The PIN goes in the environment, as VISULOX passes it, never in a process's arguments.
+(own_env; export VLXSMS='+49 170 1234567' VLXPIN=$pin VLXPIN_SEQUENCE=$sequence VLXPIN_EXPIRATIONTIME=$(( $(date +%s) + 300 )); exec "${cli[@]}" --verbose)
 say "PIN sent (sequence $sequence); waiting for its delivery reports"
 
 for _ in $(seq 1 150); do
-  if "${own_env[@]}" "${cli[@]}" status "$sequence" --json 2>/dev/null | grep -q '"result":"delivered"'; then
-    "${own_env[@]}" "${cli[@]}" status "$sequence"
+  if (own_env; exec "${cli[@]}" status "$sequence" --json) 2>/dev/null | grep -q '"result":"delivered"'; then
+    (own_env; exec "${cli[@]}" status "$sequence")
     exit 0
   fi
   sleep 0.2
 done
-"${own_env[@]}" "${cli[@]}" status "$sequence" || true
+(own_env; exec "${cli[@]}" status "$sequence") || true
 say "no delivery report within 30 s"
 exit $EX_TEMPFAIL
